@@ -1,0 +1,2 @@
+//! icims-onboard: the library behind the console and the headless CLI.
+pub mod sandbox;

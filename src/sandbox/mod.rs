@@ -1,0 +1,1 @@
+//! The simulated iCIMS tenant: HTTP API, data generator, faults, SFTP export.
