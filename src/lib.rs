@@ -1,2 +1,10 @@
 //! icims-onboard: the library behind the console and the headless CLI.
+//!
+//! The domain modules (`onboarding`, `store`, `sandbox`, and later `icims`, `sftp`,
+//! `export`, `mapping`, `sync`) never import the TUI; `tui` and `cli`/`commands` are thin
+//! faces over them.
+
+pub mod onboarding;
+pub mod paths;
 pub mod sandbox;
+pub mod store;
