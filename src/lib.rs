@@ -7,4 +7,5 @@
 pub mod onboarding;
 pub mod paths;
 pub mod sandbox;
+pub mod sftp;
 pub mod store;
