@@ -170,15 +170,15 @@ impl SftpClient {
             });
         }
         let sha256 = hex::encode(hasher.finalize());
-        if let Some(expected) = &req.expected_sha256 {
-            if !expected.eq_ignore_ascii_case(&sha256) {
-                let _ = fs::remove_file(&part);
-                return Err(SftpError::ChecksumMismatch {
-                    path: remote.to_string(),
-                    expected: expected.to_ascii_lowercase(),
-                    found: sha256,
-                });
-            }
+        if let Some(expected) = &req.expected_sha256
+            && !expected.eq_ignore_ascii_case(&sha256)
+        {
+            let _ = fs::remove_file(&part);
+            return Err(SftpError::ChecksumMismatch {
+                path: remote.to_string(),
+                expected: expected.to_ascii_lowercase(),
+                found: sha256,
+            });
         }
         fs::rename(&part, req.local).map_err(local_err(req.local))?;
         progress(&meter.finish(bytes));
