@@ -4,8 +4,10 @@
 //! `export`, `mapping`, `sync`) never import the TUI; `tui` and `cli`/`commands` are thin
 //! faces over them.
 
+pub mod export;
 pub mod onboarding;
 pub mod paths;
 pub mod sandbox;
 pub mod sftp;
 pub mod store;
+pub mod worker;
