@@ -36,7 +36,11 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(err) => {
-            let code = if err.downcast_ref::<UsageError>().is_some() { 2 } else { 1 };
+            let code = if err.downcast_ref::<UsageError>().is_some() {
+                2
+            } else {
+                1
+            };
             tracing::error!("{}", one_line(&err));
             let _ = writeln!(std::io::stderr(), "error: {}", one_line(&err));
             ExitCode::from(code)
@@ -75,7 +79,11 @@ fn clap_exit(e: clap::Error) -> ExitCode {
             let line: Vec<&str> = rendered
                 .lines()
                 .map(str::trim)
-                .filter(|l| !l.is_empty() && !l.starts_with("For more information") && !l.starts_with("Usage:"))
+                .filter(|l| {
+                    !l.is_empty()
+                        && !l.starts_with("For more information")
+                        && !l.starts_with("Usage:")
+                })
                 .collect();
             let _ = writeln!(std::io::stderr(), "{}", line.join(" "));
             ExitCode::from(2)

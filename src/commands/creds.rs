@@ -32,7 +32,10 @@ pub fn params_for(args: &CredsSetArgs) -> Result<CredentialParams, UsageError> {
     };
     let refuse = |flag: &str, present: bool| -> Result<(), UsageError> {
         if present {
-            Err(UsageError(format!("{flag} does not apply to --kind {}", args.kind)))
+            Err(UsageError(format!(
+                "{flag} does not apply to --kind {}",
+                args.kind
+            )))
         } else {
             Ok(())
         }

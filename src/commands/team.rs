@@ -107,7 +107,10 @@ fn list(db: Option<&Path>, json_out: bool) -> Result<ExitCode> {
         println!("no teams yet; create one with `icims-onboard team add NAME --customer-id N`");
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{:<24} {:>11} {:<6} steps 1-6", "TEAM", "CUSTOMER", "REGION");
+    println!(
+        "{:<24} {:>11} {:<6} steps 1-6",
+        "TEAM", "CUSTOMER", "REGION"
+    );
     for team in &teams {
         let steps = onboarding::derive(&OnboardingFacts::load(&store, team)?);
         let states: Vec<&str> = steps.iter().map(|s| s.state.label()).collect();
@@ -126,23 +129,34 @@ fn show(db: Option<&Path>, name: &str, json_out: bool) -> Result<ExitCode> {
     let store = open_store(db)?;
     let team = store.team(name)?;
     if json_out {
-        println!("{}", serde_json::to_string_pretty(&team_json(&store, &team)?)?);
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&team_json(&store, &team)?)?
+        );
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{} — customer {} ({})", team.name, team.customer_id, team.region);
+    println!(
+        "{} — customer {} ({})",
+        team.name, team.customer_id, team.region
+    );
     println!("  API base    {}", team.api_base());
     println!("  token URL   {}", team.token_url());
     println!("  Data Stream {}", team.datastream_base());
     for c in store.credential_summaries(&team)? {
-        let who = c
-            .params
-            .username
-            .or(c.params.client_id)
-            .unwrap_or_default();
-        println!("  creds {:<10} {} (secret stored, set {} by {})", c.kind, who, c.updated_at, c.updated_by);
+        let who = c.params.username.or(c.params.client_id).unwrap_or_default();
+        println!(
+            "  creds {:<10} {} (secret stored, set {} by {})",
+            c.kind, who, c.updated_at, c.updated_by
+        );
     }
     for s in onboarding::derive(&OnboardingFacts::load(&store, &team)?) {
-        println!("  {}. {:<22} {:<16} {}", s.step.number(), s.step.title(), s.state.label(), s.detail);
+        println!(
+            "  {}. {:<22} {:<16} {}",
+            s.step.number(),
+            s.step.title(),
+            s.state.label(),
+            s.detail
+        );
         if let Some(reason) = s.lock_reason() {
             println!("     {reason}");
         }

@@ -79,11 +79,11 @@ impl Store {
             path: path.to_path_buf(),
             reason,
         };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            if !dir.exists() {
-                fs::create_dir_all(dir).map_err(|e| open_err(e.to_string()))?;
-                let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o700));
-            }
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+            && !dir.exists()
+        {
+            fs::create_dir_all(dir).map_err(|e| open_err(e.to_string()))?;
+            let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o700));
         }
         if !path.exists() {
             OpenOptions::new()

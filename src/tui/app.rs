@@ -162,8 +162,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.dirty = true;
             // Select it once the reload arrives: the list is sorted by name.
             app.teams.push(placeholder_row(&name));
-            app.teams
-                .sort_by(|a, b| a.team.name.to_lowercase().cmp(&b.team.name.to_lowercase()));
+            app.teams.sort_by_key(|t| t.team.name.to_lowercase());
             app.selected = app
                 .visible_teams()
                 .iter()

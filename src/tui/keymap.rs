@@ -66,41 +66,176 @@ macro_rules! bind {
 }
 
 const HOME: &[Binding] = &[
-    bind!("↑↓ j k", [(KeyCode::Up, NONE), (KeyCode::Down, NONE), (KeyCode::Char('k'), NONE), (KeyCode::Char('j'), NONE)], Up, "move the selection", false),
-    bind!("Enter", [(KeyCode::Enter, NONE)], Open, "open the selected team", true),
-    bind!("n", [(KeyCode::Char('n'), NONE)], NewTeam, "create a team", true),
-    bind!("/", [(KeyCode::Char('/'), NONE)], Filter, "filter teams by name", true),
-    bind!("r", [(KeyCode::Char('r'), NONE)], Refresh, "reload from the database", false),
-    bind!("?", [(KeyCode::Char('?'), NONE), (KeyCode::Char('?'), SHIFT)], Help, "show this help", true),
-    bind!("q Esc", [(KeyCode::Char('q'), NONE), (KeyCode::Esc, NONE), (KeyCode::Char('c'), CTRL)], Quit, "quit", true),
+    bind!(
+        "↑↓ j k",
+        [
+            (KeyCode::Up, NONE),
+            (KeyCode::Down, NONE),
+            (KeyCode::Char('k'), NONE),
+            (KeyCode::Char('j'), NONE)
+        ],
+        Up,
+        "move the selection",
+        false
+    ),
+    bind!(
+        "Enter",
+        [(KeyCode::Enter, NONE)],
+        Open,
+        "open the selected team",
+        true
+    ),
+    bind!(
+        "n",
+        [(KeyCode::Char('n'), NONE)],
+        NewTeam,
+        "create a team",
+        true
+    ),
+    bind!(
+        "/",
+        [(KeyCode::Char('/'), NONE)],
+        Filter,
+        "filter teams by name",
+        true
+    ),
+    bind!(
+        "r",
+        [(KeyCode::Char('r'), NONE)],
+        Refresh,
+        "reload from the database",
+        false
+    ),
+    bind!(
+        "?",
+        [(KeyCode::Char('?'), NONE), (KeyCode::Char('?'), SHIFT)],
+        Help,
+        "show this help",
+        true
+    ),
+    bind!(
+        "q Esc",
+        [
+            (KeyCode::Char('q'), NONE),
+            (KeyCode::Esc, NONE),
+            (KeyCode::Char('c'), CTRL)
+        ],
+        Quit,
+        "quit",
+        true
+    ),
 ];
 
 const FILTER: &[Binding] = &[
-    bind!("Enter", [(KeyCode::Enter, NONE)], Submit, "keep the filter", true),
-    bind!("Esc", [(KeyCode::Esc, NONE)], ClearFilter, "clear the filter", true),
+    bind!(
+        "Enter",
+        [(KeyCode::Enter, NONE)],
+        Submit,
+        "keep the filter",
+        true
+    ),
+    bind!(
+        "Esc",
+        [(KeyCode::Esc, NONE)],
+        ClearFilter,
+        "clear the filter",
+        true
+    ),
     bind!("Ctrl-c", [(KeyCode::Char('c'), CTRL)], Quit, "quit", false),
 ];
 
 const TEAM: &[Binding] = &[
-    bind!("↑↓ j k", [(KeyCode::Up, NONE), (KeyCode::Down, NONE), (KeyCode::Char('k'), NONE), (KeyCode::Char('j'), NONE)], Up, "choose a step", true),
-    bind!("r", [(KeyCode::Char('r'), NONE)], Refresh, "reload from the database", false),
-    bind!("?", [(KeyCode::Char('?'), NONE), (KeyCode::Char('?'), SHIFT)], Help, "show this help", true),
-    bind!("Esc", [(KeyCode::Esc, NONE), (KeyCode::Backspace, NONE)], Back, "back to the teams", true),
-    bind!("q", [(KeyCode::Char('q'), NONE), (KeyCode::Char('c'), CTRL)], Quit, "quit", true),
+    bind!(
+        "↑↓ j k",
+        [
+            (KeyCode::Up, NONE),
+            (KeyCode::Down, NONE),
+            (KeyCode::Char('k'), NONE),
+            (KeyCode::Char('j'), NONE)
+        ],
+        Up,
+        "choose a step",
+        true
+    ),
+    bind!(
+        "r",
+        [(KeyCode::Char('r'), NONE)],
+        Refresh,
+        "reload from the database",
+        false
+    ),
+    bind!(
+        "?",
+        [(KeyCode::Char('?'), NONE), (KeyCode::Char('?'), SHIFT)],
+        Help,
+        "show this help",
+        true
+    ),
+    bind!(
+        "Esc",
+        [(KeyCode::Esc, NONE), (KeyCode::Backspace, NONE)],
+        Back,
+        "back to the teams",
+        true
+    ),
+    bind!(
+        "q",
+        [(KeyCode::Char('q'), NONE), (KeyCode::Char('c'), CTRL)],
+        Quit,
+        "quit",
+        true
+    ),
 ];
 
 const FORM: &[Binding] = &[
-    bind!("Tab", [(KeyCode::Tab, NONE), (KeyCode::Down, NONE)], NextField, "next field", true),
-    bind!("Shift-Tab", [(KeyCode::BackTab, SHIFT), (KeyCode::BackTab, NONE), (KeyCode::Up, NONE)], PrevField, "previous field", false),
-    bind!("Space", [(KeyCode::Char(' '), NONE)], ToggleRegion, "switch region (on the region field)", false),
-    bind!("Enter", [(KeyCode::Enter, NONE)], Submit, "create the team", true),
+    bind!(
+        "Tab",
+        [(KeyCode::Tab, NONE), (KeyCode::Down, NONE)],
+        NextField,
+        "next field",
+        true
+    ),
+    bind!(
+        "Shift-Tab",
+        [
+            (KeyCode::BackTab, SHIFT),
+            (KeyCode::BackTab, NONE),
+            (KeyCode::Up, NONE)
+        ],
+        PrevField,
+        "previous field",
+        false
+    ),
+    bind!(
+        "Space",
+        [(KeyCode::Char(' '), NONE)],
+        ToggleRegion,
+        "switch region (on the region field)",
+        false
+    ),
+    bind!(
+        "Enter",
+        [(KeyCode::Enter, NONE)],
+        Submit,
+        "create the team",
+        true
+    ),
     bind!("Esc", [(KeyCode::Esc, NONE)], Cancel, "cancel", true),
     bind!("Ctrl-c", [(KeyCode::Char('c'), CTRL)], Quit, "quit", false),
 ];
 
-const HELP: &[Binding] = &[
-    bind!("? Esc q", [(KeyCode::Char('?'), NONE), (KeyCode::Char('?'), SHIFT), (KeyCode::Esc, NONE), (KeyCode::Char('q'), NONE)], Back, "close the help", true),
-];
+const HELP: &[Binding] = &[bind!(
+    "? Esc q",
+    [
+        (KeyCode::Char('?'), NONE),
+        (KeyCode::Char('?'), SHIFT),
+        (KeyCode::Esc, NONE),
+        (KeyCode::Char('q'), NONE)
+    ],
+    Back,
+    "close the help",
+    true
+)];
 
 /// The bindings of a context, in help order.
 pub fn bindings(ctx: Context) -> &'static [Binding] {
@@ -158,7 +293,13 @@ mod tests {
 
     #[test]
     fn every_binding_is_reachable_through_lookup() {
-        for ctx in [Context::Home, Context::Filter, Context::Team, Context::Form, Context::Help] {
+        for ctx in [
+            Context::Home,
+            Context::Filter,
+            Context::Team,
+            Context::Form,
+            Context::Help,
+        ] {
             for b in bindings(ctx) {
                 for (code, mods) in b.keys {
                     let got = lookup(ctx, KeyEvent::new(*code, *mods));
@@ -166,8 +307,14 @@ mod tests {
                 }
             }
         }
-        assert_eq!(lookup(Context::Home, KeyEvent::new(KeyCode::Char('j'), NONE)), Some(Action::Down));
-        assert_eq!(lookup(Context::Home, KeyEvent::new(KeyCode::Char('x'), NONE)), None);
+        assert_eq!(
+            lookup(Context::Home, KeyEvent::new(KeyCode::Char('j'), NONE)),
+            Some(Action::Down)
+        );
+        assert_eq!(
+            lookup(Context::Home, KeyEvent::new(KeyCode::Char('x'), NONE)),
+            None
+        );
     }
 
     #[test]

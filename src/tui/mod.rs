@@ -7,6 +7,7 @@ pub mod keymap;
 pub mod render;
 pub mod screens;
 pub mod terminal;
+pub mod text;
 pub mod theme;
 pub mod widgets;
 
@@ -94,7 +95,8 @@ async fn run_loop(store: Store) -> Result<ExitCode> {
             break;
         }
         if app.dirty {
-            tui.terminal.draw(|frame| render::render(frame, &app, &theme))?;
+            tui.terminal
+                .draw(|frame| render::render(frame, &app, &theme))?;
             app.dirty = false;
         }
         let msg = tokio::select! {

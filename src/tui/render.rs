@@ -42,7 +42,10 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
     match (&app.screen, app.open_team()) {
         (Screen::Team { step, .. }, Some(row)) => team::render(frame, body, row, *step, theme),
         (Screen::Team { name, .. }, None) => frame.render_widget(
-            Paragraph::new(Span::styled(format!("Team {name:?} no longer exists."), theme.error)),
+            Paragraph::new(Span::styled(
+                format!("Team {name:?} no longer exists."),
+                theme.error,
+            )),
             body,
         ),
         (Screen::Home, _) => home::render(frame, body, app, theme),

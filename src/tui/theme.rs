@@ -26,9 +26,14 @@ impl Theme {
             accent: Style::new().fg(Color::Cyan),
             ok: Style::new().fg(Color::Green),
             warn: Style::new().fg(Color::Yellow),
-            error: Style::new().fg(Color::LightRed).add_modifier(Modifier::BOLD),
+            error: Style::new()
+                .fg(Color::LightRed)
+                .add_modifier(Modifier::BOLD),
             muted: Style::new().fg(Color::DarkGray),
-            selected: Style::new().bg(Color::DarkGray).fg(Color::White).add_modifier(Modifier::BOLD),
+            selected: Style::new()
+                .bg(Color::DarkGray)
+                .fg(Color::White)
+                .add_modifier(Modifier::BOLD),
             border: Style::new().fg(Color::DarkGray),
         }
     }

@@ -26,7 +26,10 @@ pub fn render(frame: &mut Frame, area: Rect, under: Context, theme: &Theme) {
         ]));
     }
     lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled("? or Esc closes this help", theme.muted)));
+    lines.push(Line::from(Span::styled(
+        "? or Esc closes this help",
+        theme.muted,
+    )));
     frame.render_widget(
         Paragraph::new(lines).block(
             Block::bordered()

@@ -32,7 +32,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
 
     let teams = app.visible_teams();
     let block = Block::bordered()
-        .title(Span::styled(format!(" Teams ({}) ", teams.len()), theme.title))
+        .title(Span::styled(
+            format!(" Teams ({}) ", teams.len()),
+            theme.title,
+        ))
         .border_style(theme.border);
     if teams.is_empty() {
         let text = if app.teams.is_empty() {
@@ -57,7 +60,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             Cell::from("Customer"),
             Cell::from("Region"),
         ];
-        header.extend(Step::ALL.iter().map(|s| Cell::from(format!("{}", s.number()))));
+        header.extend(
+            Step::ALL
+                .iter()
+                .map(|s| Cell::from(format!("{}", s.number()))),
+        );
         header.push(Cell::from("Next"));
         let rows = teams.iter().map(|t| {
             let mut cells = vec![
@@ -65,7 +72,11 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
                 Cell::from(t.team.customer_id.to_string()),
                 Cell::from(t.team.region.as_str()),
             ];
-            cells.extend(t.steps.iter().map(|s| Cell::from(state_badge::glyph(s, theme))));
+            cells.extend(
+                t.steps
+                    .iter()
+                    .map(|s| Cell::from(state_badge::glyph(s, theme))),
+            );
             let next = t
                 .steps
                 .iter()
@@ -91,7 +102,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         frame.render_stateful_widget(table, table_area, &mut state);
     }
     frame.render_widget(
-        Paragraph::new(Span::styled(format!(" {}", state_badge::LEGEND), theme.muted)),
+        Paragraph::new(Span::styled(
+            format!(" {}", state_badge::LEGEND),
+            theme.muted,
+        )),
         legend_area,
     );
 }

@@ -55,7 +55,9 @@ pub struct NewTeamForm {
 
 impl std::fmt::Debug for NewTeamForm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("NewTeamForm").field("focus", &self.focus).finish()
+        f.debug_struct("NewTeamForm")
+            .field("focus", &self.focus)
+            .finish()
     }
 }
 
@@ -196,11 +198,19 @@ pub fn render(frame: &mut Frame, area: Rect, form: &NewTeamForm, theme: &Theme) 
         match field {
             Field::Region => {
                 let choice = |r: Region| {
-                    let style = if form.region == r { theme.selected } else { theme.muted };
+                    let style = if form.region == r {
+                        theme.selected
+                    } else {
+                        theme.muted
+                    };
                     Span::styled(format!(" {} ", r.as_str()), style)
                 };
                 frame.render_widget(
-                    Paragraph::new(Line::from(vec![choice(Region::Us), Span::raw(" "), choice(Region::Eu)])),
+                    Paragraph::new(Line::from(vec![
+                        choice(Region::Us),
+                        Span::raw(" "),
+                        choice(Region::Eu),
+                    ])),
                     value_area,
                 );
             }
@@ -229,7 +239,10 @@ pub fn render(frame: &mut Frame, area: Rect, form: &NewTeamForm, theme: &Theme) 
             theme.muted,
         )),
     };
-    frame.render_widget(Paragraph::new(message).wrap(ratatui::widgets::Wrap { trim: true }), rows[6]);
+    frame.render_widget(
+        Paragraph::new(message).wrap(ratatui::widgets::Wrap { trim: true }),
+        rows[6],
+    );
 }
 
 /// A `width`×`height` rectangle centred in `area` (clipped to it).
@@ -262,7 +275,10 @@ mod tests {
         typed(&mut form, "Acme");
         form.focus_next();
         typed(&mut form, "12a");
-        assert_eq!(form.validate().unwrap_err(), "Customer ID: \"12a\" is not a number");
+        assert_eq!(
+            form.validate().unwrap_err(),
+            "Customer ID: \"12a\" is not a number"
+        );
         form.customer_id = single_line();
         typed(&mut form, "1234");
         form.focus_next();
@@ -272,6 +288,9 @@ mod tests {
         assert!(form.validate().unwrap_err().contains("API base"));
         form.api_base = single_line();
         let team = form.validate().unwrap();
-        assert_eq!((team.name.as_str(), team.customer_id, team.region), ("Acme", 1234, Some(Region::Eu)));
+        assert_eq!(
+            (team.name.as_str(), team.customer_id, team.region),
+            ("Acme", 1234, Some(Region::Eu))
+        );
     }
 }

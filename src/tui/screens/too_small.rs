@@ -12,10 +12,16 @@ pub fn render(frame: &mut Frame, area: Rect, theme: &Theme) {
     let lines = vec![
         Line::from(Span::styled("Terminal too small", theme.warn)),
         Line::from(Span::styled(
-            format!("{}x{}, need at least {MIN_WIDTH}x{MIN_HEIGHT}", area.width, area.height),
+            format!(
+                "{}x{}, need at least {MIN_WIDTH}x{MIN_HEIGHT}",
+                area.width, area.height
+            ),
             theme.text,
         )),
-        Line::from(Span::styled("Enlarge the window, or q to quit", theme.muted)),
+        Line::from(Span::styled(
+            "Enlarge the window, or q to quit",
+            theme.muted,
+        )),
     ];
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), area);
 }
