@@ -4,10 +4,14 @@
 //! `export`, `mapping`, `sync`) never import the TUI; `tui` and `cli`/`commands` are thin
 //! faces over them.
 
+pub mod cli;
+pub mod commands;
 pub mod export;
+pub mod logging;
 pub mod onboarding;
 pub mod paths;
 pub mod sandbox;
 pub mod sftp;
 pub mod store;
+pub mod tui;
 pub mod worker;
