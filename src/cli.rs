@@ -27,6 +27,11 @@ pub enum Command {
     /// Store credentials; the secret is read from stdin or a no-echo prompt, never argv.
     #[command(subcommand)]
     Creds(CredsCommand),
+    /// Step 3: list, fetch and import the historical export; summary; handoff ticket.
+    #[command(subcommand)]
+    Export(crate::commands::export::ExportCommand),
+    /// Run queued jobs (export fetch and import) until stopped, or until idle.
+    Worker(crate::commands::worker::WorkerArgs),
 }
 
 #[derive(Debug, Subcommand)]

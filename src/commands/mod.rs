@@ -2,7 +2,9 @@
 //! prints for people or, with `--json`, for scripts.
 
 pub mod creds;
+pub mod export;
 pub mod team;
+pub mod worker;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -35,5 +37,7 @@ pub fn run(cli: &Cli, command: &Command) -> Result<ExitCode> {
     match command {
         Command::Team(cmd) => team::run(db, cmd),
         Command::Creds(cmd) => creds::run(db, cmd),
+        Command::Export(cmd) => export::run(db, cmd),
+        Command::Worker(args) => worker::run(db, args),
     }
 }

@@ -331,6 +331,7 @@ fn import_unit(
                 bad_rows: cursor.stats.bad_rows,
                 bytes: cursor.offset,
             };
+            store.set_job_progress(job.id, &serde_json::json!({ "import": &report }))?;
             progress(&report);
             if finished {
                 return Ok(());
