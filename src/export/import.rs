@@ -513,13 +513,12 @@ impl Batch<'_, '_> {
                 rec.len()
             ));
         }
-        let columns = &self.cursor.columns;
-        for i in 0..ncols {
+        for (i, name) in self.cursor.columns.iter().enumerate() {
             let f = rec.field(i);
             if f.len() > self.opts.max_field_bytes {
                 return Err(format!(
                     "oversize field: {:?} (column {}) is {} bytes, over the {}-byte limit",
-                    columns[i],
+                    name,
                     i + 1,
                     f.len(),
                     self.opts.max_field_bytes
@@ -528,7 +527,7 @@ impl Batch<'_, '_> {
             if std::str::from_utf8(f).is_err() {
                 return Err(format!(
                     "invalid encoding: field {:?} (column {}) is not valid {}",
-                    columns[i],
+                    name,
                     i + 1,
                     encoding_name(self.cursor.format.encoding)
                 ));

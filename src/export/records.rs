@@ -100,10 +100,10 @@ impl<R: BufRead> RecordReader<R> {
                 self.core
                     .read_record(input, &mut self.out[outlen..], &mut self.ends[endlen..]);
             let consumed = &input[..nin];
-            if start_line.is_none() {
-                if let Some(i) = consumed.iter().position(|&b| b != b'\n' && b != b'\r') {
-                    start_line = Some(self.line + count_newlines(&consumed[..i]));
-                }
+            if start_line.is_none()
+                && let Some(i) = consumed.iter().position(|&b| b != b'\n' && b != b'\r')
+            {
+                start_line = Some(self.line + count_newlines(&consumed[..i]));
             }
             self.line += count_newlines(consumed);
             self.pos += nin as u64;

@@ -95,11 +95,48 @@ pub fn sniff_encoding(head: &[u8], complete: bool) -> TextEncoding {
             return TextEncoding::Utf16Be;
         }
     }
-    match std::str::from_utf8(head) {
-        Ok(_) => TextEncoding::Utf8,
-        // Cut in the middle of a character at the end of the sample: still UTF-8.
-        Err(e) if e.error_len().is_none() && !complete => TextEncoding::Utf8,
-        Err(_) => TextEncoding::Windows1252,
+    // UTF-8 unless invalid sequences outnumber valid multi-byte characters: a UTF-8
+    // export with a few broken rows stays UTF-8 (those rows are quarantined), while
+    // Windows-1252 text (é = 0xE9 before ASCII) almost never forms valid sequences.
+    let (multibyte, invalid) = utf8_census(head, complete);
+    if invalid == 0 || multibyte > invalid {
+        TextEncoding::Utf8
+    } else {
+        TextEncoding::Windows1252
+    }
+}
+
+/// Counts valid multi-byte characters and invalid sequences in `bytes` (an incomplete
+/// character at the end of an incomplete sample is not counted as invalid).
+fn utf8_census(mut bytes: &[u8], complete: bool) -> (usize, usize) {
+    let (mut multibyte, mut invalid) = (0, 0);
+    loop {
+        match std::str::from_utf8(bytes) {
+            Ok(text) => {
+                multibyte += text.chars().filter(|c| c.len_utf8() > 1).count();
+                return (multibyte, invalid);
+            }
+            Err(e) => {
+                let valid = e.valid_up_to();
+                // Safe to count: the prefix is valid UTF-8.
+                multibyte += String::from_utf8_lossy(&bytes[..valid])
+                    .chars()
+                    .filter(|c| c.len_utf8() > 1)
+                    .count();
+                match e.error_len() {
+                    Some(n) => {
+                        invalid += 1;
+                        bytes = &bytes[valid + n..];
+                    }
+                    None => {
+                        if complete {
+                            invalid += 1;
+                        }
+                        return (multibyte, invalid);
+                    }
+                }
+            }
+        }
     }
 }
 
@@ -328,6 +365,24 @@ mod tests {
         assert_eq!(sniff_encoding(b"\xFE\xFF\0a", true), TextEncoding::Utf16Be);
         assert_eq!(sniff_encoding("a,é\n".as_bytes(), true), TextEncoding::Utf8);
         assert_eq!(sniff_encoding(b"a,\xE9\n", true), TextEncoding::Windows1252);
+        assert_eq!(
+            sniff_encoding(b"Jos\xE9,Z\xFCrich,na\xEFve\n", true),
+            TextEncoding::Windows1252
+        );
+        // Mostly valid UTF-8 with one broken byte: UTF-8 (the bad row is quarantined).
+        assert_eq!(
+            sniff_encoding(
+                "José,Zürich,\u{20ac}\n"
+                    .as_bytes()
+                    .iter()
+                    .chain(b"\xFF\n")
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .as_slice(),
+                true
+            ),
+            TextEncoding::Utf8
+        );
         // Cut inside a multi-byte character: still UTF-8 when more follows.
         assert_eq!(sniff_encoding(b"a,\xC3", false), TextEncoding::Utf8);
         assert_eq!(

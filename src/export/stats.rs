@@ -72,15 +72,15 @@ impl UnitStats {
                 col.samples.push(truncate_chars(value, SAMPLE_CHARS));
             }
         }
-        if let Some(v) = self.updated_column.and_then(|i| fields.get(i)) {
-            if !v.is_empty() {
-                match date_key(v) {
-                    Some(k) => {
-                        self.updated_min = Some(self.updated_min.map_or(k, |m| m.min(k)));
-                        self.updated_max = Some(self.updated_max.map_or(k, |m| m.max(k)));
-                    }
-                    None => self.updated_unparsed += 1,
+        if let Some(v) = self.updated_column.and_then(|i| fields.get(i))
+            && !v.is_empty()
+        {
+            match date_key(v) {
+                Some(k) => {
+                    self.updated_min = Some(self.updated_min.map_or(k, |m| m.min(k)));
+                    self.updated_max = Some(self.updated_max.map_or(k, |m| m.max(k)));
                 }
+                None => self.updated_unparsed += 1,
             }
         }
         if let Some(v) = self.status_column.and_then(|i| fields.get(i)) {
