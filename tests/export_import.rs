@@ -349,7 +349,9 @@ fn malformed_corpus_quarantines_exactly_the_bad_rows() {
     bad.extend_from_slice(b",2026-01-04\n");
     bad.extend_from_slice("7,Jürgen,ok,2026-01-05\n".as_bytes()); // 9 good
     bad.extend_from_slice(b"\n"); // 10 blank: skipped
-    bad.extend_from_slice(b"8,Hal,\"unterminated,2026-01-06\n9,Ivy,ok,2026-01-07\n"); // 11-12
+    bad.extend_from_slice(b"10,Kim,ok,2026-13-01\n"); // 11 invalid date
+    bad.extend_from_slice(b"11x,Lu,ok,2026-01-08\n"); // 12 id not a number
+    bad.extend_from_slice(b"8,Hal,\"unterminated,2026-01-06\n9,Ivy,ok,2026-01-07\n"); // 13-14
     let mixed = env.write("people_mixed.csv", &bad);
 
     // UTF-16 with a lone surrogate in one field.
@@ -412,7 +414,9 @@ fn malformed_corpus_quarantines_exactly_the_bad_rows() {
                 8,
                 "oversize field: \"Note\" (column 3) is 1048577 bytes, over the 1048576-byte limit"
             ),
-            (11, "wrong column count: expected 4 fields, found 3"),
+            (11, "invalid date in Updated: \"2026-13-01\""),
+            (12, "invalid ID: not a number (\"11x\")"),
+            (13, "wrong column count: expected 4 fields, found 3"),
         ]
     );
     assert_eq!(q[0].excerpt.as_deref(), Some("2,Bob,short"));

@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 
 use super::ExportError;
 use super::records::{RawRecord, RecordProblem, RecordReader};
-use super::sniff::{ObjectKind, TextEncoding, sniff_object, status_column, updated_column};
+use super::sniff::{
+    ObjectKind, TextEncoding, date_columns, id_column, sniff_object, status_column, updated_column,
+};
 use super::source::{TextFormat, UnitSpec, units_of, with_text};
 use super::stage;
 use super::stats::UnitStats;
@@ -276,6 +278,7 @@ fn import_unit(
             None => start_unit(store, team, job, params, opts, spec, index, text, format)?,
         };
         let insert = stage::insert_sql(cursor.unit_id, cursor.columns.len());
+        let rules = Rules::for_columns(&cursor.columns);
         loop {
             if job.cancelled() {
                 return Err(ExportError::Cancelled);
@@ -283,6 +286,7 @@ fn import_unit(
             let tx = store.conn_mut().transaction()?;
             let finished = {
                 let mut batch = Batch {
+                    rules: &rules,
                     tx: &tx,
                     insert: &insert,
                     spec,
@@ -443,8 +447,26 @@ fn problem_text(p: RecordProblem) -> String {
     }
 }
 
+/// Value checks beyond the CSV shape: the system id is a number, dates are dates.
+struct Rules {
+    id_column: Option<usize>,
+    date_columns: Vec<usize>,
+    updated_column: Option<usize>,
+}
+
+impl Rules {
+    fn for_columns(columns: &[String]) -> Rules {
+        Rules {
+            id_column: id_column(columns),
+            date_columns: date_columns(columns),
+            updated_column: updated_column(columns),
+        }
+    }
+}
+
 /// One transaction's worth of rows.
 struct Batch<'t, 'c> {
+    rules: &'t Rules,
     tx: &'t Transaction<'c>,
     insert: &'t str,
     spec: &'t UnitSpec,
@@ -484,7 +506,7 @@ impl Batch<'_, '_> {
                         ],
                     )?;
                 }
-                Ok(()) => {
+                Ok(updated_key) => {
                     let mut fields: Vec<&str> = Vec::with_capacity(ncols);
                     for i in 0..ncols {
                         // Validated by `check`.
@@ -495,15 +517,15 @@ impl Batch<'_, '_> {
                         stmt.raw_bind_parameter(i + 2, *f)?;
                     }
                     stmt.raw_execute()?;
-                    self.cursor.stats.add_row(&fields);
+                    self.cursor.stats.add_row_keyed(&fields, updated_key);
                 }
             }
         }
         Ok(false)
     }
 
-    /// Why a record cannot be staged, if it cannot.
-    fn check(&self, rec: &RawRecord<'_>, ncols: usize) -> Result<(), String> {
+    /// Why a record cannot be staged, if it cannot; else the parsed "updated" value.
+    fn check(&self, rec: &RawRecord<'_>, ncols: usize) -> Result<Option<Option<u64>>, String> {
         if let Some(p) = rec.problem {
             return Err(problem_text(p));
         }
@@ -533,7 +555,30 @@ impl Batch<'_, '_> {
                 ));
             }
         }
-        Ok(())
+        let columns = &self.cursor.columns;
+        let text = |i: usize| std::str::from_utf8(rec.field(i)).unwrap_or_default();
+        if let Some(i) = self.rules.id_column {
+            let v = text(i).trim();
+            if !v.is_empty() && !v.bytes().all(|b| b.is_ascii_digit()) {
+                return Err(format!("invalid {}: not a number ({v:?})", columns[i]));
+            }
+        }
+        let mut updated = None;
+        for &i in &self.rules.date_columns {
+            let v = text(i);
+            if v.trim().is_empty() {
+                continue;
+            }
+            match super::stats::date_key(v) {
+                Some(k) => {
+                    if Some(i) == self.rules.updated_column {
+                        updated = Some(Some(k));
+                    }
+                }
+                None => return Err(format!("invalid date in {}: {v:?}", columns[i])),
+            }
+        }
+        Ok(updated)
     }
 }
 

@@ -324,6 +324,27 @@ pub fn updated_column(headers: &[String]) -> Option<usize> {
         })
 }
 
+/// Index of the record's system id column (`System ID`, else `ID`), whose values must
+/// be numbers.
+pub fn id_column(headers: &[String]) -> Option<usize> {
+    let h: Vec<String> = headers.iter().map(|h| normalize_header(h)).collect();
+    h.iter()
+        .position(|x| x == "systemid")
+        .or_else(|| h.iter().position(|x| x == "id"))
+}
+
+/// Indexes of the columns holding dates (a header with "date" in it, and the "updated"
+/// column), whose non-empty values must parse as dates.
+pub fn date_columns(headers: &[String]) -> Vec<usize> {
+    let updated = updated_column(headers);
+    headers
+        .iter()
+        .enumerate()
+        .filter(|(i, h)| Some(*i) == updated || normalize_header(h).contains("date"))
+        .map(|(i, _)| i)
+        .collect()
+}
+
 /// Index of the column with the workflow status name.
 pub fn status_column(headers: &[String]) -> Option<usize> {
     const EXACT: [&str; 6] = [
@@ -431,5 +452,11 @@ mod tests {
             Some(1)
         );
         assert_eq!(status_column(&hs(&["ID"])), None);
+        assert_eq!(id_column(&hs(&["Name", "ID", "System ID"])), Some(2));
+        assert_eq!(id_column(&hs(&["Name", "ID"])), Some(1));
+        assert_eq!(
+            date_columns(&hs(&["ID", "Created Date", "Last Updated", "Dated?"])),
+            [1, 2, 3]
+        );
     }
 }

@@ -60,8 +60,18 @@ impl UnitStats {
     }
 
     /// Counts one staged row (`fields` has one entry per column).
-    #[inline]
     pub fn add_row(&mut self, fields: &[&str]) {
+        let key = self
+            .updated_column
+            .and_then(|i| fields.get(i))
+            .map(|v| date_key(v));
+        self.add_row_keyed(fields, key);
+    }
+
+    /// Like [`UnitStats::add_row`], with the "updated" value already parsed
+    /// (`Some(None)`: present but not a date; `None`: not parsed, parse it here).
+    #[inline]
+    pub fn add_row_keyed(&mut self, fields: &[&str], updated_key: Option<Option<u64>>) {
         self.rows += 1;
         for (col, value) in self.columns.iter_mut().zip(fields) {
             if value.is_empty() {
@@ -75,7 +85,7 @@ impl UnitStats {
         if let Some(v) = self.updated_column.and_then(|i| fields.get(i))
             && !v.is_empty()
         {
-            match date_key(v) {
+            match updated_key.unwrap_or_else(|| date_key(v)) {
                 Some(k) => {
                     self.updated_min = Some(self.updated_min.map_or(k, |m| m.min(k)));
                     self.updated_max = Some(self.updated_max.map_or(k, |m| m.max(k)));
@@ -138,40 +148,39 @@ pub fn format_key(k: u64) -> String {
 }
 
 fn digits(s: &[u8]) -> Option<u64> {
-    if s.is_empty() || !s.iter().all(u8::is_ascii_digit) {
+    if s.is_empty() || s.len() > 4 || !s.iter().all(u8::is_ascii_digit) {
         return None;
     }
     Some(s.iter().fold(0u64, |a, &b| a * 10 + (b - b'0') as u64))
 }
 
+fn trim_ascii(b: &[u8]) -> &[u8] {
+    b.trim_ascii()
+}
+
 /// Parses the date shapes exports use into a sortable `YYYYMMDDhhmmss` key:
 /// `2026-03-01`, `2026-03-01 14:05[:09]`, `2026-03-01T14:05:09[.123][Z|+hh:mm]`,
 /// `2026/03/01 ...`, `03/01/2026`, `3/1/2026 2:05 PM`, `03/01/2026 14:05:09`.
-/// Time zones are ignored (exports use one zone throughout).
+/// Time zones are ignored (exports use one zone throughout). Allocation-free: it runs
+/// for every date value of every imported row.
 pub fn date_key(s: &str) -> Option<u64> {
-    let s = s.trim();
-    let (date_part, rest) = match s.find([' ', 'T']) {
-        Some(i) => (&s[..i], s[i + 1..].trim()),
-        None => (s, ""),
+    let b = trim_ascii(s.as_bytes());
+    let split = b.iter().position(|&c| c == b' ' || c == b'T');
+    let (date, rest) = match split {
+        Some(i) => (&b[..i], trim_ascii(&b[i + 1..])),
+        None => (b, &b""[..]),
     };
-    let sep = if date_part.contains('-') { '-' } else { '/' };
-    let parts: Vec<&str> = date_part.split(sep).collect();
-    if parts.len() != 3 {
+    let sep = if date.contains(&b'-') { b'-' } else { b'/' };
+    let mut parts = date.split(|&c| c == sep);
+    let (p0, p1, p2) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
         return None;
     }
-    let (y, m, d) = if parts[0].len() == 4 {
-        (
-            digits(parts[0].as_bytes())?,
-            digits(parts[1].as_bytes())?,
-            digits(parts[2].as_bytes())?,
-        )
-    } else if parts[2].len() == 4 {
+    let (y, m, d) = if p0.len() == 4 {
+        (digits(p0)?, digits(p1)?, digits(p2)?)
+    } else if p2.len() == 4 {
         // US order, as iCIMS exports from US tenants print it.
-        (
-            digits(parts[2].as_bytes())?,
-            digits(parts[0].as_bytes())?,
-            digits(parts[1].as_bytes())?,
-        )
+        (digits(p2)?, digits(p0)?, digits(p1)?)
     } else {
         return None;
     };
@@ -180,30 +189,48 @@ pub fn date_key(s: &str) -> Option<u64> {
     }
     let (mut h, mut min, mut sec) = (0, 0, 0);
     if !rest.is_empty() {
-        let upper = rest.to_ascii_uppercase();
-        let pm = upper.ends_with("PM");
-        let am = upper.ends_with("AM");
-        let clock = upper.trim_end_matches("AM").trim_end_matches("PM").trim();
-        // Drop fractions and zones: keep the leading hh:mm[:ss].
+        let ends_with =
+            |suffix: &[u8]| rest.len() >= 2 && rest[rest.len() - 2..].eq_ignore_ascii_case(suffix);
+        let (pm, am) = (ends_with(b"PM"), ends_with(b"AM"));
+        let clock = if pm || am {
+            trim_ascii(&rest[..rest.len() - 2])
+        } else {
+            rest
+        };
+        // Keep the leading hh:mm[:ss]; drop fractions and zones.
         let clock_end = clock
-            .find(|c: char| !(c.is_ascii_digit() || c == ':'))
+            .iter()
+            .position(|&c| !(c.is_ascii_digit() || c == b':'))
             .unwrap_or(clock.len());
-        let t: Vec<&str> = clock[..clock_end].split(':').collect();
-        if t.len() >= 2 {
-            h = digits(t[0].as_bytes())?;
-            min = digits(t[1].as_bytes())?;
-            if let Some(x) = t.get(2) {
-                sec = digits(x.as_bytes())?;
+        if clock_end < clock.len() && (pm || am) {
+            return None; // "2:05 XM", "2:05.5 PM": not a clock
+        }
+        if clock_end < clock.len() && !matches!(clock[clock_end], b'.' | b'Z' | b'+' | b'-') {
+            return None;
+        }
+        let mut t = clock[..clock_end].split(|&c| c == b':');
+        let (th, tm) = (t.next(), t.next());
+        match (th, tm) {
+            (Some(th), Some(tm)) => {
+                h = digits(th)?;
+                min = digits(tm)?;
+                if let Some(ts) = t.next() {
+                    sec = digits(ts)?;
+                }
+                if t.next().is_some() {
+                    return None;
+                }
+                if pm && h < 12 {
+                    h += 12;
+                }
+                if am && h == 12 {
+                    h = 0;
+                }
+                if h > 23 || min > 59 || sec > 60 {
+                    return None;
+                }
             }
-            if pm && h < 12 {
-                h += 12;
-            }
-            if am && h == 12 {
-                h = 0;
-            }
-            if h > 23 || min > 59 || sec > 60 {
-                return None;
-            }
+            _ => return None,
         }
     }
     Some(((y * 100 + m) * 100 + d) * 1_000_000 + (h * 100 + min) * 100 + sec)
@@ -243,6 +270,13 @@ mod tests {
             Some("2026-03-01T08:00:00")
         );
         assert_eq!(k("yesterday"), None);
+        assert_eq!(k("2026-13-45 25:61 XM"), None);
+        assert_eq!(k("2026-03-01 25:00"), None);
+        assert_eq!(k("2026-03-01 garbage"), None);
+        assert_eq!(
+            k("2025-03-04 09:15 AM").as_deref(),
+            Some("2025-03-04T09:15:00")
+        );
         assert_eq!(k("2026-13-01"), None);
     }
 
