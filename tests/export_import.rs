@@ -387,7 +387,7 @@ fn malformed_corpus_quarantines_exactly_the_bad_rows() {
     assert_eq!(s.encoding, TextEncoding::Utf8);
     assert_eq!(
         (s.rows, s.bad_rows),
-        (3, 5),
+        (3, 7),
         "{:?}",
         env.staged("people_mixed.csv")
     );
