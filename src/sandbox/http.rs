@@ -12,6 +12,7 @@ use tokio::sync::watch;
 use tokio::task::JoinSet;
 
 const MAX_HEAD: usize = 64 * 1024;
+static TRANSACTION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0x2A06_CCC7);
 /// Request bodies above this are refused with 413.
 pub const MAX_BODY: usize = 1024 * 1024;
 
@@ -214,6 +215,8 @@ async fn write_response(
     let _ = write!(head, "content-length: {}\r\n", resp.body.len());
     head.push_str("strict-transport-security: max-age=7776000\r\n");
     head.push_str("cache-control: no-cache,no-store,must-revalidate\r\n");
+    let tx = TRANSACTION.fetch_add(1, Ordering::Relaxed);
+    let _ = write!(head, "x-transaction: {{{:08X}-{:04X}-4000-8000-{:012X}}}\r\n", tx >> 16, tx & 0xffff, tx);
     for (k, v) in &resp.headers {
         let _ = write!(head, "{k}: {v}\r\n");
     }
