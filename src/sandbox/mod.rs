@@ -4,6 +4,16 @@
 //! and serves the iCIMS API over HTTP/1.1 and the export over SFTP, both on loopback.
 //! Regions: the API is served at `api_base` (US) and at `api_base + "/eu"` (EU); requests per
 //! region are counted ([`Sandbox::requests_by_region`], `GET /_sandbox/stats`).
+//!
+//! Where the reference leaves a gap, the sandbox chooses (and tests pin) this behaviour:
+//! search/query validation errors are `400` with errorCode 10; the spent daily quota is `429`
+//! with errorCode 11 and `Retry-After` = seconds to 00:00 UTC; a bad/expired bearer token or
+//! HMAC signature is `401` errorCode 9; a wrong customer id is `404` errorCode 3; the token
+//! endpoint answers OAuth-style `{"error","error_description"}`; the status catalogue (with
+//! bins and rejection flags) is in the field schema `profiledefinitions/v1/submittal/status/schema`
+//! under `options`; Data Stream tokens come from the same token URL with the Data Stream
+//! client and are not accepted by the REST API (nor REST tokens by the Data Stream).
+//! [`Sandbox::start`] must run inside a tokio runtime; it serves on that runtime.
 
 pub mod api;
 pub mod auth;
