@@ -1208,6 +1208,56 @@ async fn export_files_parse_with_the_recorded_rows_and_bad_rows() {
 }
 
 #[tokio::test]
+async fn token_issuance_is_throttled() {
+    let sb = Sandbox::start(SandboxConfig {
+        people: 30,
+        seed: 33,
+        token_limit_per_10min: 3,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let info = sb.info();
+    let c = client();
+    for _ in 0..3 {
+        assert_eq!(
+            token(
+                &c,
+                &info.token_url,
+                &info.oauth.client_id,
+                &info.oauth.client_secret
+            )
+            .await
+            .status(),
+            200
+        );
+    }
+    let r = token(
+        &c,
+        &info.token_url,
+        &info.oauth.client_id,
+        &info.oauth.client_secret,
+    )
+    .await;
+    assert_eq!(r.status(), 429);
+    assert!(r.headers().contains_key("retry-after"));
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"], "too_many_requests");
+    sb.clock().advance(chrono::Duration::minutes(11));
+    assert_eq!(
+        token(
+            &c,
+            &info.token_url,
+            &info.oauth.client_id,
+            &info.oauth.client_secret
+        )
+        .await
+        .status(),
+        200
+    );
+}
+
+#[tokio::test]
 async fn non_loopback_addresses_are_refused() {
     let cfg = SandboxConfig {
         addr: "0.0.0.0:0".parse().unwrap(),

@@ -64,6 +64,8 @@ pub struct SandboxConfig {
     pub fault_kinds: Vec<FaultKind>,
     pub daily_quota: u64,
     pub token_lifetime_secs: u64,
+    /// Tokens issued per 10 minutes before the token endpoint answers 429 (iCIMS: ~500).
+    pub token_limit_per_10min: usize,
     /// Where export files are written; a fresh temp dir (removed on drop) by default.
     pub export_dir: Option<PathBuf>,
 }
@@ -81,6 +83,7 @@ impl Default for SandboxConfig {
             fault_kinds: FaultKind::ALL.to_vec(),
             daily_quota: 10_000,
             token_lifetime_secs: 86_400,
+            token_limit_per_10min: 500,
             export_dir: None,
         }
     }
@@ -256,7 +259,11 @@ impl Sandbox {
         let state = Arc::new(api::AppState {
             events: datastream::events(&tenant),
             tenant: tenant.clone(),
-            auth: auth::Auth::new(creds.clone(), cfg.token_lifetime_secs, clock.clone()),
+            auth: {
+                let mut a = auth::Auth::new(creds.clone(), cfg.token_lifetime_secs, clock.clone());
+                a.token_limit_per_10min = cfg.token_limit_per_10min;
+                a
+            },
             quota: quota::Quota::new(cfg.daily_quota, clock.clone()),
             clock,
             faults,
