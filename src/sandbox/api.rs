@@ -188,7 +188,7 @@ fn customers(state: &AppState, req: &Request, user: User) -> Response {
         customer_base: &customer_base,
     };
     let get = req.method == "GET";
-    match &segs[2..] {
+    match segs.get(2..).unwrap_or_default() {
         [seg, id] if Object::from_segment(seg).is_some() => {
             let object = Object::from_segment(seg).unwrap_or(Object::Person);
             if !get {
@@ -291,7 +291,7 @@ fn datastream_route(state: &AppState, req: &Request) -> Response {
         state.region_base(req.region),
         t.customer_id
     );
-    match &segs[1..] {
+    match segs.get(1..).unwrap_or_default() {
         ["v2", "streams"] => datastream::streams(t),
         ["v2", "streams", cid, rest @ ..] => {
             if cid.parse::<u64>().ok() != Some(t.customer_id) {
