@@ -27,6 +27,10 @@ pub enum Command {
     /// Store credentials; the secret is read from stdin or a no-echo prompt, never argv.
     #[command(subcommand)]
     Creds(CredsCommand),
+    /// Start the sandbox tenant in-process, prepare a team on it, and open the console.
+    Demo(crate::commands::demo::DemoArgs),
+    /// Run the simulated iCIMS tenant (API + SFTP export) on loopback until stopped.
+    Sandbox(crate::commands::sandbox::SandboxArgs),
 }
 
 #[derive(Debug, Subcommand)]
