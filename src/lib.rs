@@ -4,6 +4,7 @@
 //! `export`, `mapping`, `sync`) never import the TUI; `tui` and `cli`/`commands` are thin
 //! faces over them.
 
+pub mod commands;
 pub mod icims;
 pub mod onboarding;
 pub mod paths;
