@@ -21,7 +21,8 @@ impl SandboxClock {
     }
     /// Move the clock forward (or backward with a negative duration).
     pub fn advance(&self, by: chrono::Duration) {
-        self.offset_ms.fetch_add(by.num_milliseconds(), Ordering::SeqCst);
+        self.offset_ms
+            .fetch_add(by.num_milliseconds(), Ordering::SeqCst);
     }
     /// Set the clock to an absolute instant (it keeps ticking from there).
     pub fn set(&self, to: DateTime<Utc>) {

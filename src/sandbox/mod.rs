@@ -81,9 +81,15 @@ pub enum SandboxError {
     #[error("sandbox address {0} is not a loopback address")]
     NotLoopback(SocketAddr),
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("cannot write the export files to {dir}: {source}")]
-    Export { dir: PathBuf, source: std::io::Error },
+    Export {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -185,19 +191,32 @@ async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, SandboxError>
     if !addr.ip().is_loopback() {
         return Err(SandboxError::NotLoopback(addr));
     }
-    tokio::net::TcpListener::bind(addr).await.map_err(|source| SandboxError::Bind { addr, source })
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| SandboxError::Bind { addr, source })
 }
 
 impl Sandbox {
     /// Generate the tenant, write the export, and start the HTTP and SFTP servers on the
     /// current tokio runtime.
     pub async fn start(cfg: SandboxConfig) -> Result<Sandbox, SandboxError> {
-        let sftp_addr = cfg.sftp_addr.unwrap_or(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)));
+        let sftp_addr = cfg
+            .sftp_addr
+            .unwrap_or(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)));
         let http_listener = bind(cfg.addr).await?;
         let sftp_listener = bind(sftp_addr).await?;
-        let local = http_listener.local_addr().map_err(|source| SandboxError::Bind { addr: cfg.addr, source })?;
-        let sftp_local =
-            sftp_listener.local_addr().map_err(|source| SandboxError::Bind { addr: sftp_addr, source })?;
+        let local = http_listener
+            .local_addr()
+            .map_err(|source| SandboxError::Bind {
+                addr: cfg.addr,
+                source,
+            })?;
+        let sftp_local = sftp_listener
+            .local_addr()
+            .map_err(|source| SandboxError::Bind {
+                addr: sftp_addr,
+                source,
+            })?;
 
         let mut tenant = generator::generate(cfg.seed, cfg.people);
         let (dir, temp_dir) = match &cfg.export_dir {
@@ -213,7 +232,10 @@ impl Sandbox {
             }
         };
         tenant.export_files =
-            export::write_all(&tenant, &dir).map_err(|source| SandboxError::Export { dir: dir.clone(), source })?;
+            export::write_all(&tenant, &dir).map_err(|source| SandboxError::Export {
+                dir: dir.clone(),
+                source,
+            })?;
         let tenant = Arc::new(tenant);
 
         let clock = SandboxClock::default();
@@ -257,16 +279,30 @@ impl Sandbox {
         let export_info = |o: Object| {
             tenant
                 .export_file(o)
-                .map(|f| ExportInfo { file: f.file.clone(), rows: f.rows, bad_rows: f.bad_rows.len() })
-                .unwrap_or(ExportInfo { file: String::new(), rows: 0, bad_rows: 0 })
+                .map(|f| ExportInfo {
+                    file: f.file.clone(),
+                    rows: f.rows,
+                    bad_rows: f.bad_rows.len(),
+                })
+                .unwrap_or(ExportInfo {
+                    file: String::new(),
+                    rows: 0,
+                    bad_rows: 0,
+                })
         };
         let eu = format!("{base_url}/eu");
         let info = SandboxInfo {
             api_base: base_url.clone(),
             token_url: format!("{base_url}/oauth/token"),
             regions: RegionsInfo {
-                us: RegionBase { api_base: base_url.clone(), token_url: format!("{base_url}/oauth/token") },
-                eu: RegionBase { api_base: eu.clone(), token_url: format!("{eu}/oauth/token") },
+                us: RegionBase {
+                    api_base: base_url.clone(),
+                    token_url: format!("{base_url}/oauth/token"),
+                },
+                eu: RegionBase {
+                    api_base: eu.clone(),
+                    token_url: format!("{eu}/oauth/token"),
+                },
             },
             customer_id: tenant.customer_id,
             basic: creds.basic.clone(),
@@ -306,7 +342,13 @@ impl Sandbox {
             seed: cfg.seed,
             people: cfg.people,
         };
-        Ok(Sandbox { info, state, shutdown: tx, tasks, temp_dir })
+        Ok(Sandbox {
+            info,
+            state,
+            shutdown: tx,
+            tasks,
+            temp_dir,
+        })
     }
 
     pub fn info(&self) -> SandboxInfo {
@@ -332,7 +374,11 @@ impl Sandbox {
 
     /// Faults injected so far: (index of the faultable request, kind).
     pub fn fault_log(&self) -> Vec<(u64, FaultKind)> {
-        self.state.fault_log.lock().map(|l| l.clone()).unwrap_or_default()
+        self.state
+            .fault_log
+            .lock()
+            .map(|l| l.clone())
+            .unwrap_or_default()
     }
 
     /// API calls counted against today's quota (sandbox clock).
