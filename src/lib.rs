@@ -4,9 +4,12 @@
 //! `export`, `mapping`, `sync`) never import the TUI; `tui` and `cli`/`commands` are thin
 //! faces over them.
 
+pub mod cli;
 pub mod commands;
 pub mod icims;
+pub mod logging;
 pub mod onboarding;
 pub mod paths;
 pub mod sandbox;
 pub mod store;
+pub mod tui;

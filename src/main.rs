@@ -1,25 +1,92 @@
-//! Minimal entry point of the sandbox branch: only `icims-onboard sandbox …`.
-//! The lead's CLI (src/cli.rs) replaces this at merge.
+//! Entry point: parse the command line, set up logging and the error/panic hooks, then run
+//! the console (no subcommand) or a headless command.
 
-use clap::{Parser, Subcommand};
-use icims_onboard::commands::sandbox::{SandboxArgs, run};
+use std::io::Write;
+use std::process::ExitCode;
 
-#[derive(Parser)]
-#[command(name = "icims-onboard", version)]
-struct Cli {
-    #[command(subcommand)]
-    command: Command,
+use clap::{CommandFactory, FromArgMatches};
+use icims_onboard::cli::Cli;
+use icims_onboard::commands::{self, UsageError};
+use icims_onboard::{logging, paths, tui};
+
+fn main() -> ExitCode {
+    let help_paths = format!(
+        "Files:\n  database  {} (--db / ICIMS_ONBOARD_DB)\n  log       {} (ICIMS_ONBOARD_LOG)\n  key       {} (ICIMS_ONBOARD_KEY / ICIMS_ONBOARD_KEY_FILE)",
+        paths::default_db_path().display(),
+        paths::log_file_path().display(),
+        paths::key_file_path().display(),
+    );
+    let matches = match Cli::command().after_help(help_paths).try_get_matches() {
+        Ok(m) => m,
+        Err(e) => return clap_exit(e),
+    };
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(c) => c,
+        Err(e) => return clap_exit(e),
+    };
+    logging::init(&paths::log_file_path());
+    if let Err(e) = tui::terminal::install_hooks() {
+        eprintln!("error: {e}");
+        return ExitCode::from(1);
+    }
+    let result = match &cli.command {
+        None => tui::run(&commands::db_path(cli.db.as_deref())),
+        Some(command) => commands::run(&cli, command),
+    };
+    match result {
+        Ok(code) => code,
+        Err(err) => {
+            let code = if err.downcast_ref::<UsageError>().is_some() {
+                2
+            } else {
+                1
+            };
+            tracing::error!("{}", one_line(&err));
+            let _ = writeln!(std::io::stderr(), "error: {}", one_line(&err));
+            ExitCode::from(code)
+        }
+    }
 }
 
-#[derive(Subcommand)]
-enum Command {
-    /// Run the simulated iCIMS tenant on loopback.
-    Sandbox(SandboxArgs),
+/// The error and its causes on one line.
+fn one_line(err: &color_eyre::Report) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    for cause in err.chain() {
+        let text = cause.to_string();
+        if !parts.iter().any(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+    }
+    parts.join(": ").replace('\n', " ")
 }
 
-fn main() -> color_eyre::Result<()> {
-    color_eyre::install()?;
-    match Cli::parse().command {
-        Command::Sandbox(args) => run(&args),
+/// Help and version go to stdout (exit 0); usage errors print one line and exit 2.
+fn clap_exit(e: clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            if e.kind() == ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            }
+        }
+        _ => {
+            let rendered = e.render().to_string();
+            let line: Vec<&str> = rendered
+                .lines()
+                .map(str::trim)
+                .filter(|l| {
+                    !l.is_empty()
+                        && !l.starts_with("For more information")
+                        && !l.starts_with("Usage:")
+                })
+                .collect();
+            let _ = writeln!(std::io::stderr(), "{}", line.join(" "));
+            ExitCode::from(2)
+        }
     }
 }

@@ -681,3 +681,241 @@ async fn source_person_check_matches_the_generators_users() {
         assert!(verdicts.contains(&v), "the generator plants a {v:?} case");
     }
 }
+
+mod cli {
+    use std::io::Write;
+    use std::path::Path;
+    use std::process::{Command, Output, Stdio};
+
+    use icims_onboard::icims::checks::record::{PREFLIGHT_MATRIX, StoredMatrix};
+    use icims_onboard::onboarding::{TestOutcome, keys};
+    use icims_onboard::sandbox::{Sandbox, SandboxConfig};
+    use icims_onboard::store::Store;
+    use serde_json::Value;
+
+    fn run(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_icims-onboard"));
+        cmd.arg("--db")
+            .arg(dir.join("db.sqlite"))
+            .args(args)
+            .env("ICIMS_ONBOARD_KEY_FILE", dir.join("key"))
+            .env("ICIMS_ONBOARD_LOG", dir.join("log"))
+            .env_remove("ICIMS_ONBOARD_KEY")
+            .env_remove("ICIMS_ONBOARD_DB")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = cmd.spawn().expect("binary runs");
+        if let Some(input) = stdin {
+            child
+                .stdin
+                .take()
+                .unwrap()
+                .write_all(input.as_bytes())
+                .unwrap();
+        }
+        drop(child.stdin.take());
+        child.wait_with_output().unwrap()
+    }
+
+    async fn run_async(dir: &Path, args: &[&str], stdin: Option<&str>) -> Output {
+        let dir = dir.to_path_buf();
+        let args: Vec<String> = args.iter().map(|s| s.to_string()).collect();
+        let stdin = stdin.map(str::to_string);
+        tokio::task::spawn_blocking(move || {
+            let a: Vec<&str> = args.iter().map(String::as_str).collect();
+            run(&dir, &a, stdin.as_deref())
+        })
+        .await
+        .unwrap()
+    }
+
+    fn ok(out: &Output) {
+        assert!(
+            out.status.success(),
+            "stdout: {}\nstderr: {}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn check_json_reports_the_matrix_and_exits_by_required_checks() {
+        let sb = Sandbox::start(SandboxConfig {
+            people: 200,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        let info = sb.info();
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let cid = info.customer_id.to_string();
+        ok(&run_async(
+            d,
+            &[
+                "team",
+                "add",
+                "acme",
+                "--customer-id",
+                &cid,
+                "--api-base",
+                &info.api_base,
+                "--token-url",
+                &info.token_url,
+                "--datastream-base",
+                &info.datastream.base,
+            ],
+            None,
+        )
+        .await);
+        ok(&run_async(
+            d,
+            &[
+                "creds",
+                "set",
+                "acme",
+                "--kind",
+                "basic",
+                "--username",
+                &info.restricted.username,
+                "--password-stdin",
+            ],
+            Some(&format!("{}\n", info.restricted.password)),
+        )
+        .await);
+        ok(&run_async(
+            d,
+            &[
+                "creds",
+                "set",
+                "acme",
+                "--kind",
+                "rest",
+                "--client-id",
+                &info.oauth.client_id,
+                "--secret-stdin",
+            ],
+            Some(&format!("{}\n", info.oauth.client_secret)),
+        )
+        .await);
+        ok(&run_async(
+            d,
+            &[
+                "creds",
+                "set",
+                "acme",
+                "--kind",
+                "datastream",
+                "--client-id",
+                &info.datastream.client_id,
+                "--secret-stdin",
+            ],
+            Some(&format!("{}\n", info.datastream.client_secret)),
+        )
+        .await);
+
+        let out = run_async(d, &["check", "acme", "--json"], None).await;
+        ok(&out);
+        let v: Value = serde_json::from_slice(&out.stdout).expect("one JSON object");
+        let checks = v["checks"].as_array().unwrap();
+        assert!(checks.len() >= 14);
+        for c in checks {
+            for k in [
+                "name",
+                "ok",
+                "required",
+                "http_status",
+                "error_code",
+                "message",
+                "remedy",
+            ] {
+                assert!(c.get(k).is_some(), "{k} missing in {c}");
+            }
+        }
+        let hidden: Vec<String> = v["hidden_fields"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| {
+                format!(
+                    "{}.{}",
+                    h["object"].as_str().unwrap(),
+                    h["field"].as_str().unwrap()
+                )
+            })
+            .collect();
+        assert!(
+            hidden.contains(&"person.addresses".to_string()),
+            "{hidden:?}"
+        );
+        assert!(
+            hidden.contains(&"job.hiringmanager".to_string()),
+            "{hidden:?}"
+        );
+
+        // Wrong password: exit 1, errorCode 6 in the basic row.
+        ok(&run_async(
+            d,
+            &[
+                "creds",
+                "set",
+                "acme",
+                "--kind",
+                "basic",
+                "--username",
+                &info.basic.username,
+                "--password-stdin",
+            ],
+            Some("definitely-wrong-pw\n"),
+        )
+        .await);
+        let out = run_async(d, &["check", "acme", "--json"], None).await;
+        assert_eq!(out.status.code(), Some(1));
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let basic = v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["name"] == "basic.auth")
+            .unwrap();
+        assert_eq!(basic["ok"], false);
+        assert_eq!(basic["error_code"], 6);
+        assert_eq!(basic["http_status"], 401);
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        for secret in [
+            "definitely-wrong-pw",
+            info.oauth.client_secret.as_str(),
+            info.datastream.client_secret.as_str(),
+        ] {
+            assert!(!all.contains(secret));
+        }
+        let log = std::fs::read_to_string(d.join("log")).unwrap_or_default();
+        assert!(!log.contains("definitely-wrong-pw") && !log.contains(&info.oauth.client_secret));
+
+        // The outcomes are facts with time and actor; step states follow them.
+        let store = Store::open(&d.join("db.sqlite")).unwrap();
+        let team = store.team("acme").unwrap();
+        let basic: TestOutcome = store.fact(&team, keys::BASIC_TEST).unwrap().unwrap();
+        assert!(!basic.ok);
+        assert_eq!(basic.failed, vec!["basic.auth"]);
+        let deep: TestOutcome = store.fact(&team, keys::DEEP_PREFLIGHT).unwrap().unwrap();
+        assert!(deep.ok, "{deep:?}");
+        let matrix: StoredMatrix = store.fact(&team, PREFLIGHT_MATRIX).unwrap().unwrap();
+        assert!(!matrix.actor.is_empty() && !matrix.at.is_empty());
+        assert!(
+            matrix
+                .checks
+                .iter()
+                .any(|r| r.name == "datastream.events" && r.ok)
+        );
+        let show = run_async(d, &["team", "show", "acme", "--json"], None).await;
+        let v: Value = serde_json::from_slice(&show.stdout).unwrap();
+        assert_eq!(v["steps"][0]["state"], "needs attention");
+        assert_eq!(v["steps"][1]["state"], "done");
+    }
+}

@@ -1,2 +1,43 @@
-//! Headless commands (minimal in the sandbox branch; the lead wires the full CLI).
+//! The headless commands: each submodule runs one command group over the library and
+//! prints for people or, with `--json`, for scripts.
+
+pub mod check;
+pub mod creds;
 pub mod sandbox;
+pub mod team;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use color_eyre::Result;
+
+use crate::cli::{Cli, Command};
+use crate::store::Store;
+
+/// A mistake in how the command was typed (exit code 2), as opposed to a failure (1).
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct UsageError(pub String);
+
+/// The database path in effect: `--db`/`ICIMS_ONBOARD_DB`, else the default.
+pub fn db_path(cli_db: Option<&Path>) -> PathBuf {
+    cli_db
+        .map(Path::to_path_buf)
+        .unwrap_or_else(crate::paths::default_db_path)
+}
+
+/// Opens the store at the path in effect.
+pub fn open_store(cli_db: Option<&Path>) -> Result<Store> {
+    Ok(Store::open(&db_path(cli_db))?)
+}
+
+/// Runs a headless command.
+pub fn run(cli: &Cli, command: &Command) -> Result<ExitCode> {
+    let db = cli.db.as_deref();
+    match command {
+        Command::Team(cmd) => team::run(db, cmd),
+        Command::Creds(cmd) => creds::run(db, cmd),
+        Command::Check(args) => check::run(db, args),
+        Command::Sandbox(args) => sandbox::run(args).map(|()| ExitCode::SUCCESS),
+    }
+}

@@ -158,10 +158,10 @@ impl OnboardingFacts {
         let latest = |kinds: &[&str]| -> Result<Option<JobFact>> {
             let mut best: Option<crate::store::Job> = None;
             for kind in kinds {
-                if let Some(job) = store.latest_job(team, kind)? {
-                    if best.as_ref().is_none_or(|b| job.id > b.id) {
-                        best = Some(job);
-                    }
+                if let Some(job) = store.latest_job(team, kind)?
+                    && best.as_ref().is_none_or(|b| job.id > b.id)
+                {
+                    best = Some(job);
                 }
             }
             Ok(best.map(|j| JobFact {

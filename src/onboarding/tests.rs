@@ -255,6 +255,7 @@ fn deep_sync_states_once_open() {
 }
 
 #[test]
+#[allow(clippy::field_reassign_with_default)]
 fn stage_mapping_gate_needs_statuses() {
     let mut f = OnboardingFacts::default();
     assert!(derive_step(Step::StageMapping, &f).is_locked());
@@ -286,6 +287,7 @@ fn stage_mapping_gate_needs_statuses() {
 }
 
 #[test]
+#[allow(clippy::field_reassign_with_default)]
 fn stage_mapping_states() {
     let mut f = OnboardingFacts::default();
     f.stages = Some(stamp(

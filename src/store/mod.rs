@@ -79,11 +79,11 @@ impl Store {
             path: path.to_path_buf(),
             reason,
         };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            if !dir.exists() {
-                fs::create_dir_all(dir).map_err(|e| open_err(e.to_string()))?;
-                let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o700));
-            }
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+            && !dir.exists()
+        {
+            fs::create_dir_all(dir).map_err(|e| open_err(e.to_string()))?;
+            let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o700));
         }
         if !path.exists() {
             OpenOptions::new()
@@ -92,12 +92,6 @@ impl Store {
                 .mode(0o600)
                 .open(path)
                 .map_err(|e| open_err(e.to_string()))?;
-        }
-        let meta = fs::metadata(path).map_err(|e| open_err(e.to_string()))?;
-        if meta.permissions().mode() & 0o077 != 0 {
-            fs::set_permissions(path, fs::Permissions::from_mode(0o600))
-                .map_err(|e| open_err(format!("cannot restrict permissions to 0600: {e}")))?;
-            tracing::warn!(path = %path.display(), "database permissions tightened to 0600");
         }
         let mut conn = Connection::open_with_flags(
             path,
@@ -128,6 +122,13 @@ impl Store {
                     path: path.to_path_buf(),
                 });
             }
+        }
+        // Only now, with the file known to be ours (or new), change anything about it.
+        let meta = fs::metadata(path).map_err(|e| open_err(e.to_string()))?;
+        if meta.permissions().mode() & 0o077 != 0 {
+            fs::set_permissions(path, fs::Permissions::from_mode(0o600))
+                .map_err(|e| open_err(format!("cannot restrict permissions to 0600: {e}")))?;
+            tracing::warn!(path = %path.display(), "database permissions tightened to 0600");
         }
         let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         conn.pragma_update(None, "foreign_keys", "ON")?;

@@ -99,7 +99,7 @@ impl Team {
 }
 
 /// What it takes to create a team.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct NewTeam {
     pub name: String,
     pub customer_id: u64,

@@ -1,0 +1,111 @@
+//! The command line: clap definitions of every headless command. Behaviour lives in
+//! `commands/`; this file only says what can be typed.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::store::{CredentialKind, Region};
+
+/// Console and CLI for onboarding a customer onto an iCIMS ATS integration.
+#[derive(Debug, Parser)]
+#[command(name = "icims-onboard", version, about, long_about = None)]
+pub struct Cli {
+    /// The SQLite database (default under the XDG data dir).
+    #[arg(long, global = true, env = "ICIMS_ONBOARD_DB", value_name = "PATH")]
+    pub db: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create, list and inspect teams (customers being onboarded).
+    #[command(subcommand)]
+    Team(TeamCommand),
+    /// Store credentials; the secret is read from stdin or a no-echo prompt, never argv.
+    #[command(subcommand)]
+    Creds(CredsCommand),
+    /// Run the step 1 and step 2 tests (basic test, preflight matrix, hidden fields).
+    Check(crate::commands::check::CheckArgs),
+    /// Run the simulated iCIMS tenant on loopback.
+    Sandbox(crate::commands::sandbox::SandboxArgs),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TeamCommand {
+    /// Create a team.
+    Add(TeamAddArgs),
+    /// List teams with their six step states.
+    List {
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a team: endpoints, credentials (without secrets), step states and gates.
+    Show {
+        /// Team name.
+        name: String,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct TeamAddArgs {
+    /// Team name (unique, case-insensitive).
+    pub name: String,
+    /// The customer's iCIMS customer id (a number).
+    #[arg(long, value_name = "N")]
+    pub customer_id: u64,
+    /// Data region: us (api.icims.com) or eu (api-eu.icims.com).
+    #[arg(long, value_enum, default_value_t = Region::Us)]
+    pub region: Region,
+    /// Override the API base URL (e.g. a sandbox tenant).
+    #[arg(long, value_name = "URL")]
+    pub api_base: Option<String>,
+    /// Override the OAuth token URL.
+    #[arg(long, value_name = "URL")]
+    pub token_url: Option<String>,
+    /// Override the Data Stream base URL.
+    #[arg(long, value_name = "URL")]
+    pub datastream_base: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CredsCommand {
+    /// Store (replace) one kind of credential for a team.
+    Set(CredsSetArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct CredsSetArgs {
+    /// Team name.
+    pub name: String,
+    /// Which credential: basic (API user), rest (OAuth client), datastream, sftp.
+    #[arg(long, value_enum)]
+    pub kind: CredentialKind,
+    /// API or SFTP username (basic, sftp).
+    #[arg(long)]
+    pub username: Option<String>,
+    /// OAuth client id (rest, datastream).
+    #[arg(long)]
+    pub client_id: Option<String>,
+    /// SFTP host.
+    #[arg(long)]
+    pub host: Option<String>,
+    /// SFTP port.
+    #[arg(long)]
+    pub port: Option<u16>,
+    /// SFTP directory holding the export.
+    #[arg(long)]
+    pub path: Option<String>,
+    /// SFTP private key file (the secret is then its passphrase, possibly empty).
+    #[arg(long, value_name = "FILE")]
+    pub key_file: Option<PathBuf>,
+    /// Read the password/secret from stdin (one line).
+    #[arg(long, visible_alias = "secret-stdin")]
+    pub password_stdin: bool,
+}

@@ -1,0 +1,381 @@
+//! The console's state machine: [`App`] holds everything the screens draw, [`Msg`] is the
+//! one queue of inputs (keys, resize, ticks, replies), and [`update`] is synchronous, does
+//! no I/O and returns [`Effect`]s for the driver to run.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+use super::keymap::{self, Action, Context};
+use super::screens::new_team::NewTeamForm;
+use crate::onboarding::{Step, StepStatus};
+use crate::store::{CredentialKind, CredentialSummary, NewTeam, Team};
+
+/// The smallest terminal the console draws in.
+pub const MIN_WIDTH: u16 = 80;
+pub const MIN_HEIGHT: u16 = 24;
+
+/// A team as the screens show it: a snapshot read from the store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TeamRow {
+    pub team: Team,
+    pub steps: Vec<StepStatus>,
+    pub credentials: Vec<CredentialSummary>,
+    pub sync_enabled: bool,
+}
+
+impl TeamRow {
+    pub fn credential(&self, kind: CredentialKind) -> Option<&CredentialSummary> {
+        self.credentials.iter().find(|c| c.kind == kind)
+    }
+}
+
+/// Which screen is showing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Screen {
+    Home,
+    Team { name: String, step: usize },
+}
+
+/// A line at the bottom saying what just happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Status {
+    Info(String),
+    Error(String),
+}
+
+/// Everything the console shows.
+pub struct App {
+    pub teams: Vec<TeamRow>,
+    pub screen: Screen,
+    pub selected: usize,
+    pub filter: String,
+    pub filtering: bool,
+    pub form: Option<NewTeamForm>,
+    pub help: bool,
+    pub size: (u16, u16),
+    pub status: Option<Status>,
+    pub db_label: String,
+    pub quit: bool,
+    /// Set when the state changed since the last frame.
+    pub dirty: bool,
+}
+
+/// Inputs to [`update`].
+#[derive(Debug)]
+pub enum Msg {
+    Key(KeyEvent),
+    Resize(u16, u16),
+    Tick,
+    TeamsLoaded(Vec<TeamRow>),
+    TeamCreated(Result<String, String>),
+    Failed(String),
+}
+
+/// Work for the driver: store reads and writes, or leaving.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Effect {
+    LoadTeams,
+    CreateTeam(NewTeam),
+    Quit,
+}
+
+impl App {
+    pub fn new(db_label: impl Into<String>, size: (u16, u16)) -> App {
+        App {
+            teams: Vec::new(),
+            screen: Screen::Home,
+            selected: 0,
+            filter: String::new(),
+            filtering: false,
+            form: None,
+            help: false,
+            size,
+            status: None,
+            db_label: db_label.into(),
+            quit: false,
+            dirty: true,
+        }
+    }
+
+    /// The keyboard context in effect.
+    pub fn context(&self) -> Context {
+        if self.help {
+            Context::Help
+        } else if self.form.is_some() {
+            Context::Form
+        } else if self.filtering {
+            Context::Filter
+        } else {
+            match self.screen {
+                Screen::Home => Context::Home,
+                Screen::Team { .. } => Context::Team,
+            }
+        }
+    }
+
+    /// Teams matching the filter (case-insensitive substring of the name or customer id).
+    pub fn visible_teams(&self) -> Vec<&TeamRow> {
+        let needle = self.filter.to_lowercase();
+        self.teams
+            .iter()
+            .filter(|t| {
+                needle.is_empty()
+                    || t.team.name.to_lowercase().contains(&needle)
+                    || t.team.customer_id.to_string().contains(&needle)
+            })
+            .collect()
+    }
+
+    /// The team the team screen shows, if it still exists.
+    pub fn open_team(&self) -> Option<&TeamRow> {
+        match &self.screen {
+            Screen::Team { name, .. } => self.teams.iter().find(|t| &t.team.name == name),
+            Screen::Home => None,
+        }
+    }
+
+    pub fn too_small(&self) -> bool {
+        self.size.0 < MIN_WIDTH || self.size.1 < MIN_HEIGHT
+    }
+}
+
+/// Applies one message; returns the effects to run. No I/O here.
+pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
+    match msg {
+        Msg::Resize(w, h) => {
+            app.size = (w, h);
+            app.dirty = true;
+            Vec::new()
+        }
+        Msg::Tick => vec![Effect::LoadTeams],
+        Msg::TeamsLoaded(teams) => {
+            if teams != app.teams {
+                app.teams = teams;
+                clamp_selection(app);
+                app.dirty = true;
+            }
+            Vec::new()
+        }
+        Msg::TeamCreated(Ok(name)) => {
+            app.form = None;
+            app.filter.clear();
+            app.status = Some(Status::Info(format!("created team {name}")));
+            app.dirty = true;
+            // Select it once the reload arrives: the list is sorted by name.
+            app.teams.push(placeholder_row(&name));
+            app.teams.sort_by_key(|t| t.team.name.to_lowercase());
+            app.selected = app
+                .visible_teams()
+                .iter()
+                .position(|t| t.team.name == name)
+                .unwrap_or(0);
+            vec![Effect::LoadTeams]
+        }
+        Msg::TeamCreated(Err(reason)) => {
+            if let Some(form) = app.form.as_mut() {
+                form.error = Some(reason);
+            } else {
+                app.status = Some(Status::Error(reason));
+            }
+            app.dirty = true;
+            Vec::new()
+        }
+        Msg::Failed(reason) => {
+            app.status = Some(Status::Error(reason));
+            app.dirty = true;
+            Vec::new()
+        }
+        Msg::Key(key) => {
+            app.dirty = true;
+            on_key(app, key)
+        }
+    }
+}
+
+fn placeholder_row(name: &str) -> TeamRow {
+    TeamRow {
+        team: Team {
+            id: -1,
+            name: name.to_string(),
+            customer_id: 0,
+            region: crate::store::Region::Us,
+            api_base_override: None,
+            token_url_override: None,
+            datastream_base_override: None,
+            created_at: String::new(),
+        },
+        steps: Vec::new(),
+        credentials: Vec::new(),
+        sync_enabled: false,
+    }
+}
+
+fn clamp_selection(app: &mut App) {
+    let n = app.visible_teams().len();
+    if app.selected >= n {
+        app.selected = n.saturating_sub(1);
+    }
+}
+
+fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
+    let ctx = app.context();
+    let action = keymap::lookup(ctx, key);
+    match ctx {
+        Context::Help => {
+            if action == Some(Action::Back) {
+                app.help = false;
+            }
+            Vec::new()
+        }
+        Context::Form => form_key(app, key, action),
+        Context::Filter => filter_key(app, key, action),
+        Context::Home => home_key(app, action),
+        Context::Team => team_key(app, action),
+    }
+}
+
+fn form_key(app: &mut App, key: KeyEvent, action: Option<Action>) -> Vec<Effect> {
+    let Some(form) = app.form.as_mut() else {
+        return Vec::new();
+    };
+    match action {
+        Some(Action::Quit) => {
+            app.quit = true;
+            vec![Effect::Quit]
+        }
+        Some(Action::Cancel) => {
+            app.form = None;
+            Vec::new()
+        }
+        Some(Action::NextField) => {
+            form.focus_next();
+            Vec::new()
+        }
+        Some(Action::PrevField) => {
+            form.focus_prev();
+            Vec::new()
+        }
+        Some(Action::ToggleRegion) if form.on_region() => {
+            form.toggle_region();
+            Vec::new()
+        }
+        Some(Action::Submit) => match form.validate() {
+            Ok(new_team) => vec![Effect::CreateTeam(new_team)],
+            Err(reason) => {
+                form.error = Some(reason);
+                Vec::new()
+            }
+        },
+        _ => {
+            form.input(key);
+            Vec::new()
+        }
+    }
+}
+
+fn filter_key(app: &mut App, key: KeyEvent, action: Option<Action>) -> Vec<Effect> {
+    match action {
+        Some(Action::Submit) => app.filtering = false,
+        Some(Action::ClearFilter) => {
+            app.filtering = false;
+            app.filter.clear();
+        }
+        Some(Action::Quit) => {
+            app.quit = true;
+            return vec![Effect::Quit];
+        }
+        _ => match key.code {
+            KeyCode::Backspace => {
+                app.filter.pop();
+            }
+            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                app.filter.push(c);
+            }
+            _ => {}
+        },
+    }
+    app.selected = 0;
+    Vec::new()
+}
+
+fn home_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
+    let count = app.visible_teams().len();
+    match action {
+        Some(Action::Quit) => {
+            app.quit = true;
+            vec![Effect::Quit]
+        }
+        Some(Action::Help) => {
+            app.help = true;
+            Vec::new()
+        }
+        Some(Action::Up) => {
+            app.selected = app.selected.saturating_sub(1);
+            Vec::new()
+        }
+        Some(Action::Down) => {
+            if app.selected + 1 < count {
+                app.selected += 1;
+            }
+            Vec::new()
+        }
+        Some(Action::Open) => {
+            if let Some(row) = app.visible_teams().get(app.selected) {
+                app.screen = Screen::Team {
+                    name: row.team.name.clone(),
+                    step: first_open_step(&row.steps),
+                };
+                app.status = None;
+            }
+            Vec::new()
+        }
+        Some(Action::NewTeam) => {
+            app.form = Some(NewTeamForm::new());
+            app.status = None;
+            Vec::new()
+        }
+        Some(Action::Filter) => {
+            app.filtering = true;
+            Vec::new()
+        }
+        Some(Action::Refresh) => vec![Effect::LoadTeams],
+        _ => Vec::new(),
+    }
+}
+
+/// The first step that is not done, or the last one.
+fn first_open_step(steps: &[StepStatus]) -> usize {
+    steps
+        .iter()
+        .position(|s| s.state != crate::onboarding::StepState::Done)
+        .unwrap_or(Step::ALL.len() - 1)
+}
+
+fn team_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
+    let Screen::Team { step, .. } = &mut app.screen else {
+        return Vec::new();
+    };
+    match action {
+        Some(Action::Quit) => {
+            app.quit = true;
+            vec![Effect::Quit]
+        }
+        Some(Action::Help) => {
+            app.help = true;
+            Vec::new()
+        }
+        Some(Action::Back) => {
+            app.screen = Screen::Home;
+            Vec::new()
+        }
+        Some(Action::Up) => {
+            *step = step.saturating_sub(1);
+            Vec::new()
+        }
+        Some(Action::Down) => {
+            *step = (*step + 1).min(Step::ALL.len() - 1);
+            Vec::new()
+        }
+        Some(Action::Refresh) => vec![Effect::LoadTeams],
+        _ => Vec::new(),
+    }
+}

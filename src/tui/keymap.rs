@@ -1,0 +1,327 @@
+//! Key bindings per context. The single source for dispatch, the `?` help overlay and
+//! the footer hints, so what the help says is what the keys do.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+
+/// Where the keyboard focus is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Context {
+    Home,
+    Filter,
+    Team,
+    Form,
+    Help,
+}
+
+impl Context {
+    pub fn title(self) -> &'static str {
+        match self {
+            Context::Home => "Teams",
+            Context::Filter => "Filter",
+            Context::Team => "Team",
+            Context::Form => "New team",
+            Context::Help => "Help",
+        }
+    }
+}
+
+/// What a key asks for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Quit,
+    Back,
+    Help,
+    Up,
+    Down,
+    Open,
+    NewTeam,
+    Filter,
+    ClearFilter,
+    NextField,
+    PrevField,
+    Submit,
+    Cancel,
+    ToggleRegion,
+    Refresh,
+}
+
+/// One binding: the keys, what they do, and whether the footer shows it.
+#[derive(Debug, Clone, Copy)]
+pub struct Binding {
+    pub keys: &'static [(KeyCode, KeyModifiers)],
+    pub label: &'static str,
+    pub action: Action,
+    pub help: &'static str,
+    pub footer: bool,
+}
+
+const NONE: KeyModifiers = KeyModifiers::NONE;
+const SHIFT: KeyModifiers = KeyModifiers::SHIFT;
+const CTRL: KeyModifiers = KeyModifiers::CONTROL;
+
+macro_rules! bind {
+    ($label:expr, [$($k:expr),+], $action:ident, $help:expr, $footer:expr) => {
+        Binding { keys: &[$($k),+], label: $label, action: Action::$action, help: $help, footer: $footer }
+    };
+}
+
+const HOME: &[Binding] = &[
+    bind!(
+        "↑↓ j k",
+        [
+            (KeyCode::Up, NONE),
+            (KeyCode::Down, NONE),
+            (KeyCode::Char('k'), NONE),
+            (KeyCode::Char('j'), NONE)
+        ],
+        Up,
+        "move the selection",
+        false
+    ),
+    bind!(
+        "Enter",
+        [(KeyCode::Enter, NONE)],
+        Open,
+        "open the selected team",
+        true
+    ),
+    bind!(
+        "n",
+        [(KeyCode::Char('n'), NONE)],
+        NewTeam,
+        "create a team",
+        true
+    ),
+    bind!(
+        "/",
+        [(KeyCode::Char('/'), NONE)],
+        Filter,
+        "filter teams by name",
+        true
+    ),
+    bind!(
+        "r",
+        [(KeyCode::Char('r'), NONE)],
+        Refresh,
+        "reload from the database",
+        false
+    ),
+    bind!(
+        "?",
+        [(KeyCode::Char('?'), NONE), (KeyCode::Char('?'), SHIFT)],
+        Help,
+        "show this help",
+        true
+    ),
+    bind!(
+        "q Esc",
+        [
+            (KeyCode::Char('q'), NONE),
+            (KeyCode::Esc, NONE),
+            (KeyCode::Char('c'), CTRL)
+        ],
+        Quit,
+        "quit",
+        true
+    ),
+];
+
+const FILTER: &[Binding] = &[
+    bind!(
+        "Enter",
+        [(KeyCode::Enter, NONE)],
+        Submit,
+        "keep the filter",
+        true
+    ),
+    bind!(
+        "Esc",
+        [(KeyCode::Esc, NONE)],
+        ClearFilter,
+        "clear the filter",
+        true
+    ),
+    bind!("Ctrl-c", [(KeyCode::Char('c'), CTRL)], Quit, "quit", false),
+];
+
+const TEAM: &[Binding] = &[
+    bind!(
+        "↑↓ j k",
+        [
+            (KeyCode::Up, NONE),
+            (KeyCode::Down, NONE),
+            (KeyCode::Char('k'), NONE),
+            (KeyCode::Char('j'), NONE)
+        ],
+        Up,
+        "choose a step",
+        true
+    ),
+    bind!(
+        "r",
+        [(KeyCode::Char('r'), NONE)],
+        Refresh,
+        "reload from the database",
+        false
+    ),
+    bind!(
+        "?",
+        [(KeyCode::Char('?'), NONE), (KeyCode::Char('?'), SHIFT)],
+        Help,
+        "show this help",
+        true
+    ),
+    bind!(
+        "Esc",
+        [(KeyCode::Esc, NONE), (KeyCode::Backspace, NONE)],
+        Back,
+        "back to the teams",
+        true
+    ),
+    bind!(
+        "q",
+        [(KeyCode::Char('q'), NONE), (KeyCode::Char('c'), CTRL)],
+        Quit,
+        "quit",
+        true
+    ),
+];
+
+const FORM: &[Binding] = &[
+    bind!(
+        "Tab",
+        [(KeyCode::Tab, NONE), (KeyCode::Down, NONE)],
+        NextField,
+        "next field",
+        true
+    ),
+    bind!(
+        "Shift-Tab",
+        [
+            (KeyCode::BackTab, SHIFT),
+            (KeyCode::BackTab, NONE),
+            (KeyCode::Up, NONE)
+        ],
+        PrevField,
+        "previous field",
+        false
+    ),
+    bind!(
+        "Space",
+        [(KeyCode::Char(' '), NONE)],
+        ToggleRegion,
+        "switch region (on the region field)",
+        false
+    ),
+    bind!(
+        "Enter",
+        [(KeyCode::Enter, NONE)],
+        Submit,
+        "create the team",
+        true
+    ),
+    bind!("Esc", [(KeyCode::Esc, NONE)], Cancel, "cancel", true),
+    bind!("Ctrl-c", [(KeyCode::Char('c'), CTRL)], Quit, "quit", false),
+];
+
+const HELP: &[Binding] = &[bind!(
+    "? Esc q",
+    [
+        (KeyCode::Char('?'), NONE),
+        (KeyCode::Char('?'), SHIFT),
+        (KeyCode::Esc, NONE),
+        (KeyCode::Char('q'), NONE)
+    ],
+    Back,
+    "close the help",
+    true
+)];
+
+/// The bindings of a context, in help order.
+pub fn bindings(ctx: Context) -> &'static [Binding] {
+    match ctx {
+        Context::Home => HOME,
+        Context::Filter => FILTER,
+        Context::Team => TEAM,
+        Context::Form => FORM,
+        Context::Help => HELP,
+    }
+}
+
+/// The action a key triggers in a context. Up and Down share a binding row; the key decides.
+pub fn lookup(ctx: Context, key: KeyEvent) -> Option<Action> {
+    let pressed = (key.code, key.modifiers);
+    let binding = bindings(ctx).iter().find(|b| {
+        b.keys
+            .iter()
+            .any(|(code, mods)| *code == pressed.0 && *mods == pressed.1)
+    })?;
+    Some(match (binding.action, key.code) {
+        (Action::Up, KeyCode::Down | KeyCode::Char('j')) => Action::Down,
+        (action, _) => action,
+    })
+}
+
+/// The footer line of a context: "Enter open  n new team  …".
+pub fn footer_hints(ctx: Context) -> Vec<(&'static str, &'static str)> {
+    bindings(ctx)
+        .iter()
+        .filter(|b| b.footer)
+        .map(|b| (b.label, short(b.help)))
+        .collect()
+}
+
+fn short(help: &'static str) -> &'static str {
+    match help {
+        "open the selected team" => "open",
+        "create a team" => "new team",
+        "filter teams by name" => "filter",
+        "show this help" => "help",
+        "back to the teams" => "back",
+        "choose a step" => "step",
+        "create the team" => "create",
+        "keep the filter" => "apply",
+        "clear the filter" => "clear",
+        "close the help" => "close",
+        other => other,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_binding_is_reachable_through_lookup() {
+        for ctx in [
+            Context::Home,
+            Context::Filter,
+            Context::Team,
+            Context::Form,
+            Context::Help,
+        ] {
+            for b in bindings(ctx) {
+                for (code, mods) in b.keys {
+                    let got = lookup(ctx, KeyEvent::new(*code, *mods));
+                    assert!(got.is_some(), "{ctx:?} {code:?} unbound");
+                }
+            }
+        }
+        assert_eq!(
+            lookup(Context::Home, KeyEvent::new(KeyCode::Char('j'), NONE)),
+            Some(Action::Down)
+        );
+        assert_eq!(
+            lookup(Context::Home, KeyEvent::new(KeyCode::Char('x'), NONE)),
+            None
+        );
+    }
+
+    #[test]
+    fn footer_comes_from_the_bindings() {
+        let hints = footer_hints(Context::Home);
+        assert!(hints.contains(&("n", "new team")));
+        assert!(hints.contains(&("?", "help")));
+        assert!(!hints.iter().any(|(k, _)| *k == "r"));
+    }
+}

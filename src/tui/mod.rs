@@ -1,0 +1,116 @@
+//! The console: a thin face over the library. The driver here owns the terminal and the
+//! store, feeds one message queue into the pure [`app::update`], runs the effects it
+//! returns, and draws only when the state changed.
+
+pub mod app;
+pub mod keymap;
+pub mod render;
+pub mod screens;
+pub mod terminal;
+pub mod text;
+pub mod theme;
+pub mod widgets;
+
+use std::collections::VecDeque;
+use std::path::Path;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use color_eyre::Result;
+use crossterm::event::{Event, EventStream, KeyEventKind};
+use futures::StreamExt;
+
+use crate::onboarding::{self, OnboardingFacts};
+use crate::store::{Actor, Store, StoreError};
+use app::{App, Effect, Msg, TeamRow};
+
+/// How often the console re-reads the store (to follow background jobs).
+const REFRESH: Duration = Duration::from_secs(2);
+
+/// Opens the store at `db_path` and runs the console until the user quits.
+pub fn run(db_path: &Path) -> Result<ExitCode> {
+    // Open before touching the terminal, so a bad database is a plain one-line error.
+    let store = Store::open(db_path)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    runtime.block_on(run_loop(store))
+}
+
+/// Reads every team with its derived step states.
+pub fn load_teams(store: &Store) -> Result<Vec<TeamRow>, StoreError> {
+    let mut rows = Vec::new();
+    for team in store.teams()? {
+        let facts = OnboardingFacts::load(store, &team)?;
+        rows.push(TeamRow {
+            steps: onboarding::derive(&facts),
+            credentials: store.credential_summaries(&team)?,
+            sync_enabled: facts.sync_enabled,
+            team,
+        });
+    }
+    Ok(rows)
+}
+
+/// Runs one effect against the store; the reply goes back on the queue.
+fn run_effect(store: &Store, actor: &Actor, effect: Effect) -> Option<Msg> {
+    match effect {
+        Effect::Quit => None,
+        Effect::LoadTeams => Some(match load_teams(store) {
+            Ok(teams) => Msg::TeamsLoaded(teams),
+            Err(e) => Msg::Failed(e.to_string()),
+        }),
+        Effect::CreateTeam(new) => Some(Msg::TeamCreated(
+            store
+                .add_team(&new, actor)
+                .map(|t| t.name)
+                .map_err(|e| e.to_string()),
+        )),
+    }
+}
+
+async fn run_loop(store: Store) -> Result<ExitCode> {
+    let mouse = std::env::var_os("ICIMS_ONBOARD_MOUSE").is_some();
+    let mut tui = terminal::Tui::enter(mouse)?;
+    let size = tui.terminal.size()?;
+    let label = store.path().display().to_string();
+    let mut app = App::new(label, (size.width, size.height));
+    let theme = theme::Theme::from_env();
+    let actor = Actor::from_env();
+    let mut events = EventStream::new();
+    let mut tick = tokio::time::interval(REFRESH);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+
+    let mut queue: VecDeque<Msg> = VecDeque::from([Msg::Tick]);
+    loop {
+        while let Some(msg) = queue.pop_front() {
+            for effect in app::update(&mut app, msg) {
+                if let Some(reply) = run_effect(&store, &actor, effect) {
+                    queue.push_back(reply);
+                }
+            }
+        }
+        if app.quit {
+            break;
+        }
+        if app.dirty {
+            tui.terminal
+                .draw(|frame| render::render(frame, &app, &theme))?;
+            app.dirty = false;
+        }
+        let msg = tokio::select! {
+            event = events.next() => match event {
+                Some(Ok(Event::Key(key))) if key.kind == KeyEventKind::Press => Msg::Key(key),
+                Some(Ok(Event::Resize(w, h))) => Msg::Resize(w, h),
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => return Err(e.into()),
+                None => break,
+            },
+            _ = tick.tick() => Msg::Tick,
+        };
+        queue.push_back(msg);
+    }
+    drop(tui);
+    Ok(ExitCode::SUCCESS)
+}

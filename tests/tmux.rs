@@ -1,0 +1,221 @@
+//! The console driven as a person would: the built binary in a tmux session on a private
+//! socket, keys sent with send-keys, the screen read back with capture-pane.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use common::{Sandbox, require_tool};
+
+/// A tmux server on its own socket, killed on drop.
+pub struct Tmux {
+    socket: String,
+    target: String,
+}
+
+impl Tmux {
+    /// Starts `command` (a shell line) in a detached session of the given size.
+    pub fn start(name: &str, width: u16, height: u16, command: &str) -> Tmux {
+        require_tool("tmux");
+        let socket = format!("icims-test-{name}-{}", std::process::id());
+        let t = Tmux {
+            socket,
+            target: "t".into(),
+        };
+        let status = Command::new("tmux")
+            .args([
+                "-L",
+                &t.socket,
+                "-f",
+                "/dev/null",
+                "new-session",
+                "-d",
+                "-s",
+                "t",
+            ])
+            .args(["-x", &width.to_string(), "-y", &height.to_string()])
+            .arg(command)
+            .status()
+            .expect("run tmux");
+        assert!(status.success(), "tmux new-session failed");
+        t
+    }
+
+    fn tmux(&self, args: &[&str]) -> String {
+        let out = Command::new("tmux")
+            .args(["-L", &self.socket])
+            .args(args)
+            .output()
+            .expect("run tmux");
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    }
+
+    /// Sends tmux key names (Enter, Tab, Escape, or single characters).
+    pub fn keys(&self, keys: &[&str]) {
+        for k in keys {
+            self.tmux(&["send-keys", "-t", &self.target, k]);
+        }
+    }
+
+    /// Types literal text.
+    pub fn type_text(&self, text: &str) {
+        self.tmux(&["send-keys", "-t", &self.target, "-l", text]);
+    }
+
+    pub fn screen(&self) -> String {
+        self.tmux(&["capture-pane", "-p", "-t", &self.target])
+    }
+
+    pub fn format(&self, fmt: &str) -> String {
+        self.tmux(&["display-message", "-p", "-t", &self.target, fmt])
+            .trim()
+            .to_string()
+    }
+
+    /// Polls the screen until `pred` holds (or panics with the last screen after 20 s).
+    pub fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        let start = Instant::now();
+        loop {
+            let screen = self.screen();
+            if pred(&screen) {
+                return screen;
+            }
+            if start.elapsed() > Duration::from_secs(20) {
+                panic!("timed out waiting for {what}; screen:\n{screen}");
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+
+    pub fn wait_text(&self, text: &str) -> String {
+        self.wait_for(text, |s| s.contains(text))
+    }
+}
+
+impl Drop for Tmux {
+    fn drop(&mut self) {
+        let _ = Command::new("tmux")
+            .args(["-L", &self.socket, "kill-server"])
+            .status();
+    }
+}
+
+fn shell_quote(p: &Path) -> String {
+    format!("'{}'", p.display().to_string().replace('\'', "'\\''"))
+}
+
+fn console_command(sb: &Sandbox, after: &Path) -> String {
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_icims-onboard"));
+    format!(
+        "env ICIMS_ONBOARD_DB={db} ICIMS_ONBOARD_LOG={log} XDG_CONFIG_HOME={cfg} TERM=xterm-256color {bin}; \
+         echo EXITED:$?; stty -a > {after}; sleep 60",
+        db = shell_quote(&sb.db()),
+        log = shell_quote(&sb.log()),
+        cfg = shell_quote(&sb.config_home()),
+        bin = shell_quote(&bin),
+        after = shell_quote(after),
+    )
+}
+
+#[test]
+fn create_open_help_quit_walkthrough() {
+    let sb = Sandbox::new();
+    let stty_after = sb.dir.path().join("stty-after.txt");
+    let tmux = Tmux::start("walk", 100, 30, &console_command(&sb, &stty_after));
+
+    tmux.wait_text("No teams yet");
+    assert_eq!(
+        tmux.format("#{alternate_on}"),
+        "1",
+        "the console uses the alternate screen"
+    );
+
+    // Create a team through the form.
+    tmux.keys(&["n"]);
+    tmux.wait_text("New team");
+    tmux.type_text("Acme Test");
+    tmux.keys(&["Tab"]);
+    tmux.type_text("12x");
+    tmux.keys(&["Enter"]);
+    tmux.wait_text("is not a number");
+    tmux.keys(&["BSpace"]);
+    tmux.type_text("4");
+    tmux.keys(&["Enter"]);
+    let home = tmux.wait_text("created team Acme Test");
+    assert!(home.contains("124"), "customer id listed:\n{home}");
+
+    // Open it and read the six steps and their states back.
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_text("Stage mapping");
+    let expected = [
+        ("1 Basic sync", "todo"),
+        ("2 Deep sync credentials", "todo"),
+        ("3 Historical export", "todo"),
+        ("4 Field mapping", "todo"),
+        ("5 Deep sync", "locked"),
+        ("6 Stage mapping", "locked"),
+    ];
+    let lines: Vec<&str> = screen.lines().collect();
+    for (name, state) in expected {
+        let at = lines
+            .iter()
+            .position(|l| l.contains(name))
+            .unwrap_or_else(|| panic!("{name} not on screen:\n{screen}"));
+        assert!(
+            lines[at + 1].contains(state),
+            "{name} should be {state}; line below is {:?}\n{screen}",
+            lines[at + 1]
+        );
+    }
+    assert!(
+        screen.contains("deep sync credentials not"),
+        "the lock reason is shown:\n{screen}"
+    );
+
+    // Help opens and closes.
+    tmux.keys(&["?"]);
+    tmux.wait_text("Keys on the team screen");
+    tmux.keys(&["Escape"]);
+    tmux.wait_for("help closed", |s| !s.contains("Keys on the team screen"));
+
+    // Quit: the terminal is given back (main screen, cooked mode with echo).
+    tmux.keys(&["q"]);
+    tmux.wait_text("EXITED:0");
+    assert_eq!(
+        tmux.format("#{alternate_on}"),
+        "0",
+        "left the alternate screen"
+    );
+    assert_eq!(tmux.format("#{cursor_flag}"), "1", "cursor visible again");
+    let start = Instant::now();
+    while !stty_after.exists() && start.elapsed() < Duration::from_secs(5) {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(100));
+    let stty = std::fs::read_to_string(&stty_after).expect("stty output");
+    let words: Vec<&str> = stty.split_whitespace().collect();
+    for flag in ["icanon", "echo", "isig"] {
+        assert!(
+            words.contains(&flag),
+            "terminal left without {flag}: {stty}"
+        );
+    }
+
+    // What was created through the console is in the database.
+    let show = sb.ok(&["team", "show", "Acme Test", "--json"], "");
+    assert!(show.contains("\"customer_id\": 124"), "{show}");
+}
+
+#[test]
+fn too_small_then_resized() {
+    let sb = Sandbox::new();
+    let stty_after = sb.dir.path().join("stty-after.txt");
+    let tmux = Tmux::start("small", 70, 20, &console_command(&sb, &stty_after));
+    tmux.wait_text("Terminal too small");
+    tmux.tmux(&["resize-window", "-t", "t", "-x", "90", "-y", "28"]);
+    tmux.wait_text("No teams yet");
+    tmux.keys(&["q"]);
+    tmux.wait_text("EXITED:0");
+}
