@@ -919,3 +919,32 @@ mod cli {
         assert_eq!(v["steps"][1]["state"], "done");
     }
 }
+
+#[tokio::test]
+async fn tls_to_a_plain_http_port_is_reported_as_tls() {
+    let sb = start(SandboxConfig {
+        people: 20,
+        ..Default::default()
+    })
+    .await;
+    let info = sb.info();
+    let https = info.api_base.replace("http://", "https://");
+    let c = IcimsClient::new(
+        Endpoints::new(
+            info.customer_id,
+            &https,
+            &info.token_url,
+            &info.datastream.base,
+        )
+        .unwrap(),
+        basic(&info),
+        fast_config(),
+    )
+    .unwrap();
+    let err = tokio::time::timeout(MUST_FINISH_WITHIN, c.lists())
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert_eq!(err.kind(), "tls", "{err:?}");
+    assert!(err.remedy().contains("https"));
+}
