@@ -33,6 +33,11 @@ pub enum Command {
     Check(crate::commands::check::CheckArgs),
     /// Run the simulated iCIMS tenant (API + SFTP export) on loopback until stopped.
     Sandbox(crate::commands::sandbox::SandboxArgs),
+    /// Step 3: list, fetch and import the historical export; summary; handoff ticket.
+    #[command(subcommand)]
+    Export(crate::commands::export::ExportCommand),
+    /// Run queued jobs (export fetch and import) until stopped, or until idle.
+    Worker(crate::commands::worker::WorkerArgs),
 }
 
 #[derive(Debug, Subcommand)]
