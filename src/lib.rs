@@ -7,6 +7,7 @@
 pub mod cli;
 pub mod commands;
 pub mod export;
+pub mod icims;
 pub mod logging;
 pub mod onboarding;
 pub mod paths;

@@ -1,8 +1,11 @@
 //! The headless commands: each submodule runs one command group over the library and
 //! prints for people or, with `--json`, for scripts.
 
+pub mod check;
 pub mod creds;
+pub mod demo;
 pub mod export;
+pub mod sandbox;
 pub mod team;
 pub mod worker;
 
@@ -37,6 +40,9 @@ pub fn run(cli: &Cli, command: &Command) -> Result<ExitCode> {
     match command {
         Command::Team(cmd) => team::run(db, cmd),
         Command::Creds(cmd) => creds::run(db, cmd),
+        Command::Demo(args) => demo::run(db, args),
+        Command::Check(args) => check::run(db, args),
+        Command::Sandbox(args) => sandbox::run(args).map(|()| ExitCode::SUCCESS),
         Command::Export(cmd) => export::run(db, cmd),
         Command::Worker(args) => worker::run(db, args),
     }
