@@ -322,6 +322,8 @@ pub fn updated_column(headers: &[String]) -> Option<usize> {
             h.iter()
                 .position(|x| x.contains("updated") || x.contains("modified"))
         })
+        // Workflow exports date the current status instead.
+        .or_else(|| h.iter().position(|x| x == "statusdate"))
 }
 
 /// Index of the record's system id column (`System ID`, else `ID`), whose values must
@@ -333,14 +335,51 @@ pub fn id_column(headers: &[String]) -> Option<usize> {
         .or_else(|| h.iter().position(|x| x == "id"))
 }
 
-/// Indexes of the columns holding dates (a header with "date" in it, and the "updated"
+/// The words of a header: split at non-alphanumerics and lower→upper case changes,
+/// lowercased ("Created Date" and "createdDate" → created, date).
+fn header_words(h: &str) -> Vec<String> {
+    let mut words = Vec::new();
+    let mut current = String::new();
+    let mut prev_lower = false;
+    for c in h.chars() {
+        if !c.is_alphanumeric() {
+            if !current.is_empty() {
+                words.push(std::mem::take(&mut current));
+            }
+            prev_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && prev_lower && !current.is_empty() {
+            words.push(std::mem::take(&mut current));
+        }
+        prev_lower = c.is_lowercase();
+        current.extend(c.to_lowercase());
+    }
+    if !current.is_empty() {
+        words.push(current);
+    }
+    words
+}
+
+/// Whether a header names a date: a word `date`/`dated`/`datetime`/`timestamp`, or a
+/// word ending in "date" such as `createddate` (but not `candidate`).
+fn is_date_header(h: &str) -> bool {
+    header_words(h).iter().any(|w| {
+        matches!(w.as_str(), "date" | "dated" | "datetime" | "timestamp")
+            || (w.ends_with("date")
+                && w.len() > 4
+                && !["candidate", "validate", "mandate", "accommodate"].contains(&w.as_str()))
+    })
+}
+
+/// Indexes of the columns holding dates (see `is_date_header`, plus the "updated"
 /// column), whose non-empty values must parse as dates.
 pub fn date_columns(headers: &[String]) -> Vec<usize> {
     let updated = updated_column(headers);
     headers
         .iter()
         .enumerate()
-        .filter(|(i, h)| Some(*i) == updated || normalize_header(h).contains("date"))
+        .filter(|(i, h)| Some(*i) == updated || is_date_header(h))
         .map(|(i, _)| i)
         .collect()
 }
@@ -457,6 +496,20 @@ mod tests {
         assert_eq!(
             date_columns(&hs(&["ID", "Created Date", "Last Updated", "Dated?"])),
             [1, 2, 3]
+        );
+        assert_eq!(
+            date_columns(&hs(&[
+                "Candidate ID",
+                "Candidate",
+                "createddate",
+                "startDate",
+                "Update"
+            ])),
+            [2, 3, 4]
+        );
+        assert_eq!(
+            updated_column(&hs(&["ID", "Status", "Status Date"])),
+            Some(2)
         );
     }
 }
