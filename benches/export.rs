@@ -84,9 +84,44 @@ fn median(mut v: Vec<Duration>) -> Duration {
     v[v.len() / 2]
 }
 
+/// CPU time (user + system) used so far by waited-for children.
+fn children_cpu() -> Duration {
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    unsafe { libc::getrusage(libc::RUSAGE_CHILDREN, &mut usage) };
+    let tv = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
+    tv(usage.ru_utime) + tv(usage.ru_stime)
+}
+
+/// Runs `cmd` (feeding `stdin`) to completion; returns wall time, CPU time and stdout.
+fn measure(mut cmd: Command, stdin: &str) -> (Duration, Duration, String) {
+    let cpu_before = children_cpu();
+    let start = Instant::now();
+    let mut child = cmd
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let wall = start.elapsed();
+    let cpu = children_cpu() - cpu_before;
+    assert!(
+        out.status.success(),
+        "{cmd:?}: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    (wall, cpu, String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
 /// The sqlite3 shell importing `csv` into a fresh database with a 12-column table.
-fn shell_import(dir: &Path, csv: &Path, run: usize) -> Duration {
-    let db = dir.join(format!("shell-{run}.db"));
+fn shell_import(dir: &Path, csv: &Path) -> (Duration, Duration) {
+    let db = dir.join("shell.db");
     let _ = std::fs::remove_file(&db);
     let cols: Vec<String> = HEADERS.iter().map(|h| format!("\"{h}\" TEXT")).collect();
     let script = format!(
@@ -94,34 +129,29 @@ fn shell_import(dir: &Path, csv: &Path, run: usize) -> Duration {
         cols.join(", "),
         csv.display()
     );
-    let start = Instant::now();
-    let mut child = Command::new("sqlite3")
-        .arg(&db)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("sqlite3 shell (apt-get install sqlite3)");
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(script.as_bytes())
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
-    let elapsed = start.elapsed();
-    assert!(
-        out.status.success(),
-        "sqlite3: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    let mut cmd = Command::new("sqlite3");
+    cmd.arg(&db);
+    let (wall, cpu, _) = measure(cmd, &script);
     let _ = std::fs::remove_file(&db);
-    elapsed
+    (wall, cpu)
 }
 
-/// Our import (the `export.import` job code) into a fresh store; returns time and rows.
-fn our_import(dir: &Path, csv: &Path, run: usize) -> (Duration, u64) {
-    let db = dir.join(format!("ours-{run}.db"));
+/// Our import (the `export.import` job code, in a child process like the worker) into a
+/// fresh store; returns wall time, CPU time and the child's peak memory in KiB.
+fn our_import_child(dir: &Path, csv: &Path, rows: usize) -> (Duration, Duration, u64) {
+    let mut cmd = Command::new(std::env::current_exe().unwrap());
+    cmd.arg("--child-import").arg(csv).arg(dir);
+    let (wall, cpu, out) = measure(cmd, "");
+    let mut parts = out.split_whitespace();
+    let staged: u64 = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+    assert_eq!(staged, rows as u64, "rows staged");
+    let peak = parts.next().and_then(|p| p.parse().ok()).unwrap_or(0);
+    (wall, cpu, peak)
+}
+
+/// Our import into a fresh store (runs in the child); returns rows staged.
+fn our_import(dir: &Path, csv: &Path) -> u64 {
+    let db = dir.join("ours.db");
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }
@@ -160,7 +190,6 @@ fn our_import(dir: &Path, csv: &Path, run: usize) -> (Duration, u64) {
         checkpoint: None,
         cancel: Default::default(),
     };
-    let start = Instant::now();
     let report = export::run_import(
         &mut store,
         &team,
@@ -170,32 +199,11 @@ fn our_import(dir: &Path, csv: &Path, run: usize) -> (Duration, u64) {
         &mut |_| {},
     )
     .unwrap();
-    let elapsed = start.elapsed();
     drop(store);
     for suffix in ["", "-wal", "-shm"] {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }
-    (elapsed, report.outcome.rows)
-}
-
-/// Peak resident memory (VmHWM, KiB) of a child process importing `csv`.
-fn import_peak_kib(csv: &Path, dir: &Path) -> u64 {
-    let exe = std::env::current_exe().unwrap();
-    let out = Command::new(exe)
-        .arg("--child-import")
-        .arg(csv)
-        .arg(dir)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "child import: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout)
-        .trim()
-        .parse()
-        .unwrap_or(0)
+    report.outcome.rows
 }
 
 fn vm_hwm_kib() -> u64 {
@@ -221,28 +229,38 @@ fn bench_import(dir: &Path) {
         size as f64 / 1e6,
         t.elapsed()
     );
-    let mut shell = Vec::new();
-    let mut ours = Vec::new();
-    for run in 0..3 {
-        shell.push(shell_import(dir, &csv, run));
-        let (d, staged) = our_import(dir, &csv, run);
-        assert_eq!(staged, rows as u64);
-        ours.push(d);
+    let (mut shell_wall, mut shell_cpu, mut our_wall, mut our_cpu) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut peak_full = 0;
+    for _ in 0..3 {
+        let (w, c) = shell_import(dir, &csv);
+        shell_wall.push(w);
+        shell_cpu.push(c);
+        let (w, c, peak) = our_import_child(dir, &csv, rows);
+        our_wall.push(w);
+        our_cpu.push(c);
+        peak_full = peak_full.max(peak);
     }
-    let (s, o) = (median(shell), median(ours));
+    let (sw, sc, ow, oc) = (
+        median(shell_wall),
+        median(shell_cpu),
+        median(our_wall),
+        median(our_cpu),
+    );
     println!(
-        "import: sqlite3 shell .import {:.2?} | icims-onboard import {:.2?} ({:.0} rows/s) | ratio {:.2}x (goal >= 1.5)",
-        s,
-        o,
-        rows as f64 / o.as_secs_f64(),
-        s.as_secs_f64() / o.as_secs_f64()
+        "import: sqlite3 shell .import wall {sw:.2?} cpu {sc:.2?} | icims-onboard import wall {ow:.2?} cpu {oc:.2?} ({:.0} rows/s)",
+        rows as f64 / ow.as_secs_f64()
+    );
+    println!(
+        "import: ratio (shell / ours) wall {:.2}x, cpu {:.2}x (goal >= 1.5); medians of 3 runs, each in a fresh database",
+        sw.as_secs_f64() / ow.as_secs_f64(),
+        sc.as_secs_f64() / oc.as_secs_f64()
     );
     let small = dir.join("small.csv");
     generate_csv(&small, rows / 4);
-    let peak_small = import_peak_kib(&small, dir);
-    let peak_full = import_peak_kib(&csv, dir);
+    let (_, _, peak_small) = our_import_child(dir, &small, rows / 4);
     println!(
-        "import: peak memory (VmHWM) {:.1} MiB for {} rows, {:.1} MiB for {} rows",
+        "import: peak memory (VmHWM of the importing process) {:.1} MiB for {} rows, {:.1} MiB for {} rows",
         peak_small as f64 / 1024.0,
         rows / 4,
         peak_full as f64 / 1024.0,
@@ -356,8 +374,8 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.get(1).map(String::as_str) == Some("--child-import") {
         let (csv, dir) = (PathBuf::from(&args[2]), PathBuf::from(&args[3]));
-        let _ = our_import(&dir, &csv, 99);
-        println!("{}", vm_hwm_kib());
+        let rows = our_import(&dir, &csv);
+        println!("{rows} {}", vm_hwm_kib());
         return;
     }
     if !args.iter().any(|a| a == "--bench") {

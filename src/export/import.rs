@@ -506,12 +506,7 @@ impl Batch<'_, '_> {
                         ],
                     )?;
                 }
-                Ok(updated_key) => {
-                    let mut fields: Vec<&str> = Vec::with_capacity(ncols);
-                    for i in 0..ncols {
-                        // Validated by `check`.
-                        fields.push(std::str::from_utf8(rec.field(i)).unwrap_or_default());
-                    }
+                Ok((fields, updated_key)) => {
                     stmt.raw_bind_parameter(1, rec.line as i64)?;
                     for (i, f) in fields.iter().enumerate() {
                         stmt.raw_bind_parameter(i + 2, *f)?;
@@ -524,8 +519,15 @@ impl Batch<'_, '_> {
         Ok(false)
     }
 
-    /// Why a record cannot be staged, if it cannot; else the parsed "updated" value.
-    fn check(&self, rec: &RawRecord<'_>, ncols: usize) -> Result<Option<Option<u64>>, String> {
+    /// Why a record cannot be staged, if it cannot; else its fields as text and the parsed
+    /// "updated" value. UTF-8 is validated once per record (the per-field pass runs only
+    /// to name the field of a badly encoded record).
+    #[allow(clippy::type_complexity)]
+    fn check<'r>(
+        &self,
+        rec: &'r RawRecord<'_>,
+        ncols: usize,
+    ) -> Result<(Vec<&'r str>, Option<Option<u64>>), String> {
         if let Some(p) = rec.problem {
             return Err(problem_text(p));
         }
@@ -535,37 +537,47 @@ impl Batch<'_, '_> {
                 rec.len()
             ));
         }
-        for (i, name) in self.cursor.columns.iter().enumerate() {
-            let f = rec.field(i);
-            if f.len() > self.opts.max_field_bytes {
+        let columns = &self.cursor.columns;
+        let mut start = 0;
+        for (i, &end) in rec.ends.iter().enumerate() {
+            if end - start > self.opts.max_field_bytes {
                 return Err(format!(
                     "oversize field: {:?} (column {}) is {} bytes, over the {}-byte limit",
-                    name,
+                    columns[i],
                     i + 1,
-                    f.len(),
+                    end - start,
                     self.opts.max_field_bytes
                 ));
             }
-            if std::str::from_utf8(f).is_err() {
-                return Err(format!(
-                    "invalid encoding: field {:?} (column {}) is not valid {}",
-                    name,
-                    i + 1,
-                    encoding_name(self.cursor.format.encoding)
-                ));
-            }
+            start = end;
         }
-        let columns = &self.cursor.columns;
-        let text = |i: usize| std::str::from_utf8(rec.field(i)).unwrap_or_default();
+        let Ok(text) = std::str::from_utf8(rec.bytes) else {
+            let bad = (0..ncols)
+                .find(|&i| std::str::from_utf8(rec.field(i)).is_err())
+                .unwrap_or(0);
+            return Err(format!(
+                "invalid encoding: field {:?} (column {}) is not valid {}",
+                columns[bad],
+                bad + 1,
+                encoding_name(self.cursor.format.encoding)
+            ));
+        };
+        // Field boundaries sit next to ASCII delimiters, so they are char boundaries.
+        let mut fields = Vec::with_capacity(ncols);
+        let mut start = 0;
+        for &end in rec.ends {
+            fields.push(text.get(start..end).unwrap_or_default());
+            start = end;
+        }
         if let Some(i) = self.rules.id_column {
-            let v = text(i).trim();
+            let v = fields[i].trim();
             if !v.is_empty() && !v.bytes().all(|b| b.is_ascii_digit()) {
                 return Err(format!("invalid {}: not a number ({v:?})", columns[i]));
             }
         }
         let mut updated = None;
         for &i in &self.rules.date_columns {
-            let v = text(i);
+            let v = fields[i];
             if v.trim().is_empty() {
                 continue;
             }
@@ -578,7 +590,7 @@ impl Batch<'_, '_> {
                 None => return Err(format!("invalid date in {}: {v:?}", columns[i])),
             }
         }
-        Ok(updated)
+        Ok((fields, updated))
     }
 }
 

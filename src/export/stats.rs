@@ -158,6 +158,42 @@ fn trim_ascii(b: &[u8]) -> &[u8] {
     b.trim_ascii()
 }
 
+/// `YYYY-MM-DD` or `YYYY-MM-DD[ T]hh:mm:ss` exactly: the common case, without splitting.
+#[inline]
+fn iso_fast(b: &[u8]) -> Option<u64> {
+    let n = |r: std::ops::Range<usize>| -> Option<u64> {
+        let s = b.get(r)?;
+        s.iter().try_fold(0u64, |a, &c| {
+            c.is_ascii_digit().then(|| a * 10 + (c - b'0') as u64)
+        })
+    };
+    if b.len() != 10 && b.len() != 19 {
+        return None;
+    }
+    if b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let (y, m, d) = (n(0..4)?, n(5..7)?, n(8..10)?);
+    let (h, mi, s) = if b.len() == 19 {
+        if !matches!(b[10], b' ' | b'T') || b[13] != b':' || b[16] != b':' {
+            return None;
+        }
+        (n(11..13)?, n(14..16)?, n(17..19)?)
+    } else {
+        (0, 0, 0)
+    };
+    if !(1..=12).contains(&m)
+        || !(1..=31).contains(&d)
+        || !(1900..=2999).contains(&y)
+        || h > 23
+        || mi > 59
+        || s > 60
+    {
+        return None;
+    }
+    Some(((y * 100 + m) * 100 + d) * 1_000_000 + (h * 100 + mi) * 100 + s)
+}
+
 /// Parses the date shapes exports use into a sortable `YYYYMMDDhhmmss` key:
 /// `2026-03-01`, `2026-03-01 14:05[:09]`, `2026-03-01T14:05:09[.123][Z|+hh:mm]`,
 /// `2026/03/01 ...`, `03/01/2026`, `3/1/2026 2:05 PM`, `03/01/2026 14:05:09`.
@@ -165,6 +201,9 @@ fn trim_ascii(b: &[u8]) -> &[u8] {
 /// for every date value of every imported row.
 pub fn date_key(s: &str) -> Option<u64> {
     let b = trim_ascii(s.as_bytes());
+    if let Some(k) = iso_fast(b) {
+        return Some(k);
+    }
     let split = b.iter().position(|&c| c == b' ' || c == b'T');
     let (date, rest) = match split {
         Some(i) => (&b[..i], trim_ascii(&b[i + 1..])),
