@@ -3,6 +3,8 @@
 //! resume from a partial file, named errors, and the import of the fetched export checked
 //! against the tenant's ground truth (rows, bad rows and their lines, objects, cut-off).
 
+mod common;
+
 use std::collections::HashSet;
 use std::path::PathBuf;
 
@@ -366,4 +368,120 @@ async fn fetch_and_import_match_the_tenant_ground_truth() {
 
 fn crate_sha(path: &std::path::Path) -> String {
     sftp::sha256_file(path).unwrap()
+}
+
+/// The headless flow through the real binary: creds, list (unknown key refused with its
+/// fingerprint), fetch with `--accept-host-key`, import, summary JSON, handoff file.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn cli_list_fetch_import_summary_handoff() {
+    let sb = sandbox(1500, 23).await;
+    let info = sb.info();
+    let tenant = sb.tenant();
+    tokio::task::spawn_blocking(move || {
+        let home = common::Sandbox::new();
+        home.ok(
+            &[
+                "team",
+                "add",
+                "Acme",
+                "--customer-id",
+                &info.customer_id.to_string(),
+            ],
+            "",
+        );
+        home.ok(
+            &[
+                "creds",
+                "set",
+                "Acme",
+                "--kind",
+                "sftp",
+                "--host",
+                &info.sftp.host,
+                "--port",
+                &info.sftp.port.to_string(),
+                "--username",
+                &info.sftp.username,
+                "--path",
+                &info.sftp.path,
+                "--password-stdin",
+            ],
+            &format!("{}\n", info.sftp.password),
+        );
+        // Unknown host key, no terminal to confirm on: refused, fingerprint shown.
+        let out = home.run(&["export", "list", "Acme"], "");
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(&info.sftp.host_key_sha256), "{err}");
+        assert!(err.contains("--accept-host-key"), "{err}");
+        // A mistyped fingerprint is refused too.
+        let out = home.run(
+            &["export", "list", "Acme", "--accept-host-key", "SHA256:nope"],
+            "",
+        );
+        assert_eq!(out.status.code(), Some(1));
+
+        let listing = home.ok(
+            &[
+                "export",
+                "list",
+                "Acme",
+                "--accept-host-key",
+                &info.sftp.host_key_sha256,
+                "--json",
+            ],
+            "",
+        );
+        let listing: serde_json::Value = serde_json::from_str(&listing).unwrap();
+        assert_eq!(listing["files"].as_array().unwrap().len(), 3);
+
+        let out = home.run(&["export", "fetch", "Acme"], "");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8_lossy(&out.stdout);
+        for f in &tenant.export_files {
+            assert!(text.contains(&f.sha256), "{text}");
+        }
+        assert!(String::from_utf8_lossy(&out.stderr).contains("100%"));
+
+        home.ok(&["export", "import", "Acme"], "");
+        let summary: serde_json::Value =
+            serde_json::from_str(&home.ok(&["export", "summary", "Acme", "--json"], "")).unwrap();
+        let files = summary["files"].as_array().unwrap();
+        assert_eq!(files.len(), 3);
+        for f in &tenant.export_files {
+            let got = files.iter().find(|x| x["name"] == f.file.as_str()).unwrap();
+            assert_eq!(got["rows"], f.rows as u64);
+            assert_eq!(got["bad_rows"], f.bad_rows.len() as u64);
+            assert!(got["cutoff"].is_string());
+        }
+        let bad: usize = tenant.export_files.iter().map(|f| f.bad_rows.len()).sum();
+        assert_eq!(summary["quarantine"].as_array().unwrap().len(), bad);
+        let q0 = &summary["quarantine"][0];
+        assert!(q0["file"].is_string() && q0["line"].is_u64() && q0["reason"].is_string());
+
+        let ticket_path = home.dir.path().join("ticket.txt");
+        home.ok(
+            &[
+                "export",
+                "handoff",
+                "Acme",
+                "--out",
+                ticket_path.to_str().unwrap(),
+            ],
+            "",
+        );
+        let ticket = std::fs::read_to_string(&ticket_path).unwrap();
+        assert!(ticket.contains(&info.sftp.host_key_sha256));
+        assert!(ticket.contains(&format!("Quarantine: {bad} rows")));
+        assert!(!ticket.contains(&info.sftp.password));
+
+        let show = home.ok(&["team", "show", "Acme", "--json"], "");
+        assert!(show.contains("\"done\""), "{show}");
+    })
+    .await
+    .unwrap();
 }

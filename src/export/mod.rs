@@ -12,6 +12,7 @@ pub mod source;
 pub mod stage;
 pub mod stats;
 pub mod summary;
+pub mod view;
 
 pub use fetch::{FetchParams, FetchReport, FetchedFile, fetched_files, run_fetch};
 pub use import::{
