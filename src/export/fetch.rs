@@ -117,6 +117,7 @@ pub fn run_fetch(
             && k.mtime == entry.mtime
             && k.local_path == local
             && std::fs::metadata(&local).is_ok_and(|m| m.len() == entry.size)
+            && sftp::sha256_file(&local).is_ok_and(|h| h == k.sha256)
         {
             report.unchanged.push(entry.name.clone());
             report.files.push(k.clone());

@@ -7,6 +7,7 @@ use std::io::{Read, Seek, SeekFrom, Write};
 use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc;
 
 use serde::Serialize;
 use sha2::{Digest, Sha256};
@@ -117,43 +118,70 @@ impl SftpClient {
                 .map_err(|e| read_error(e, remote, &self.host, self.port, self.stall_secs))?;
         }
         let mut meter = ProgressMeter::new(remote, size, resumed_from);
-        let mut bytes = resumed_from;
-        if let Some(p) = meter.tick(bytes) {
+        if let Some(p) = meter.tick(resumed_from) {
             progress(&p);
         }
-        let mut buf = vec![0u8; READ_CHUNK];
-        while bytes < size {
-            if req.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
-                out.flush().map_err(local_err(&part))?;
-                return Err(SftpError::Cancelled {
-                    path: remote.to_string(),
-                });
-            }
-            let n = match file.read(&mut buf) {
-                Ok(n) => n,
-                Err(e) => {
-                    out.flush().map_err(local_err(&part))?;
-                    return Err(read_error(
-                        e,
-                        remote,
-                        &self.host,
-                        self.port,
-                        self.stall_secs,
-                    ));
+        // Network reads on this thread; writing and hashing on a helper thread, so the
+        // two overlap (buffers are recycled; at most a few are in flight).
+        let (bytes, read_result) = std::thread::scope(|scope| {
+            let (full_tx, full_rx) = mpsc::sync_channel::<Vec<u8>>(3);
+            let (empty_tx, empty_rx) = mpsc::channel::<Vec<u8>>();
+            let (out, hasher) = (&mut out, &mut hasher);
+            let writer = scope.spawn(move || -> std::io::Result<()> {
+                for buf in full_rx {
+                    out.write_all(&buf)?;
+                    hasher.update(&buf);
+                    let _ = empty_tx.send(buf);
                 }
-            };
-            if n == 0 {
-                break;
+                out.sync_all()
+            });
+            let mut bytes = resumed_from;
+            let mut result = Ok(());
+            while bytes < size {
+                if req.cancel.is_some_and(|c| c.load(Ordering::Relaxed)) {
+                    result = Err(SftpError::Cancelled {
+                        path: remote.to_string(),
+                    });
+                    break;
+                }
+                let mut buf = empty_rx.try_recv().unwrap_or_default();
+                buf.resize(READ_CHUNK, 0);
+                let n = match file.read(&mut buf) {
+                    Ok(n) => n,
+                    Err(e) => {
+                        result = Err(read_error(
+                            e,
+                            remote,
+                            &self.host,
+                            self.port,
+                            self.stall_secs,
+                        ));
+                        break;
+                    }
+                };
+                if n == 0 {
+                    break;
+                }
+                buf.truncate(n);
+                if full_tx.send(buf).is_err() {
+                    break; // the writer failed; its error is reported below
+                }
+                bytes += n as u64;
+                if let Some(p) = meter.tick(bytes) {
+                    progress(&p);
+                }
             }
-            out.write_all(&buf[..n]).map_err(local_err(&part))?;
-            hasher.update(&buf[..n]);
-            bytes += n as u64;
-            if let Some(p) = meter.tick(bytes) {
-                progress(&p);
+            drop(full_tx);
+            let written = writer
+                .join()
+                .unwrap_or_else(|_| Err(std::io::Error::other("writer thread panicked")));
+            match (result, written) {
+                (Err(e), _) => (bytes, Err(e)),
+                (Ok(()), Err(e)) => (bytes, Err(local_err(&part)(e))),
+                (Ok(()), Ok(())) => (bytes, Ok(())),
             }
-        }
-        out.sync_all().map_err(local_err(&part))?;
-        drop(out);
+        });
+        read_result?;
         if bytes != size {
             let now = self.stat(remote).map(|s| s.size).unwrap_or(size);
             if now != size || bytes > size {

@@ -77,4 +77,4 @@ impl ConnectOptions {
 /// Size of each read request handed to libssh2; it keeps up to four times this in
 /// flight, which is what makes ssh2 as fast as OpenSSH's `sftp` (32 KiB reads run at
 /// about a quarter of its speed).
-pub const READ_CHUNK: usize = 2 * 1024 * 1024;
+pub const READ_CHUNK: usize = 1024 * 1024;

@@ -5,7 +5,9 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::keymap::{self, Action, Context};
+use super::screens::export::{ExportPanel, HostKeyPrompt, PanelCommand};
 use super::screens::new_team::NewTeamForm;
+use crate::export::view::ExportView;
 use crate::onboarding::{Step, StepStatus};
 use crate::store::{CredentialKind, CredentialSummary, NewTeam, Team};
 
@@ -54,6 +56,8 @@ pub struct App {
     pub size: (u16, u16),
     pub status: Option<Status>,
     pub db_label: String,
+    /// Step 3 state of the open team (loaded while step 3 is selected).
+    pub export: Option<ExportPanel>,
     pub quit: bool,
     /// Set when the state changed since the last frame.
     pub dirty: bool,
@@ -68,6 +72,12 @@ pub enum Msg {
     TeamsLoaded(Vec<TeamRow>),
     TeamCreated(Result<String, String>),
     Failed(String),
+    /// Step 3 view of a team, read from the store.
+    ExportLoaded(String, Box<ExportView>),
+    /// The host key the team's SFTP server presents, to confirm.
+    HostKeyProbed(Result<HostKeyPrompt, String>),
+    /// A step 3 action finished (job queued, key pinned, ticket written).
+    ExportNotice(Result<String, String>),
 }
 
 /// Work for the driver: store reads and writes, or leaving.
@@ -75,6 +85,22 @@ pub enum Msg {
 pub enum Effect {
     LoadTeams,
     CreateTeam(NewTeam),
+    /// Step 3: read the export view of a team.
+    LoadExport(String),
+    /// Step 3: connect far enough to see the host key (nothing is sent).
+    ProbeHostKey(String),
+    /// Step 3: pin the confirmed fingerprint.
+    PinHostKey {
+        team: String,
+        fingerprint: String,
+    },
+    /// Step 3: queue `export.fetch` / `export.import` and make sure a worker runs it.
+    QueueExport {
+        team: String,
+        kind: &'static str,
+    },
+    /// Step 3: write the handoff ticket to a file and offer it on the clipboard (OSC 52).
+    Handoff(String),
     Quit,
 }
 
@@ -91,6 +117,7 @@ impl App {
             size,
             status: None,
             db_label: db_label.into(),
+            export: None,
             quit: false,
             dirty: true,
         }
@@ -146,7 +173,50 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.dirty = true;
             Vec::new()
         }
-        Msg::Tick => vec![Effect::LoadTeams],
+        Msg::Tick => {
+            let mut effects = vec![Effect::LoadTeams];
+            if let Some(team) = export_step_team(app) {
+                effects.push(Effect::LoadExport(team));
+            }
+            effects
+        }
+        Msg::ExportLoaded(team, view) => {
+            if export_step_team(app).as_deref() == Some(team.as_str()) {
+                match app.export.as_mut().filter(|p| p.team == team) {
+                    Some(panel) => {
+                        if panel.view != *view {
+                            panel.view = *view;
+                            app.dirty = true;
+                        }
+                    }
+                    None => {
+                        app.export = Some(ExportPanel::new(&team, *view));
+                        app.dirty = true;
+                    }
+                }
+            }
+            Vec::new()
+        }
+        Msg::HostKeyProbed(result) => {
+            app.dirty = true;
+            match (result, app.export.as_mut()) {
+                (Ok(prompt), Some(panel)) => panel.prompt = Some(prompt),
+                (Err(reason), _) => app.status = Some(Status::Error(reason)),
+                _ => {}
+            }
+            Vec::new()
+        }
+        Msg::ExportNotice(result) => {
+            app.dirty = true;
+            app.status = Some(match result {
+                Ok(text) => Status::Info(text),
+                Err(reason) => Status::Error(reason),
+            });
+            export_step_team(app)
+                .map(Effect::LoadExport)
+                .into_iter()
+                .collect()
+        }
         Msg::TeamsLoaded(teams) => {
             if teams != app.teams {
                 app.teams = teams;
@@ -326,7 +396,10 @@ fn home_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
                 };
                 app.status = None;
             }
-            Vec::new()
+            export_step_team(app)
+                .map(Effect::LoadExport)
+                .into_iter()
+                .collect()
         }
         Some(Action::NewTeam) => {
             app.form = Some(NewTeamForm::new());
@@ -350,11 +423,60 @@ fn first_open_step(steps: &[StepStatus]) -> usize {
         .unwrap_or(Step::ALL.len() - 1)
 }
 
+/// The open team's name while its step 3 is selected.
+fn export_step_team(app: &App) -> Option<String> {
+    match &app.screen {
+        Screen::Team { name, step } if Step::ALL.get(*step) == Some(&Step::HistoricalExport) => {
+            Some(name.clone())
+        }
+        _ => None,
+    }
+}
+
+/// Step 3 keys; `None` when the key is not a step 3 key (or step 3 is not selected).
+fn export_key(app: &mut App, action: Option<Action>) -> Option<Vec<Effect>> {
+    let team = export_step_team(app)?;
+    let panel = app.export.as_mut().filter(|p| p.team == team)?;
+    let command = match action? {
+        Action::Fetch => panel.fetch(),
+        Action::Yes => panel.answer(true),
+        Action::No => panel.answer(false),
+        Action::Import => panel.import(),
+        Action::Handoff => PanelCommand::Handoff,
+        Action::Quarantine => {
+            panel.toggle_quarantine();
+            PanelCommand::None
+        }
+        Action::Up | Action::Down if panel.quarantine.is_some() => {
+            panel.scroll(action == Some(Action::Down));
+            PanelCommand::None
+        }
+        _ => return None,
+    };
+    Some(match command {
+        PanelCommand::Fetch => vec![Effect::QueueExport {
+            team,
+            kind: crate::export::FETCH_JOB,
+        }],
+        PanelCommand::Import => vec![Effect::QueueExport {
+            team,
+            kind: crate::export::IMPORT_JOB,
+        }],
+        PanelCommand::ProbeHostKey => vec![Effect::ProbeHostKey(team)],
+        PanelCommand::Pin(fingerprint) => vec![Effect::PinHostKey { team, fingerprint }],
+        PanelCommand::Handoff => vec![Effect::Handoff(team)],
+        PanelCommand::None => Vec::new(),
+    })
+}
+
 fn team_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
+    if let Some(effects) = export_key(app, action) {
+        return effects;
+    }
     let Screen::Team { step, .. } = &mut app.screen else {
         return Vec::new();
     };
-    match action {
+    let effects = match action {
         Some(Action::Quit) => {
             app.quit = true;
             vec![Effect::Quit]
@@ -365,7 +487,8 @@ fn team_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
         }
         Some(Action::Back) => {
             app.screen = Screen::Home;
-            Vec::new()
+            app.export = None;
+            return Vec::new();
         }
         Some(Action::Up) => {
             *step = step.saturating_sub(1);
@@ -377,5 +500,14 @@ fn team_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
         }
         Some(Action::Refresh) => vec![Effect::LoadTeams],
         _ => Vec::new(),
+    };
+    // Landing on step 3 loads its view.
+    match export_step_team(app) {
+        Some(team) if app.export.as_ref().is_none_or(|p| p.team != team) => {
+            let mut effects = effects;
+            effects.push(Effect::LoadExport(team));
+            effects
+        }
+        _ => effects,
     }
 }

@@ -43,6 +43,18 @@ pub enum Action {
     Cancel,
     ToggleRegion,
     Refresh,
+    /// Step 3: fetch the export over SFTP.
+    Fetch,
+    /// Step 3: import the fetched files.
+    Import,
+    /// Step 3: write the handoff ticket.
+    Handoff,
+    /// Step 3: browse the quarantined rows.
+    Quarantine,
+    /// Step 3: trust the host key shown.
+    Yes,
+    /// Step 3: do not trust it.
+    No,
 }
 
 /// One binding: the keys, what they do, and whether the footer shows it.
@@ -162,6 +174,48 @@ const TEAM: &[Binding] = &[
         [(KeyCode::Char('r'), NONE)],
         Refresh,
         "reload from the database",
+        false
+    ),
+    bind!(
+        "f",
+        [(KeyCode::Char('f'), NONE)],
+        Fetch,
+        "step 3: fetch the export (confirm the host key first)",
+        false
+    ),
+    bind!(
+        "y",
+        [(KeyCode::Char('y'), NONE)],
+        Yes,
+        "step 3: trust and pin the host key shown",
+        false
+    ),
+    bind!(
+        "n",
+        [(KeyCode::Char('n'), NONE)],
+        No,
+        "step 3: do not trust the host key shown",
+        false
+    ),
+    bind!(
+        "i",
+        [(KeyCode::Char('i'), NONE)],
+        Import,
+        "step 3: import the fetched files",
+        false
+    ),
+    bind!(
+        "b",
+        [(KeyCode::Char('b'), NONE)],
+        Quarantine,
+        "step 3: browse the quarantined rows",
+        false
+    ),
+    bind!(
+        "h",
+        [(KeyCode::Char('h'), NONE)],
+        Handoff,
+        "step 3: write the handoff ticket (file and clipboard)",
         false
     ),
     bind!(

@@ -6,6 +6,7 @@ pub mod app;
 pub mod keymap;
 pub mod render;
 pub mod screens;
+mod step3;
 pub mod terminal;
 pub mod text;
 pub mod theme;
@@ -67,6 +68,27 @@ fn run_effect(store: &Store, actor: &Actor, effect: Effect) -> Option<Msg> {
                 .map(|t| t.name)
                 .map_err(|e| e.to_string()),
         )),
+        Effect::LoadExport(team) => Some(
+            match store
+                .team(&team)
+                .map_err(|e| e.to_string())
+                .and_then(|t| crate::export::view::load(store, &t).map_err(|e| e.to_string()))
+            {
+                Ok(view) => Msg::ExportLoaded(team, Box::new(view)),
+                Err(e) => Msg::Failed(e),
+            },
+        ),
+        Effect::ProbeHostKey(team) => Some(Msg::HostKeyProbed(step3::probe(store, &team))),
+        Effect::PinHostKey { team, fingerprint } => Some(Msg::ExportNotice(step3::pin(
+            store,
+            actor,
+            &team,
+            &fingerprint,
+        ))),
+        Effect::QueueExport { team, kind } => {
+            Some(Msg::ExportNotice(step3::queue(store, &team, kind)))
+        }
+        Effect::Handoff(team) => Some(Msg::ExportNotice(step3::handoff(store, actor, &team))),
     }
 }
 

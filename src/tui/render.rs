@@ -40,7 +40,9 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
     frame.render_widget(Paragraph::new(Line::from(title)), header);
 
     match (&app.screen, app.open_team()) {
-        (Screen::Team { step, .. }, Some(row)) => team::render(frame, body, row, *step, theme),
+        (Screen::Team { step, .. }, Some(row)) => {
+            team::render(frame, body, row, *step, app.export.as_ref(), theme)
+        }
         (Screen::Team { name, .. }, None) => frame.render_widget(
             Paragraph::new(Span::styled(
                 format!("Team {name:?} no longer exists."),

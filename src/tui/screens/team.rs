@@ -10,17 +10,30 @@ use ratatui::widgets::{Block, Paragraph};
 use crate::onboarding::{Step, StepStatus};
 use crate::store::CredentialKind;
 use crate::tui::app::TeamRow;
+use crate::tui::screens::{self, export::ExportPanel};
 use crate::tui::text::wrap_hanging;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{state_badge, step_list};
 
-pub fn render(frame: &mut Frame, area: Rect, row: &TeamRow, selected: usize, theme: &Theme) {
+pub fn render(
+    frame: &mut Frame,
+    area: Rect,
+    row: &TeamRow,
+    selected: usize,
+    export: Option<&ExportPanel>,
+    theme: &Theme,
+) {
     let sidebar_width = if area.width >= 110 { 44 } else { 32 };
     let [sidebar, detail] =
         Layout::horizontal([Constraint::Length(sidebar_width), Constraint::Min(30)]).areas(area);
     step_list::render(frame, sidebar, &row.steps, selected, theme);
     if let Some(status) = row.steps.get(selected) {
-        render_detail(frame, detail, row, status, theme);
+        match export.filter(|p| p.team == row.team.name) {
+            Some(panel) if status.step == Step::HistoricalExport => {
+                screens::export::render(frame, detail, panel, theme)
+            }
+            _ => render_detail(frame, detail, row, status, theme),
+        }
     }
 }
 

@@ -1,0 +1,386 @@
+//! Step 3 (historical export) on the team screen: the SFTP source with the password
+//! masked, the pinned host key or the fingerprint to confirm, fetched files, the latest
+//! fetch/import job with its progress, the per-file summary, and the quarantine browser.
+//! State lives in [`ExportPanel`]; keys map to [`PanelCommand`]s the app turns into effects.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+
+use crate::export::view::{ExportView, JobProgressView};
+use crate::sftp::format_bytes;
+use crate::store::JobState;
+use crate::tui::theme::Theme;
+
+/// A host key waiting for the engineer's confirmation.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostKeyPrompt {
+    pub host: String,
+    pub port: u16,
+    pub key_type: String,
+    pub fingerprint: String,
+}
+
+/// What the step 3 panel holds between frames.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ExportPanel {
+    /// The team this view was loaded for.
+    pub team: String,
+    pub view: ExportView,
+    pub prompt: Option<HostKeyPrompt>,
+    /// Browsing the quarantine (and the first row shown).
+    pub quarantine: Option<usize>,
+}
+
+/// What a key on the panel asks for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PanelCommand {
+    /// Fetch: probe the host key first when nothing is pinned.
+    Fetch,
+    ProbeHostKey,
+    Pin(String),
+    Import,
+    Handoff,
+    None,
+}
+
+impl ExportPanel {
+    pub fn new(team: &str, view: ExportView) -> ExportPanel {
+        ExportPanel {
+            team: team.to_string(),
+            view,
+            prompt: None,
+            quarantine: None,
+        }
+    }
+
+    /// Whether a fetch or import is queued or running.
+    pub fn busy(&self) -> bool {
+        self.view.job.as_ref().is_some_and(|j| j.state.is_open())
+    }
+
+    /// `f`: fetch (or confirm the key first).
+    pub fn fetch(&mut self) -> PanelCommand {
+        if self.view.source.is_none() || self.busy() {
+            return PanelCommand::None;
+        }
+        if self.view.pin.is_none() {
+            PanelCommand::ProbeHostKey
+        } else {
+            PanelCommand::Fetch
+        }
+    }
+
+    /// `y`: trust the key shown; `n`: do not.
+    pub fn answer(&mut self, yes: bool) -> PanelCommand {
+        match self.prompt.take() {
+            Some(p) if yes => PanelCommand::Pin(p.fingerprint),
+            _ => PanelCommand::None,
+        }
+    }
+
+    /// `i`: import the fetched files.
+    pub fn import(&self) -> PanelCommand {
+        if self.view.files.is_empty() || self.busy() {
+            PanelCommand::None
+        } else {
+            PanelCommand::Import
+        }
+    }
+
+    /// `b`: open or close the quarantine browser.
+    pub fn toggle_quarantine(&mut self) {
+        self.quarantine = match self.quarantine {
+            Some(_) => None,
+            None if !self.view.quarantine.is_empty() => Some(0),
+            None => None,
+        };
+    }
+
+    /// Scrolls the quarantine browser; `false` if it is closed.
+    pub fn scroll(&mut self, down: bool) -> bool {
+        let Some(top) = self.quarantine.as_mut() else {
+            return false;
+        };
+        let last = self.view.quarantine.len().saturating_sub(1);
+        *top = if down {
+            (*top + 1).min(last)
+        } else {
+            top.saturating_sub(1)
+        };
+        true
+    }
+}
+
+fn eta(secs: Option<u64>) -> String {
+    match secs {
+        Some(s) if s >= 60 => format!("ETA {}m{:02}s", s / 60, s % 60),
+        Some(s) => format!("ETA {s}s"),
+        None => "ETA –".into(),
+    }
+}
+
+fn bar(done: u64, total: u64, width: usize) -> String {
+    let filled = if total == 0 {
+        width
+    } else {
+        ((done as f64 / total as f64) * width as f64).round() as usize
+    }
+    .min(width);
+    format!("[{}{}]", "█".repeat(filled), "·".repeat(width - filled))
+}
+
+/// Draws the panel into the detail area of the team screen.
+pub fn render(frame: &mut Frame, area: Rect, panel: &ExportPanel, theme: &Theme) {
+    let block = Block::bordered()
+        .title(Span::styled(" 3. Historical export ", theme.title))
+        .border_style(theme.border);
+    let v = &panel.view;
+    let mut lines: Vec<Line> = Vec::new();
+    let label = |t: &str| Span::styled(format!("{t:<11}"), theme.muted);
+
+    match &v.source {
+        Some(s) => {
+            lines.push(Line::from(vec![
+                label("Source"),
+                Span::styled(
+                    format!(
+                        "sftp://{}@{}:{}/{}",
+                        s.username,
+                        s.host,
+                        s.port,
+                        s.path.trim_start_matches('/')
+                    ),
+                    theme.text,
+                ),
+            ]));
+            lines.push(Line::from(vec![
+                label("Password"),
+                Span::styled(
+                    if s.auth == "password" {
+                        "•••••••• (stored, sealed)".to_string()
+                    } else {
+                        s.auth.clone()
+                    },
+                    theme.ok,
+                ),
+            ]));
+        }
+        None => {
+            lines.push(Line::from(Span::styled(
+                "No SFTP connection yet. Set it with: icims-onboard creds set TEAM --kind sftp --host H --username U --password-stdin",
+                theme.warn,
+            )));
+        }
+    }
+    match (&panel.prompt, &v.pin) {
+        (Some(p), _) => {
+            lines.push(Line::from(vec![
+                label("Host key"),
+                Span::styled(
+                    format!(
+                        "{}:{} presents {} {}",
+                        p.host, p.port, p.key_type, p.fingerprint
+                    ),
+                    theme.warn,
+                ),
+            ]));
+            lines.push(Line::from(Span::styled(
+                "           Confirm this fingerprint with the customer. Trust and pin it? y / n",
+                theme.accent,
+            )));
+        }
+        (None, Some(pin)) => lines.push(Line::from(vec![
+            label("Host key"),
+            Span::styled(
+                format!(
+                    "{} {} (pinned by {})",
+                    pin.key_type, pin.fingerprint, pin.pinned_by
+                ),
+                theme.text,
+            ),
+        ])),
+        (None, None) if v.source.is_some() => lines.push(Line::from(vec![
+            label("Host key"),
+            Span::styled("not pinned yet (f shows it for confirmation)", theme.muted),
+        ])),
+        _ => {}
+    }
+
+    if let Some(job) = &v.job {
+        let state_style = match job.state {
+            JobState::Failed => theme.error,
+            JobState::Done => theme.ok,
+            _ => theme.accent,
+        };
+        let what = if job.kind.ends_with("fetch") {
+            "Fetch"
+        } else {
+            "Import"
+        };
+        let mut spans = vec![
+            label(what),
+            Span::styled(format!("{} ", job.state), state_style),
+        ];
+        match &job.progress {
+            JobProgressView::Fetch {
+                path,
+                bytes,
+                total,
+                rate,
+                eta_secs,
+            } if job.state.is_open() => spans.push(Span::styled(
+                format!(
+                    "{} {} {} / {}  {}/s  {}",
+                    path.rsplit('/').next().unwrap_or(path),
+                    bar(*bytes, *total, 16),
+                    format_bytes(*bytes),
+                    format_bytes(*total),
+                    format_bytes(*rate as u64),
+                    eta(*eta_secs)
+                ),
+                theme.text,
+            )),
+            JobProgressView::Import {
+                unit,
+                unit_index,
+                units,
+                rows,
+                bad_rows,
+            } if job.state.is_open() => spans.push(Span::styled(
+                format!(
+                    "{unit} ({}/{units})  {rows} rows  {bad_rows} bad",
+                    unit_index + 1
+                ),
+                theme.text,
+            )),
+            _ => {}
+        }
+        lines.push(Line::from(spans));
+        if let Some(err) = &job.error {
+            lines.push(Line::from(Span::styled(
+                format!("           {err}"),
+                theme.error,
+            )));
+        }
+    }
+
+    lines.push(Line::from(""));
+    if let Some(top) = panel.quarantine {
+        lines.push(Line::from(Span::styled(
+            format!(
+                "Quarantine ({} rows; ↑↓ scroll, b close)",
+                v.quarantine_total
+            ),
+            theme.title,
+        )));
+        let room = (area.height as usize).saturating_sub(lines.len() + 3);
+        for q in v.quarantine.iter().skip(top).take(room) {
+            lines.push(Line::from(vec![
+                Span::styled(format!("{}:{}  ", q.file, q.line), theme.muted),
+                Span::styled(q.reason.clone(), theme.warn),
+            ]));
+        }
+    } else {
+        lines.push(Line::from(Span::styled(
+            format!("Files ({} fetched)", v.files.len()),
+            theme.title,
+        )));
+        for f in &v.files {
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {}  ", f.name), theme.text),
+                Span::styled(
+                    format!(
+                        "{}  sha256 {}…",
+                        format_bytes(f.size),
+                        &f.sha256[..f.sha256.len().min(12)]
+                    ),
+                    theme.muted,
+                ),
+            ]));
+        }
+        if !v.units.is_empty() {
+            lines.push(Line::from(Span::styled("Imported", theme.title)));
+            for u in &v.units {
+                let style = if u.state == "failed" {
+                    theme.error
+                } else {
+                    theme.text
+                };
+                lines.push(Line::from(Span::styled(
+                    format!(
+                        "  {}  {}  rows {}  bad {}  cut-off {}",
+                        u.name,
+                        u.object,
+                        u.rows,
+                        u.bad_rows,
+                        u.cutoff.as_deref().unwrap_or("-")
+                    ),
+                    style,
+                )));
+            }
+        }
+        if let Some(o) = &v.outcome {
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "Total {} rows in {} files, {} quarantined, {} statuses, cut-off {}",
+                    o.rows,
+                    o.files,
+                    o.bad_rows,
+                    o.statuses,
+                    o.cutoff.as_deref().unwrap_or("unknown")
+                ),
+                theme.ok,
+            )));
+        }
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled(
+        "f fetch   i import   b quarantine   h handoff ticket (file + clipboard)",
+        theme.muted,
+    )));
+    frame.render_widget(
+        Paragraph::new(lines)
+            .block(block)
+            .wrap(Wrap { trim: false }),
+        area,
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::export::view::SourceView;
+
+    fn panel() -> ExportPanel {
+        ExportPanel::new(
+            "Acme",
+            ExportView {
+                source: Some(SourceView {
+                    host: "h".into(),
+                    port: 22,
+                    username: "u".into(),
+                    path: "/x".into(),
+                    auth: "password".into(),
+                }),
+                ..Default::default()
+            },
+        )
+    }
+
+    #[test]
+    fn fetch_asks_for_the_key_first_and_pins_only_on_yes() {
+        let mut p = panel();
+        assert_eq!(p.fetch(), PanelCommand::ProbeHostKey);
+        p.prompt = Some(HostKeyPrompt {
+            host: "h".into(),
+            port: 22,
+            key_type: "ssh-ed25519".into(),
+            fingerprint: "SHA256:x".into(),
+        });
+        assert_eq!(p.answer(false), PanelCommand::None);
+        assert!(p.prompt.is_none());
+        assert_eq!(p.import(), PanelCommand::None, "nothing fetched yet");
+    }
+}
