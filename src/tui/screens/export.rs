@@ -121,6 +121,25 @@ fn eta(secs: Option<u64>) -> String {
     }
 }
 
+/// `2026-11-13T17:44:00` → `2026-11-13 17:44`.
+fn short_time(t: Option<&str>) -> String {
+    match t {
+        Some(t) if t.len() >= 16 => t[..16].replace('T', " "),
+        Some(t) => t.to_string(),
+        None => "-".into(),
+    }
+}
+
+/// Cuts `s` to `width` characters with an ellipsis.
+fn fit(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        s.to_string()
+    } else {
+        let kept: String = s.chars().take(width.saturating_sub(1)).collect();
+        format!("{kept}…")
+    }
+}
+
 fn bar(done: u64, total: u64, width: usize) -> String {
     let filled = if total == 0 {
         width
@@ -191,16 +210,16 @@ pub fn render(frame: &mut Frame, area: Rect, panel: &ExportPanel, theme: &Theme)
                 theme.accent,
             )));
         }
-        (None, Some(pin)) => lines.push(Line::from(vec![
-            label("Host key"),
-            Span::styled(
-                format!(
-                    "{} {} (pinned by {})",
-                    pin.key_type, pin.fingerprint, pin.pinned_by
-                ),
-                theme.text,
-            ),
-        ])),
+        (None, Some(pin)) => {
+            lines.push(Line::from(vec![
+                label("Host key"),
+                Span::styled(pin.fingerprint.clone(), theme.text),
+            ]));
+            lines.push(Line::from(Span::styled(
+                format!("           {}, pinned by {}", pin.key_type, pin.pinned_by),
+                theme.muted,
+            )));
+        }
         (None, None) if v.source.is_some() => lines.push(Line::from(vec![
             label("Host key"),
             Span::styled("not pinned yet (f shows it for confirmation)", theme.muted),
@@ -219,10 +238,12 @@ pub fn render(frame: &mut Frame, area: Rect, panel: &ExportPanel, theme: &Theme)
         } else {
             "Import"
         };
-        let mut spans = vec![
+        let spans = vec![
             label(what),
             Span::styled(format!("{} ", job.state), state_style),
         ];
+        lines.push(Line::from(spans));
+        let indent = "           ";
         match &job.progress {
             JobProgressView::Fetch {
                 path,
@@ -230,34 +251,42 @@ pub fn render(frame: &mut Frame, area: Rect, panel: &ExportPanel, theme: &Theme)
                 total,
                 rate,
                 eta_secs,
-            } if job.state.is_open() => spans.push(Span::styled(
-                format!(
-                    "{} {} {} / {}  {}/s  {}",
-                    path.rsplit('/').next().unwrap_or(path),
-                    bar(*bytes, *total, 16),
-                    format_bytes(*bytes),
-                    format_bytes(*total),
-                    format_bytes(*rate as u64),
-                    eta(*eta_secs)
-                ),
-                theme.text,
-            )),
+            } if job.state.is_open() => {
+                lines.push(Line::from(Span::styled(
+                    format!("{indent}{}", path.rsplit('/').next().unwrap_or(path)),
+                    theme.text,
+                )));
+                lines.push(Line::from(Span::styled(
+                    format!(
+                        "{indent}{} {} / {}  {}/s  {}",
+                        bar(*bytes, *total, 12),
+                        format_bytes(*bytes),
+                        format_bytes(*total),
+                        format_bytes(*rate as u64),
+                        eta(*eta_secs)
+                    ),
+                    theme.text,
+                )));
+            }
             JobProgressView::Import {
                 unit,
                 unit_index,
                 units,
                 rows,
                 bad_rows,
-            } if job.state.is_open() => spans.push(Span::styled(
-                format!(
-                    "{unit} ({}/{units})  {rows} rows  {bad_rows} bad",
-                    unit_index + 1
-                ),
-                theme.text,
-            )),
+            } if job.state.is_open() => {
+                lines.push(Line::from(Span::styled(
+                    format!("{indent}{unit} (file {} of {units})", unit_index + 1),
+                    theme.text,
+                )));
+                lines.push(Line::from(Span::styled(
+                    format!("{indent}{rows} rows staged, {bad_rows} quarantined"),
+                    theme.text,
+                )));
+            }
             _ => {}
         }
-        lines.push(Line::from(spans));
+
         if let Some(err) = &job.error {
             lines.push(Line::from(Span::styled(
                 format!("           {err}"),
@@ -276,10 +305,13 @@ pub fn render(frame: &mut Frame, area: Rect, panel: &ExportPanel, theme: &Theme)
             theme.title,
         )));
         let room = (area.height as usize).saturating_sub(lines.len() + 3);
+        let inner = area.width.saturating_sub(2) as usize;
         for q in v.quarantine.iter().skip(top).take(room) {
+            let place = format!("{}:{}  ", fit(&q.file, 28), q.line);
+            let rest = inner.saturating_sub(place.chars().count());
             lines.push(Line::from(vec![
-                Span::styled(format!("{}:{}  ", q.file, q.line), theme.muted),
-                Span::styled(q.reason.clone(), theme.warn),
+                Span::styled(place, theme.muted),
+                Span::styled(fit(&q.reason, rest), theme.warn),
             ]));
         }
     } else {
@@ -287,12 +319,20 @@ pub fn render(frame: &mut Frame, area: Rect, panel: &ExportPanel, theme: &Theme)
             format!("Files ({} fetched)", v.files.len()),
             theme.title,
         )));
+        let inner = area.width.saturating_sub(2) as usize;
+        let file_width = inner.saturating_sub(35).max(8);
+        // Imported table: name, object (9), rows (8), bad (5), cut-off (16, or 10 narrow).
+        let cut_width = if inner >= 70 { 16 } else { 10 };
+        let name_width = inner.saturating_sub(29 + cut_width).max(6);
         for f in &v.files {
             lines.push(Line::from(vec![
-                Span::styled(format!("  {}  ", f.name), theme.text),
+                Span::styled(
+                    format!("  {:<file_width$}", fit(&f.name, file_width)),
+                    theme.text,
+                ),
                 Span::styled(
                     format!(
-                        "{}  sha256 {}…",
+                        " {:>10}  sha256 {}…",
                         format_bytes(f.size),
                         &f.sha256[..f.sha256.len().min(12)]
                     ),
@@ -301,7 +341,13 @@ pub fn render(frame: &mut Frame, area: Rect, panel: &ExportPanel, theme: &Theme)
             ]));
         }
         if !v.units.is_empty() {
-            lines.push(Line::from(Span::styled("Imported", theme.title)));
+            lines.push(Line::from(Span::styled(
+                format!(
+                    "  {:<name_width$} {:<9} {:>8} {:>5}  cut-off",
+                    "Imported", "object", "rows", "bad"
+                ),
+                theme.title,
+            )));
             for u in &v.units {
                 let style = if u.state == "failed" {
                     theme.error
@@ -310,34 +356,44 @@ pub fn render(frame: &mut Frame, area: Rect, panel: &ExportPanel, theme: &Theme)
                 };
                 lines.push(Line::from(Span::styled(
                     format!(
-                        "  {}  {}  rows {}  bad {}  cut-off {}",
-                        u.name,
+                        "  {:<name_width$} {:<9} {:>8} {:>5}  {}",
+                        fit(&u.name, name_width),
                         u.object,
                         u.rows,
                         u.bad_rows,
-                        u.cutoff.as_deref().unwrap_or("-")
+                        short_time(u.cutoff.as_deref())
+                            .chars()
+                            .take(cut_width)
+                            .collect::<String>()
                     ),
                     style,
                 )));
+                if let Some(e) = &u.error {
+                    lines.push(Line::from(Span::styled(format!("    {e}"), theme.error)));
+                }
             }
         }
         if let Some(o) = &v.outcome {
-            lines.push(Line::from(Span::styled(
-                format!(
-                    "Total {} rows in {} files, {} quarantined, {} statuses, cut-off {}",
-                    o.rows,
-                    o.files,
-                    o.bad_rows,
-                    o.statuses,
-                    o.cutoff.as_deref().unwrap_or("unknown")
+            lines.push(Line::from(vec![
+                label("Total"),
+                Span::styled(
+                    format!(
+                        "{} rows, {} quarantined, {} statuses",
+                        o.rows, o.bad_rows, o.statuses
+                    ),
+                    theme.ok,
                 ),
-                theme.ok,
-            )));
+            ]));
+            lines.push(Line::from(vec![
+                label("Cut-off"),
+                Span::styled(short_time(o.cutoff.as_deref()), theme.ok),
+                Span::styled("  latest \"updated\" value", theme.muted),
+            ]));
         }
     }
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(
-        "f fetch   i import   b quarantine   h handoff ticket (file + clipboard)",
+        "f fetch  i import  b quarantine  h handoff ticket",
         theme.muted,
     )));
     frame.render_widget(

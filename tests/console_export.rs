@@ -1,0 +1,341 @@
+//! The step 3 panel of the console: keys → effects (fetch asks for the host key first,
+//! pin only on `y`, import, quarantine browser, handoff) and insta snapshots of each state
+//! (no connection, fingerprint to confirm, fetching, imported with summary, quarantine).
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use icims_onboard::export::fetch::FetchedFile;
+use icims_onboard::export::summary::{FileEntry, QuarantineEntry};
+use icims_onboard::export::view::{ExportView, JobProgressView, JobView, SourceView};
+use icims_onboard::onboarding::{self, ExportOutcome, OnboardingFacts, Stamped};
+use icims_onboard::sftp::HostKeyPin;
+use icims_onboard::store::{
+    CredentialKind, CredentialParams, CredentialSummary, JobState, Region, Team,
+};
+use icims_onboard::tui::app::{App, Effect, Msg, Screen, TeamRow, update};
+use icims_onboard::tui::render::render;
+use icims_onboard::tui::screens::export::HostKeyPrompt;
+use icims_onboard::tui::theme::Theme;
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+const AT: &str = "2026-11-20T10:00:00Z";
+const FP: &str = "SHA256:fUqcMUyGq9/x0zgOUi6L3mKaIw/XNtJFpONcLa6j7oM";
+
+fn acme(with_sftp: bool) -> TeamRow {
+    acme_with(with_sftp, None)
+}
+
+fn acme_with(with_sftp: bool, imported: Option<ExportOutcome>) -> TeamRow {
+    let team = Team {
+        id: 1,
+        name: "Acme".into(),
+        customer_id: 5978,
+        region: Region::Us,
+        api_base_override: None,
+        token_url_override: None,
+        datastream_base_override: None,
+        created_at: AT.into(),
+    };
+    let mut facts = OnboardingFacts {
+        export: imported.map(|value| Stamped {
+            value,
+            actor: "alice".into(),
+            at: AT.into(),
+        }),
+        ..Default::default()
+    };
+    let mut credentials = Vec::new();
+    if with_sftp {
+        facts
+            .credentials
+            .insert(CredentialKind::Sftp, AT.to_string());
+        credentials.push(CredentialSummary {
+            kind: CredentialKind::Sftp,
+            params: CredentialParams {
+                host: Some("sftp.icims.com".into()),
+                port: Some(22),
+                username: Some("customer5978".into()),
+                path: Some("/exports".into()),
+                ..Default::default()
+            },
+            updated_at: AT.into(),
+            updated_by: "alice".into(),
+        });
+    }
+    TeamRow {
+        steps: onboarding::derive(&facts),
+        sync_enabled: false,
+        credentials,
+        team,
+    }
+}
+
+fn source() -> SourceView {
+    SourceView {
+        host: "sftp.icims.com".into(),
+        port: 22,
+        username: "customer5978".into(),
+        path: "/exports".into(),
+        auth: "password".into(),
+    }
+}
+
+fn pin() -> HostKeyPin {
+    HostKeyPin {
+        host: "sftp.icims.com".into(),
+        port: 22,
+        key_type: "ssh-ed25519".into(),
+        fingerprint: FP.into(),
+        pinned_at: AT.into(),
+        pinned_by: "alice".into(),
+    }
+}
+
+fn file(name: &str, size: u64) -> FetchedFile {
+    FetchedFile {
+        name: name.into(),
+        source: "sftp".into(),
+        remote_path: Some(format!("/exports/{name}")),
+        local_path: format!("/data/exports/Acme/{name}").into(),
+        size,
+        mtime: Some(1_763_000_000),
+        sha256: "9f839333798e987b57fa94777189ad4cfc285c147e6b24ca290d7adbe548752d".into(),
+        fetched_at: AT.into(),
+    }
+}
+
+fn imported_view() -> ExportView {
+    let unit = |name: &str, object: &str, rows, bad| FileEntry {
+        name: name.into(),
+        object: object.into(),
+        rows,
+        bad_rows: bad,
+        cutoff: Some("2026-11-13T17:44:00".into()),
+        state: "done".into(),
+        error: None,
+        table: "export_stage_1".into(),
+    };
+    let q = |line, reason: &str| QuarantineEntry {
+        file: "people_export_20261114.csv".into(),
+        line,
+        reason: reason.into(),
+        excerpt: None,
+    };
+    ExportView {
+        source: Some(source()),
+        pin: Some(pin()),
+        files: vec![
+            file("jobs_export_20261114.csv", 412_330),
+            file("people_export_20261114.csv", 1_204_551),
+            file("workflows_export_20261114.csv", 388_120),
+        ],
+        units: vec![
+            unit("jobs_export_20261114.csv", "jobs", 308, 3),
+            unit("people_export_20261114.csv", "people", 2476, 12),
+            unit("workflows_export_20261114.csv", "workflows", 3219, 16),
+        ],
+        quarantine: (0..14)
+            .map(|i| {
+                q(
+                    102 + i * 200,
+                    if i % 2 == 0 {
+                        "wrong column count: expected 12 fields, found 3"
+                    } else {
+                        "invalid date in Created Date: \"2026-13-45 25:61 XM\""
+                    },
+                )
+            })
+            .collect(),
+        quarantine_total: 31,
+        job: Some(JobView {
+            id: 4,
+            kind: "export.import".into(),
+            state: JobState::Done,
+            progress: JobProgressView::None,
+            error: None,
+        }),
+        outcome: Some(ExportOutcome {
+            files: 3,
+            rows: 6003,
+            bad_rows: 31,
+            cutoff: Some("2026-11-13T17:44:00".into()),
+            statuses: 24,
+        }),
+    }
+}
+
+/// The console opened on Acme's step 3, with `view` loaded.
+fn app_on_step3(row: TeamRow, view: ExportView, size: (u16, u16)) -> App {
+    let mut app = App::new("/data/icims-onboard.db", size);
+    update(&mut app, Msg::TeamsLoaded(vec![row]));
+    let effects = update(&mut app, key(KeyCode::Enter));
+    assert_eq!(
+        app.screen,
+        Screen::Team {
+            name: "Acme".into(),
+            step: 0
+        }
+    );
+    assert!(effects.is_empty());
+    update(&mut app, key(KeyCode::Down));
+    let effects = update(&mut app, key(KeyCode::Down));
+    assert_eq!(effects, vec![Effect::LoadExport("Acme".into())]);
+    update(&mut app, Msg::ExportLoaded("Acme".into(), Box::new(view)));
+    app
+}
+
+fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn draw(app: &App) -> Terminal<TestBackend> {
+    let mut terminal = Terminal::new(TestBackend::new(app.size.0, app.size.1)).unwrap();
+    terminal.draw(|f| render(f, app, &Theme::dark())).unwrap();
+    terminal
+}
+
+macro_rules! snap {
+    ($name:expr, $app:expr) => {{
+        let terminal = draw(&$app);
+        insta::with_settings!({filters => vec![
+            (r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ", "[time]"),
+        ]}, {
+            insta::assert_snapshot!($name, terminal.backend());
+        });
+    }};
+}
+
+#[test]
+fn no_connection_yet() {
+    let app = app_on_step3(acme(false), ExportView::default(), (100, 30));
+    snap!("step3_no_connection", app);
+    let mut app = app;
+    assert!(update(&mut app, key(KeyCode::Char('f'))).is_empty());
+    assert!(update(&mut app, key(KeyCode::Char('i'))).is_empty());
+}
+
+#[test]
+fn fetch_asks_to_confirm_the_host_key_and_pins_only_on_yes() {
+    let view = ExportView {
+        source: Some(source()),
+        ..Default::default()
+    };
+    let mut app = app_on_step3(acme(true), view, (100, 30));
+    let effects = update(&mut app, key(KeyCode::Char('f')));
+    assert_eq!(effects, vec![Effect::ProbeHostKey("Acme".into())]);
+    update(
+        &mut app,
+        Msg::HostKeyProbed(Ok(HostKeyPrompt {
+            host: "sftp.icims.com".into(),
+            port: 22,
+            key_type: "ssh-ed25519".into(),
+            fingerprint: FP.into(),
+        })),
+    );
+    snap!("step3_confirm_host_key", app);
+    // "n": nothing pinned, prompt gone.
+    assert!(update(&mut app, key(KeyCode::Char('n'))).is_empty());
+    update(&mut app, key(KeyCode::Char('f')));
+    update(
+        &mut app,
+        Msg::HostKeyProbed(Ok(HostKeyPrompt {
+            host: "sftp.icims.com".into(),
+            port: 22,
+            key_type: "ssh-ed25519".into(),
+            fingerprint: FP.into(),
+        })),
+    );
+    let effects = update(&mut app, key(KeyCode::Char('y')));
+    assert_eq!(
+        effects,
+        vec![Effect::PinHostKey {
+            team: "Acme".into(),
+            fingerprint: FP.into()
+        }]
+    );
+}
+
+#[test]
+fn fetching_shows_bytes_rate_and_eta() {
+    let view = ExportView {
+        source: Some(source()),
+        pin: Some(pin()),
+        files: vec![file("jobs_export_20261114.csv", 412_330)],
+        job: Some(JobView {
+            id: 3,
+            kind: "export.fetch".into(),
+            state: JobState::Running,
+            progress: JobProgressView::Fetch {
+                path: "/exports/people_export_20261114.csv".into(),
+                bytes: 52_428_800,
+                total: 209_715_200,
+                rate: 41_943_040.0,
+                eta_secs: Some(4),
+            },
+            error: None,
+        }),
+        ..Default::default()
+    };
+    let mut app = app_on_step3(acme(true), view, (100, 30));
+    snap!("step3_fetching", app);
+    // Busy: no second fetch or import.
+    assert!(update(&mut app, key(KeyCode::Char('f'))).is_empty());
+    assert!(update(&mut app, key(KeyCode::Char('i'))).is_empty());
+}
+
+#[test]
+fn imported_summary_quarantine_and_handoff() {
+    let view = imported_view();
+    let mut app = app_on_step3(acme_with(true, view.outcome.clone()), view, (100, 30));
+    snap!("step3_imported", app);
+    let text = format!("{:?}", draw(&app).backend());
+    assert!(text.contains("•••"), "the password is masked");
+
+    assert_eq!(
+        update(&mut app, key(KeyCode::Char('i'))),
+        vec![Effect::QueueExport {
+            team: "Acme".into(),
+            kind: "export.import"
+        }]
+    );
+    assert_eq!(
+        update(&mut app, key(KeyCode::Char('f'))),
+        vec![Effect::QueueExport {
+            team: "Acme".into(),
+            kind: "export.fetch"
+        }]
+    );
+    assert_eq!(
+        update(&mut app, key(KeyCode::Char('h'))),
+        vec![Effect::Handoff("Acme".into())]
+    );
+
+    update(&mut app, key(KeyCode::Char('b')));
+    update(&mut app, key(KeyCode::Down));
+    update(&mut app, key(KeyCode::Down));
+    assert_eq!(
+        app.screen,
+        Screen::Team {
+            name: "Acme".into(),
+            step: 2
+        },
+        "↑↓ scroll the quarantine, not the steps"
+    );
+    snap!("step3_quarantine", app);
+    update(&mut app, key(KeyCode::Char('b')));
+    update(&mut app, key(KeyCode::Down));
+    assert_eq!(
+        app.screen,
+        Screen::Team {
+            name: "Acme".into(),
+            step: 3
+        }
+    );
+}
+
+#[test]
+fn narrow_terminal_still_shows_the_essentials() {
+    let view = imported_view();
+    let app = app_on_step3(acme_with(true, view.outcome.clone()), view, (80, 24));
+    snap!("step3_imported_80x24", app);
+}
