@@ -5,7 +5,9 @@
 use std::io::BufRead;
 use std::path::PathBuf;
 
-use rusqlite::{Transaction, params};
+use std::sync::mpsc;
+
+use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
 use super::ExportError;
@@ -290,7 +292,7 @@ fn import_unit(
 ) -> Result<(), ExportError> {
     let resume_at = resume.as_ref().map(|c| (c.format, c.offset));
     with_text(spec, resume_at, |text, format| {
-        let (mut reader, mut cursor) = match resume {
+        let (mut reader, cursor) = match resume {
             Some(cursor) => (
                 RecordReader::new(
                     text,
@@ -304,70 +306,18 @@ fn import_unit(
             ),
             None => start_unit(store, team, job, params, opts, spec, index, text, format)?,
         };
-        let insert = stage::insert_sql(cursor.unit_id, cursor.columns.len());
-        let rules = Rules::for_columns(&cursor.columns);
-        loop {
-            if job.cancelled() {
-                return Err(ExportError::Cancelled);
-            }
-            let tx = store.conn_mut().transaction()?;
-            let finished = {
-                let mut batch = Batch {
-                    rules: &rules,
-                    tx: &tx,
-                    insert: &insert,
-                    spec,
-                    cursor: &mut cursor,
-                    opts,
-                    team_id: team.id,
-                };
-                batch.run(&mut reader)?
-            };
-            let (offset, line) = reader.position();
-            cursor.offset = offset;
-            cursor.line = line;
-            let cp = if finished {
-                let summary = UnitSummary::from_stats(
-                    &spec.name,
-                    cursor.object,
-                    cursor.format,
-                    &cursor.stats,
-                );
-                let summary_json = serde_json::to_string(&summary)
-                    .map_err(|e| ExportError::Internal(e.to_string()))?;
-                stage::finish_unit(
-                    &tx,
-                    cursor.unit_id,
-                    cursor.stats.rows,
-                    cursor.stats.bad_rows,
-                    &summary_json,
-                )?;
-                Checkpoint {
-                    next_unit: index + 1,
-                    current: None,
-                }
-            } else {
-                Checkpoint {
-                    next_unit: index,
-                    current: Some(cursor.clone()),
-                }
-            };
-            write_cp(&tx, job, &cp)?;
-            tx.commit()?;
-            let report = ImportProgress {
-                unit: spec.name.clone(),
-                unit_index: index,
-                units: total,
-                rows: cursor.stats.rows,
-                bad_rows: cursor.stats.bad_rows,
-                bytes: cursor.offset,
-            };
-            store.set_job_progress(job.id, &serde_json::json!({ "import": &report }))?;
-            progress(&report);
-            if finished {
-                return Ok(());
-            }
-        }
+        pipeline(
+            store,
+            team,
+            job,
+            opts,
+            spec,
+            index,
+            total,
+            &mut reader,
+            cursor,
+            progress,
+        )
     })
 }
 
@@ -491,61 +441,233 @@ impl Rules {
     }
 }
 
-/// One transaction's worth of rows.
-struct Batch<'t, 'c> {
-    rules: &'t Rules,
-    tx: &'t Transaction<'c>,
-    insert: &'t str,
-    spec: &'t UnitSpec,
-    cursor: &'t mut UnitCursor,
-    opts: &'t ImportOptions,
-    team_id: i64,
+/// Parsed rows of one batch, owned, on their way from the parsing thread to the thread
+/// that writes them (one transaction, with the checkpoint after the block's last record).
+struct Block {
+    /// The fields of the good rows, concatenated; `ends` are their end offsets.
+    text: String,
+    ends: Vec<usize>,
+    lines: Vec<u64>,
+    /// Bad rows: line, reason, excerpt.
+    bad: Vec<(u64, String, String)>,
+    offset: u64,
+    line: u64,
+    stats: UnitStats,
+    finished: bool,
 }
 
-impl Batch<'_, '_> {
-    /// Stages up to `batch_rows` records; `true` when the unit is exhausted.
-    fn run<R: BufRead>(&mut self, reader: &mut RecordReader<R>) -> Result<bool, ExportError> {
-        let mut stmt = self.tx.prepare_cached(self.insert)?;
-        let ncols = self.cursor.columns.len();
-        for _ in 0..self.opts.batch_rows {
-            let rec = reader.next_record().map_err(|e| ExportError::Unreadable {
-                file: self.spec.name.clone(),
-                reason: format!(
-                    "read error after line {}: {e}",
-                    reader_line_hint(self.cursor)
-                ),
-            })?;
-            let Some(rec) = rec else {
-                return Ok(true);
-            };
-            match self.check(&rec, ncols) {
-                Err(reason) => {
-                    self.cursor.stats.bad_rows += 1;
-                    self.tx.execute(
-                        "INSERT INTO export_quarantine (team_id, unit_id, file, line, reason, excerpt) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                        params![
-                            self.team_id,
-                            self.cursor.unit_id,
-                            self.spec.name,
-                            rec.line as i64,
-                            reason,
-                            excerpt(&rec, self.cursor.format.delimiter)
-                        ],
-                    )?;
+/// Parses and validates on this thread while a scoped helper thread writes the previous
+/// batch to SQLite, so the two overlap. Semantics are those of a single loop: each block
+/// is committed in one transaction together with the checkpoint of its last record.
+#[allow(clippy::too_many_arguments)]
+fn pipeline<R: BufRead>(
+    store: &mut Store,
+    team: &Team,
+    job: &JobHandle,
+    opts: &ImportOptions,
+    spec: &UnitSpec,
+    index: usize,
+    total: usize,
+    reader: &mut RecordReader<R>,
+    mut cursor: UnitCursor,
+    progress: &mut dyn FnMut(&ImportProgress),
+) -> Result<(), ExportError> {
+    let checker = Checker {
+        rules: Rules::for_columns(&cursor.columns),
+        columns: cursor.columns.clone(),
+        opts: opts.clone(),
+        encoding: cursor.format.encoding,
+    };
+    let (block_tx, block_rx) = mpsc::sync_channel::<Block>(2);
+    let (done_tx, done_rx) = mpsc::channel::<ImportProgress>();
+    let writer_cursor = cursor.clone();
+    std::thread::scope(|scope| {
+        let store = &mut *store;
+        let writer = scope.spawn(move || {
+            write_blocks(
+                store,
+                team.id,
+                job,
+                spec,
+                index,
+                total,
+                writer_cursor,
+                block_rx,
+                done_tx,
+            )
+        });
+        let parsed = (|| -> Result<(), ExportError> {
+            loop {
+                if job.cancelled() {
+                    return Err(ExportError::Cancelled);
                 }
-                Ok((fields, updated_key)) => {
-                    stmt.raw_bind_parameter(1, rec.line as i64)?;
-                    for (i, f) in fields.iter().enumerate() {
-                        stmt.raw_bind_parameter(i + 2, *f)?;
-                    }
-                    stmt.raw_execute()?;
-                    self.cursor.stats.add_row_keyed(&fields, updated_key);
+                let block = parse_block(reader, &checker, &mut cursor, opts, spec)?;
+                let finished = block.finished;
+                if block_tx.send(block).is_err() {
+                    return Ok(()); // the writer stopped; its error is reported below
+                }
+                while let Ok(p) = done_rx.try_recv() {
+                    progress(&p);
+                }
+                if finished {
+                    return Ok(());
                 }
             }
+        })();
+        drop(block_tx);
+        let written = writer
+            .join()
+            .unwrap_or_else(|_| Err(ExportError::Internal("import writer panicked".into())));
+        while let Ok(p) = done_rx.try_recv() {
+            progress(&p);
         }
-        Ok(false)
-    }
+        written.and(parsed)
+    })
+}
 
+/// Reads up to `batch_rows` records into a block (good rows copied, bad rows described).
+fn parse_block<R: BufRead>(
+    reader: &mut RecordReader<R>,
+    checker: &Checker,
+    cursor: &mut UnitCursor,
+    opts: &ImportOptions,
+    spec: &UnitSpec,
+) -> Result<Block, ExportError> {
+    let ncols = checker.columns.len();
+    let mut block = Block {
+        text: String::new(),
+        ends: Vec::with_capacity(opts.batch_rows.min(1 << 16) * ncols),
+        lines: Vec::with_capacity(opts.batch_rows.min(1 << 16)),
+        bad: Vec::new(),
+        offset: 0,
+        line: 0,
+        stats: UnitStats::default(),
+        finished: false,
+    };
+    for _ in 0..opts.batch_rows {
+        let line_before = reader.position().1;
+        let rec = reader.next_record().map_err(|e| ExportError::Unreadable {
+            file: spec.name.clone(),
+            reason: format!("read error after line {line_before}: {e}"),
+        })?;
+        let Some(rec) = rec else {
+            block.finished = true;
+            break;
+        };
+        match checker.check(&rec) {
+            Err(reason) => {
+                cursor.stats.bad_rows += 1;
+                block
+                    .bad
+                    .push((rec.line, reason, excerpt(&rec, cursor.format.delimiter)));
+            }
+            Ok((fields, updated_key)) => {
+                for f in &fields {
+                    block.text.push_str(f);
+                    block.ends.push(block.text.len());
+                }
+                block.lines.push(rec.line);
+                cursor.stats.add_row_keyed(&fields, updated_key);
+            }
+        }
+    }
+    let (offset, line) = reader.position();
+    block.offset = offset;
+    block.line = line;
+    block.stats = cursor.stats.clone();
+    Ok(block)
+}
+
+/// Commits blocks: rows, quarantine and checkpoint in one transaction each; finishes the
+/// unit with its last block. Reports progress back after every commit.
+#[allow(clippy::too_many_arguments)]
+fn write_blocks(
+    store: &mut Store,
+    team_id: i64,
+    job: &JobHandle,
+    spec: &UnitSpec,
+    index: usize,
+    total: usize,
+    mut cursor: UnitCursor,
+    blocks: mpsc::Receiver<Block>,
+    done: mpsc::Sender<ImportProgress>,
+) -> Result<(), ExportError> {
+    let ncols = cursor.columns.len();
+    let insert = stage::insert_sql(cursor.unit_id, ncols);
+    for block in blocks {
+        let tx = store.conn_mut().transaction()?;
+        {
+            let mut stmt = tx.prepare_cached(&insert)?;
+            let mut start = 0;
+            for (r, line) in block.lines.iter().enumerate() {
+                stmt.raw_bind_parameter(1, *line as i64)?;
+                for c in 0..ncols {
+                    let end = block.ends[r * ncols + c];
+                    stmt.raw_bind_parameter(c + 2, block.text.get(start..end).unwrap_or(""))?;
+                    start = end;
+                }
+                stmt.raw_execute()?;
+            }
+            for (line, reason, excerpt) in &block.bad {
+                tx.execute(
+                    "INSERT INTO export_quarantine (team_id, unit_id, file, line, reason, excerpt) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                    params![team_id, cursor.unit_id, spec.name, *line as i64, reason, excerpt],
+                )?;
+            }
+        }
+        cursor.offset = block.offset;
+        cursor.line = block.line;
+        cursor.stats = block.stats;
+        let cp = if block.finished {
+            let summary =
+                UnitSummary::from_stats(&spec.name, cursor.object, cursor.format, &cursor.stats);
+            let summary_json = serde_json::to_string(&summary)
+                .map_err(|e| ExportError::Internal(e.to_string()))?;
+            stage::finish_unit(
+                &tx,
+                cursor.unit_id,
+                cursor.stats.rows,
+                cursor.stats.bad_rows,
+                &summary_json,
+            )?;
+            Checkpoint {
+                next_unit: index + 1,
+                current: None,
+            }
+        } else {
+            Checkpoint {
+                next_unit: index,
+                current: Some(cursor.clone()),
+            }
+        };
+        write_cp(&tx, job, &cp)?;
+        tx.commit()?;
+        let report = ImportProgress {
+            unit: spec.name.clone(),
+            unit_index: index,
+            units: total,
+            rows: cursor.stats.rows,
+            bad_rows: cursor.stats.bad_rows,
+            bytes: cursor.offset,
+        };
+        store.set_job_progress(job.id, &serde_json::json!({ "import": &report }))?;
+        let _ = done.send(report);
+        if block.finished {
+            return Ok(());
+        }
+    }
+    Ok(())
+}
+
+/// Decides whether a record can be staged.
+struct Checker {
+    rules: Rules,
+    columns: Vec<String>,
+    opts: ImportOptions,
+    encoding: TextEncoding,
+}
+
+impl Checker {
     /// Why a record cannot be staged, if it cannot; else its fields as text and the parsed
     /// "updated" value. UTF-8 is validated once per record (the per-field pass runs only
     /// to name the field of a badly encoded record).
@@ -553,8 +675,9 @@ impl Batch<'_, '_> {
     fn check<'r>(
         &self,
         rec: &'r RawRecord<'_>,
-        ncols: usize,
     ) -> Result<(Vec<&'r str>, Option<Option<u64>>), String> {
+        let ncols = self.columns.len();
+        let columns = &self.columns;
         if let Some(p) = rec.problem {
             return Err(problem_text(p));
         }
@@ -564,7 +687,6 @@ impl Batch<'_, '_> {
                 rec.len()
             ));
         }
-        let columns = &self.cursor.columns;
         let mut start = 0;
         for (i, &end) in rec.ends.iter().enumerate() {
             if end - start > self.opts.max_field_bytes {
@@ -586,7 +708,7 @@ impl Batch<'_, '_> {
                 "invalid encoding: field {:?} (column {}) is not valid {}",
                 columns[bad],
                 bad + 1,
-                encoding_name(self.cursor.format.encoding)
+                encoding_name(self.encoding)
             ));
         };
         // Field boundaries sit next to ASCII delimiters, so they are char boundaries.
@@ -619,10 +741,6 @@ impl Batch<'_, '_> {
         }
         Ok((fields, updated))
     }
-}
-
-fn reader_line_hint(cursor: &UnitCursor) -> u64 {
-    cursor.line
 }
 
 /// The start of a bad record as text, for the quarantine browser.
