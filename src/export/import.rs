@@ -478,7 +478,7 @@ fn pipeline<R: BufRead>(
         opts: opts.clone(),
         encoding: cursor.format.encoding,
     };
-    let (block_tx, block_rx) = mpsc::sync_channel::<Block>(2);
+    let (block_tx, block_rx) = mpsc::sync_channel::<Block>(1);
     let (done_tx, done_rx) = mpsc::channel::<ImportProgress>();
     let writer_cursor = cursor.clone();
     std::thread::scope(|scope| {
@@ -497,11 +497,14 @@ fn pipeline<R: BufRead>(
             )
         });
         let parsed = (|| -> Result<(), ExportError> {
+            // Sized like the previous block, so the text buffer does not grow by doubling.
+            let mut text_hint = 0;
             loop {
                 if job.cancelled() {
                     return Err(ExportError::Cancelled);
                 }
-                let block = parse_block(reader, &checker, &mut cursor, opts, spec)?;
+                let block = parse_block(reader, &checker, &mut cursor, opts, spec, text_hint)?;
+                text_hint = block.text.len();
                 let finished = block.finished;
                 if block_tx.send(block).is_err() {
                     return Ok(()); // the writer stopped; its error is reported below
@@ -532,10 +535,11 @@ fn parse_block<R: BufRead>(
     cursor: &mut UnitCursor,
     opts: &ImportOptions,
     spec: &UnitSpec,
+    text_hint: usize,
 ) -> Result<Block, ExportError> {
     let ncols = checker.columns.len();
     let mut block = Block {
-        text: String::new(),
+        text: String::with_capacity(text_hint + text_hint / 8),
         ends: Vec::with_capacity(opts.batch_rows.min(1 << 16) * ncols),
         lines: Vec::with_capacity(opts.batch_rows.min(1 << 16)),
         bad: Vec::new(),
