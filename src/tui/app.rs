@@ -5,7 +5,10 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::keymap::{self, Action, Context};
+use super::screens::basic_sync::BasicSyncScreen;
+use super::screens::deep_sync::DeepSyncScreen;
 use super::screens::new_team::NewTeamForm;
+use super::screens::step_screen::{StepEffect, StepMsg, StepScreen};
 use crate::onboarding::{Step, StepStatus};
 use crate::store::{CredentialKind, CredentialSummary, NewTeam, Team};
 
@@ -50,6 +53,8 @@ pub struct App {
     pub filter: String,
     pub filtering: bool,
     pub form: Option<NewTeamForm>,
+    /// The step 1 or step 2 screen, when open over the team screen.
+    pub step_screen: Option<StepScreen>,
     pub help: bool,
     pub size: (u16, u16),
     pub status: Option<Status>,
@@ -68,6 +73,8 @@ pub enum Msg {
     TeamsLoaded(Vec<TeamRow>),
     TeamCreated(Result<String, String>),
     Failed(String),
+    /// Replies and progress for the step screens.
+    Step(StepMsg),
 }
 
 /// Work for the driver: store reads and writes, or leaving.
@@ -75,6 +82,8 @@ pub enum Msg {
 pub enum Effect {
     LoadTeams,
     CreateTeam(NewTeam),
+    /// Work of the step 1 / step 2 screens (saves, background tests, recording).
+    Step(StepEffect),
     Quit,
 }
 
@@ -87,6 +96,7 @@ impl App {
             filter: String::new(),
             filtering: false,
             form: None,
+            step_screen: None,
             help: false,
             size,
             status: None,
@@ -102,6 +112,8 @@ impl App {
             Context::Help
         } else if self.form.is_some() {
             Context::Form
+        } else if self.step_screen.is_some() {
+            Context::Step
         } else if self.filtering {
             Context::Filter
         } else {
@@ -151,9 +163,26 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             if teams != app.teams {
                 app.teams = teams;
                 clamp_selection(app);
+                if let Some(StepScreen::Deep(s)) = app.step_screen.as_mut()
+                    && let Some(row) = app.teams.iter().find(|t| t.team.name == s.team)
+                {
+                    s.refresh(row);
+                }
                 app.dirty = true;
             }
             Vec::new()
+        }
+        Msg::Step(msg) => {
+            app.dirty = true;
+            let reload = matches!(msg, StepMsg::Saved(Ok(_)) | StepMsg::Recorded(Ok(_)));
+            let mut effects: Vec<Effect> = match app.step_screen.as_mut() {
+                Some(s) => s.on_msg(msg).into_iter().map(Effect::Step).collect(),
+                None => Vec::new(),
+            };
+            if reload {
+                effects.push(Effect::LoadTeams);
+            }
+            effects
         }
         Msg::TeamCreated(Ok(name)) => {
             app.form = None;
@@ -227,6 +256,7 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
         Context::Form => form_key(app, key, action),
+        Context::Step => step_key(app, key, action),
         Context::Filter => filter_key(app, key, action),
         Context::Home => home_key(app, action),
         Context::Team => team_key(app, action),
@@ -350,7 +380,60 @@ fn first_open_step(steps: &[StepStatus]) -> usize {
         .unwrap_or(Step::ALL.len() - 1)
 }
 
+fn step_key(app: &mut App, key: KeyEvent, action: Option<Action>) -> Vec<Effect> {
+    let Some(screen) = app.step_screen.as_mut() else {
+        return Vec::new();
+    };
+    match action {
+        Some(Action::Quit) => {
+            app.quit = true;
+            vec![Effect::Quit]
+        }
+        Some(Action::Back) => {
+            app.step_screen = None;
+            vec![Effect::LoadTeams]
+        }
+        _ => screen
+            .on_key(action, key)
+            .into_iter()
+            .map(Effect::Step)
+            .collect(),
+    }
+}
+
+/// Opens the screen of step `step` (0-based) when it has one.
+fn open_step_screen(app: &mut App, step: usize) -> Vec<Effect> {
+    let Some(row) = app.open_team() else {
+        return Vec::new();
+    };
+    let (screen, effects) = match Step::ALL.get(step) {
+        Some(Step::BasicSync) => {
+            let (s, e) = BasicSyncScreen::open(row);
+            (StepScreen::Basic(Box::new(s)), e)
+        }
+        Some(Step::DeepSyncCredentials) => {
+            let (s, e) = DeepSyncScreen::open(row);
+            (StepScreen::Deep(Box::new(s)), e)
+        }
+        _ => {
+            app.status = Some(Status::Info(
+                "this step is driven from the command line for now (see the hint)".into(),
+            ));
+            return Vec::new();
+        }
+    };
+    app.step_screen = Some(screen);
+    app.status = None;
+    effects.into_iter().map(Effect::Step).collect()
+}
+
 fn team_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
+    if action == Some(Action::Open) {
+        if let Screen::Team { step, .. } = app.screen {
+            return open_step_screen(app, step);
+        }
+        return Vec::new();
+    }
     let Screen::Team { step, .. } = &mut app.screen else {
         return Vec::new();
     };

@@ -10,6 +10,8 @@ pub enum Context {
     Filter,
     Team,
     Form,
+    /// The step 1 / step 2 screen.
+    Step,
     Help,
 }
 
@@ -20,6 +22,7 @@ impl Context {
             Context::Filter => "Filter",
             Context::Team => "Team",
             Context::Form => "New team",
+            Context::Step => "Step",
             Context::Help => "Help",
         }
     }
@@ -43,6 +46,10 @@ pub enum Action {
     Cancel,
     ToggleRegion,
     Refresh,
+    NextSection,
+    PrevSection,
+    RunTest,
+    Save,
 }
 
 /// One binding: the keys, what they do, and whether the footer shows it.
@@ -158,6 +165,13 @@ const TEAM: &[Binding] = &[
         true
     ),
     bind!(
+        "Enter e",
+        [(KeyCode::Enter, NONE), (KeyCode::Char('e'), NONE)],
+        Open,
+        "work on the step (steps 1 and 2)",
+        false
+    ),
+    bind!(
         "r",
         [(KeyCode::Char('r'), NONE)],
         Refresh,
@@ -224,6 +238,70 @@ const FORM: &[Binding] = &[
     bind!("Ctrl-c", [(KeyCode::Char('c'), CTRL)], Quit, "quit", false),
 ];
 
+const STEP: &[Binding] = &[
+    bind!(
+        "Tab ↓",
+        [(KeyCode::Tab, NONE), (KeyCode::Down, NONE)],
+        NextField,
+        "next field or button",
+        true
+    ),
+    bind!(
+        "Shift-Tab ↑",
+        [
+            (KeyCode::BackTab, SHIFT),
+            (KeyCode::BackTab, NONE),
+            (KeyCode::Up, NONE)
+        ],
+        PrevField,
+        "previous field or button",
+        false
+    ),
+    bind!(
+        "Enter",
+        [(KeyCode::Enter, NONE)],
+        Submit,
+        "press the button / next field",
+        true
+    ),
+    bind!(
+        "Space",
+        [(KeyCode::Char(' '), NONE)],
+        ToggleRegion,
+        "toggle (region, sync enabled) or press a button",
+        false
+    ),
+    bind!(
+        "Ctrl-t",
+        [(KeyCode::Char('t'), CTRL)],
+        RunTest,
+        "run the test in the background",
+        true
+    ),
+    bind!(
+        "Ctrl-s",
+        [(KeyCode::Char('s'), CTRL)],
+        Save,
+        "save the inputs",
+        true
+    ),
+    bind!(
+        "PgDn PgUp",
+        [(KeyCode::PageDown, NONE), (KeyCode::PageUp, NONE)],
+        NextSection,
+        "next/previous section (step 1)",
+        true
+    ),
+    bind!(
+        "Esc",
+        [(KeyCode::Esc, NONE)],
+        Back,
+        "back to the steps",
+        true
+    ),
+    bind!("Ctrl-c", [(KeyCode::Char('c'), CTRL)], Quit, "quit", false),
+];
+
 const HELP: &[Binding] = &[bind!(
     "? Esc q",
     [
@@ -244,6 +322,7 @@ pub fn bindings(ctx: Context) -> &'static [Binding] {
         Context::Filter => FILTER,
         Context::Team => TEAM,
         Context::Form => FORM,
+        Context::Step => STEP,
         Context::Help => HELP,
     }
 }
@@ -258,6 +337,7 @@ pub fn lookup(ctx: Context, key: KeyEvent) -> Option<Action> {
     })?;
     Some(match (binding.action, key.code) {
         (Action::Up, KeyCode::Down | KeyCode::Char('j')) => Action::Down,
+        (Action::NextSection, KeyCode::PageUp) => Action::PrevSection,
         (action, _) => action,
     })
 }
@@ -283,6 +363,13 @@ fn short(help: &'static str) -> &'static str {
         "keep the filter" => "apply",
         "clear the filter" => "clear",
         "close the help" => "close",
+        "work on the step (steps 1 and 2)" => "work on step",
+        "next field or button" => "next",
+        "press the button / next field" => "press",
+        "run the test in the background" => "test",
+        "save the inputs" => "save",
+        "next/previous section (step 1)" => "section",
+        "back to the steps" => "back",
         other => other,
     }
 }
@@ -298,6 +385,7 @@ mod tests {
             Context::Filter,
             Context::Team,
             Context::Form,
+            Context::Step,
             Context::Help,
         ] {
             for b in bindings(ctx) {

@@ -6,6 +6,7 @@ pub mod app;
 pub mod keymap;
 pub mod render;
 pub mod screens;
+pub mod step_driver;
 pub mod terminal;
 pub mod text;
 pub mod theme;
@@ -53,9 +54,16 @@ pub fn load_teams(store: &Store) -> Result<Vec<TeamRow>, StoreError> {
     Ok(rows)
 }
 
-/// Runs one effect against the store; the reply goes back on the queue.
-fn run_effect(store: &Store, actor: &Actor, effect: Effect) -> Option<Msg> {
+/// Runs one effect against the store; the reply goes back on the queue. Background work
+/// (the step screens' tests) replies later through `bg`.
+fn run_effect(
+    store: &Store,
+    actor: &Actor,
+    effect: Effect,
+    bg: &tokio::sync::mpsc::UnboundedSender<Msg>,
+) -> Option<Msg> {
     match effect {
+        Effect::Step(e) => step_driver::run(store, actor, e, bg),
         Effect::Quit => None,
         Effect::LoadTeams => Some(match load_teams(store) {
             Ok(teams) => Msg::TeamsLoaded(teams),
@@ -82,11 +90,12 @@ async fn run_loop(store: Store) -> Result<ExitCode> {
     let mut tick = tokio::time::interval(REFRESH);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
 
+    let (bg_tx, mut bg_rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
     let mut queue: VecDeque<Msg> = VecDeque::from([Msg::Tick]);
     loop {
         while let Some(msg) = queue.pop_front() {
             for effect in app::update(&mut app, msg) {
-                if let Some(reply) = run_effect(&store, &actor, effect) {
+                if let Some(reply) = run_effect(&store, &actor, effect, &bg_tx) {
                     queue.push_back(reply);
                 }
             }
@@ -108,6 +117,7 @@ async fn run_loop(store: Store) -> Result<ExitCode> {
                 None => break,
             },
             _ = tick.tick() => Msg::Tick,
+            Some(msg) = bg_rx.recv() => msg,
         };
         queue.push_back(msg);
     }

@@ -1,7 +1,10 @@
 //! One module per screen. Each renders from the [`App`](super::app::App) snapshot only.
 
+pub mod basic_sync;
+pub mod deep_sync;
 pub mod help;
 pub mod home;
 pub mod new_team;
+pub mod step_screen;
 pub mod team;
 pub mod too_small;

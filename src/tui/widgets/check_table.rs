@@ -1,0 +1,160 @@
+//! A check matrix: a status line (not run / running n of m / passed / failed), one row per
+//! check (✓/✗/!, name, HTTP status, iCIMS error code, message), the fixes of failed rows
+//! and the hidden fields. Rows that do not fit are counted, not silently dropped.
+
+use ratatui::Frame;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::Paragraph;
+
+use crate::icims::checks::{CheckRow, title_of};
+use crate::tui::screens::step_screen::TestRun;
+use crate::tui::text::wrap_hanging;
+use crate::tui::theme::Theme;
+
+const NAME_WIDTH: usize = 30;
+
+fn cut(s: &str, width: usize) -> String {
+    if s.chars().count() <= width {
+        return s.to_string();
+    }
+    let mut out: String = s.chars().take(width.saturating_sub(1)).collect();
+    out.push('…');
+    out
+}
+
+fn row_line(r: &CheckRow, width: usize, theme: &Theme) -> Line<'static> {
+    let (mark, style) = match (r.ok, r.required) {
+        (true, _) => ("✓", theme.ok),
+        (false, true) => ("✗", theme.error),
+        (false, false) => ("!", theme.warn),
+    };
+    let http = match (r.ok, r.http_status) {
+        (false, Some(s)) if s != 200 => format!("{s:>4}"),
+        _ => "    ".into(),
+    };
+    let code = match (r.ok, r.error_code) {
+        (false, Some(c)) => format!(" #{c:<3}"),
+        _ => "     ".into(),
+    };
+    let fixed = 2 + NAME_WIDTH + 1 + 4 + 5 + 1;
+    let msg = cut(&r.message, width.saturating_sub(fixed).max(8));
+    Line::from(vec![
+        Span::styled(format!("{mark} "), style),
+        Span::styled(
+            format!("{:<NAME_WIDTH$} ", cut(&title_of(&r.name), NAME_WIDTH)),
+            theme.text,
+        ),
+        Span::styled(http, theme.muted),
+        Span::styled(code, theme.muted),
+        Span::raw(" "),
+        Span::styled(msg, if r.ok { theme.muted } else { style }),
+    ])
+}
+
+/// The lines of a run, for a pane `width` columns wide.
+pub fn lines(run: &TestRun, idle_hint: &str, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+    let mut out = Vec::new();
+    match run {
+        TestRun::Idle => {
+            out.push(Line::from(vec![
+                Span::styled("Test  ", theme.title),
+                Span::styled("not run yet", theme.muted),
+            ]));
+            for part in wrap_hanging(idle_hint, width, 0, 0) {
+                out.push(Line::from(Span::styled(part, theme.muted)));
+            }
+        }
+        TestRun::Running {
+            done,
+            current,
+            total,
+        } => {
+            let now = current
+                .as_deref()
+                .map(|c| format!(" · checking {}", title_of(c)))
+                .unwrap_or_default();
+            out.push(Line::from(vec![
+                Span::styled("Test  ", theme.title),
+                Span::styled(
+                    format!("running… {} of {total} checks done{now}", done.len()),
+                    theme.accent,
+                ),
+            ]));
+            out.extend(done.iter().map(|r| row_line(r, width, theme)));
+        }
+        TestRun::Finished { rows, hidden, when } => {
+            let failed: Vec<&CheckRow> = rows.iter().filter(|r| r.required && !r.ok).collect();
+            let (verdict, style) = if failed.is_empty() && !rows.is_empty() {
+                ("passed".to_string(), theme.ok)
+            } else {
+                (
+                    format!(
+                        "failed: {} of {} required checks",
+                        failed.len(),
+                        rows.iter().filter(|r| r.required).count()
+                    ),
+                    theme.error,
+                )
+            };
+            let mut head = vec![
+                Span::styled("Test  ", theme.title),
+                Span::styled(verdict, style),
+            ];
+            if !hidden.is_empty() {
+                head.push(Span::styled(
+                    format!(" · {} hidden fields", hidden.len()),
+                    theme.warn,
+                ));
+            }
+            if let Some(w) = when {
+                head.push(Span::styled(format!(" · {w}"), theme.muted));
+            }
+            out.push(Line::from(head));
+            out.extend(rows.iter().map(|r| row_line(r, width, theme)));
+            let fixes: Vec<&CheckRow> = rows
+                .iter()
+                .filter(|r| !r.ok && r.remedy.is_some())
+                .collect();
+            let mut seen: Vec<&str> = Vec::new();
+            for r in fixes {
+                let remedy = r.remedy.as_deref().unwrap_or("");
+                if seen.contains(&remedy) {
+                    continue;
+                }
+                seen.push(remedy);
+                let text = format!("Fix ({}): {remedy}", r.name);
+                for part in wrap_hanging(&text, width, 0, 2) {
+                    out.push(Line::from(Span::styled(part, theme.warn)));
+                }
+            }
+            if !hidden.is_empty() {
+                let list: Vec<String> = hidden
+                    .iter()
+                    .map(|h| format!("{}.{} ({})", h.object, h.field, h.credential))
+                    .collect();
+                let text = format!("Hidden fields: {}", list.join(", "));
+                for part in wrap_hanging(&text, width, 0, 2) {
+                    out.push(Line::from(Span::styled(part, theme.warn)));
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Draws the run into `area`; when it does not fit, the last line says how much is cut.
+pub fn render(frame: &mut Frame, area: Rect, run: &TestRun, idle_hint: &str, theme: &Theme) {
+    let width = area.width as usize;
+    let mut all = lines(run, idle_hint, width, theme);
+    let height = area.height as usize;
+    if all.len() > height && height > 0 {
+        let hidden = all.len() - (height - 1);
+        all.truncate(height - 1);
+        all.push(Line::from(Span::styled(
+            format!("… {hidden} more lines (enlarge the terminal or use `icims-onboard check`)"),
+            theme.muted,
+        )));
+    }
+    frame.render_widget(Paragraph::new(all), area);
+}
