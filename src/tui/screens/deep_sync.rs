@@ -20,6 +20,7 @@ use crate::onboarding::Step;
 use crate::store::CredentialKind;
 use crate::tui::app::TeamRow;
 use crate::tui::keymap::Action;
+use crate::tui::text::wrap_hanging;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{check_table, form_row};
 
@@ -308,7 +309,7 @@ pub fn render(frame: &mut Frame, area: Rect, s: &DeepSyncScreen, theme: &Theme) 
         Constraint::Length(1),
         Constraint::Length(1),
         Constraint::Length(1),
-        Constraint::Length(1),
+        Constraint::Length(2),
         Constraint::Length(1),
         Constraint::Min(1),
     ])
@@ -345,7 +346,7 @@ pub fn render(frame: &mut Frame, area: Rect, s: &DeepSyncScreen, theme: &Theme) 
         "Data Stream client id",
         &s.datastream_client_id,
         f == Item::DatastreamClientId,
-        "Data Stream client id",
+        "the separate Data Stream client from iCIMS",
         theme,
     );
     form_row::field(
@@ -378,7 +379,11 @@ pub fn render(frame: &mut Frame, area: Rect, s: &DeepSyncScreen, theme: &Theme) 
         .deep_sync_lock
         .clone()
         .unwrap_or_else(|| "Deep sync can be planned and started in step 5.".into());
-    frame.render_widget(Paragraph::new(Span::styled(lock, theme.muted)), rows[5]);
+    let lock_lines: Vec<Line> = wrap_hanging(&lock, rows[5].width as usize, 0, 2)
+        .into_iter()
+        .map(|l| Line::from(Span::styled(l, theme.muted)))
+        .collect();
+    frame.render_widget(Paragraph::new(lock_lines), rows[5]);
     let notice = match &s.notice {
         Some((true, t)) => Line::from(Span::styled(t.clone(), theme.ok)),
         Some((false, t)) => Line::from(Span::styled(t.clone(), theme.error)),

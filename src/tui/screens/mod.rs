@@ -8,3 +8,6 @@ pub mod new_team;
 pub mod step_screen;
 pub mod team;
 pub mod too_small;
+
+#[cfg(test)]
+mod step_screen_tests;

@@ -103,7 +103,11 @@ pub fn lines(run: &TestRun, idle_hint: &str, width: usize, theme: &Theme) -> Vec
             ];
             if !hidden.is_empty() {
                 head.push(Span::styled(
-                    format!(" · {} hidden fields", hidden.len()),
+                    format!(
+                        " · {} hidden field{}",
+                        hidden.len(),
+                        if hidden.len() == 1 { "" } else { "s" }
+                    ),
                     theme.warn,
                 ));
             }
