@@ -948,3 +948,215 @@ async fn tls_to_a_plain_http_port_is_reported_as_tls() {
     assert_eq!(err.kind(), "tls", "{err:?}");
     assert!(err.remedy().contains("https"));
 }
+
+/// Steps 1 and 2 walked through in the console, as a person would: the built binary in tmux
+/// against the sandbox, keys in, screen read back.
+mod walkthrough {
+    use std::path::Path;
+    use std::process::Command;
+    use std::time::{Duration, Instant};
+
+    use icims_onboard::sandbox::{Sandbox, SandboxConfig};
+
+    struct Tmux {
+        socket: String,
+    }
+
+    impl Tmux {
+        fn start(width: u16, height: u16, command: &str) -> Tmux {
+            let found = Command::new("tmux")
+                .arg("-V")
+                .output()
+                .is_ok_and(|o| o.status.success());
+            assert!(
+                found,
+                "tmux is required for the console walkthrough (apt-get install tmux)"
+            );
+            let t = Tmux {
+                socket: format!("icims-client-walk-{}", std::process::id()),
+            };
+            let ok = Command::new("tmux")
+                .args([
+                    "-L",
+                    &t.socket,
+                    "-f",
+                    "/dev/null",
+                    "new-session",
+                    "-d",
+                    "-s",
+                    "t",
+                ])
+                .args(["-x", &width.to_string(), "-y", &height.to_string()])
+                .arg(command)
+                .status()
+                .unwrap()
+                .success();
+            assert!(ok, "tmux new-session");
+            t
+        }
+
+        fn tmux(&self, args: &[&str]) -> String {
+            let out = Command::new("tmux")
+                .args(["-L", &self.socket])
+                .args(args)
+                .output()
+                .unwrap();
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        }
+
+        fn keys(&self, keys: &[&str]) {
+            for k in keys {
+                self.tmux(&["send-keys", "-t", "t", k]);
+            }
+        }
+
+        fn type_text(&self, text: &str) {
+            self.tmux(&["send-keys", "-t", "t", "-l", text]);
+        }
+
+        fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+            let start = Instant::now();
+            loop {
+                let screen = self.tmux(&["capture-pane", "-p", "-t", "t"]);
+                if pred(&screen) {
+                    return screen;
+                }
+                assert!(
+                    start.elapsed() < Duration::from_secs(30),
+                    "timed out waiting for {what}; screen:\n{screen}"
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+
+        fn wait_text(&self, text: &str) -> String {
+            self.wait_for(text, |s| s.contains(text))
+        }
+    }
+
+    impl Drop for Tmux {
+        fn drop(&mut self) {
+            let _ = Command::new("tmux")
+                .args(["-L", &self.socket, "kill-server"])
+                .status();
+        }
+    }
+
+    fn cli(dir: &Path, args: &[&str], stdin: &str) {
+        use std::io::Write;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_icims-onboard"))
+            .arg("--db")
+            .arg(dir.join("db.sqlite"))
+            .args(args)
+            .env("ICIMS_ONBOARD_KEY_FILE", dir.join("key"))
+            .env("ICIMS_ONBOARD_LOG", dir.join("log"))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        assert!(child.wait().unwrap().success(), "{args:?}");
+    }
+
+    /// The state line under a step in the sidebar.
+    fn state_of(screen: &str, step: &str) -> String {
+        let lines: Vec<&str> = screen.lines().collect();
+        let at = lines
+            .iter()
+            .position(|l| l.contains(step))
+            .unwrap_or_else(|| panic!("{step}:\n{screen}"));
+        lines[at + 1].to_string()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn steps_1_and_2_in_the_console() {
+        let sb = Sandbox::start(SandboxConfig {
+            people: 300,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        let info = sb.info();
+        let collision = sb.tenant().collisions.email[0].clone();
+        tokio::task::spawn_blocking(move || {
+            let dir = tempfile::tempdir().unwrap();
+            let d = dir.path();
+            let cid = info.customer_id.to_string();
+            cli(
+                d,
+                &["team", "add", "demo", "--customer-id", &cid, "--api-base", &info.api_base,
+                  "--token-url", &info.token_url, "--datastream-base", &info.datastream.base],
+                "",
+            );
+            cli(d, &["creds", "set", "demo", "--kind", "rest", "--client-id", &info.oauth.client_id, "--secret-stdin"],
+                &format!("{}\n", info.oauth.client_secret));
+            cli(d, &["creds", "set", "demo", "--kind", "datastream", "--client-id", &info.datastream.client_id, "--secret-stdin"],
+                &format!("{}\n", info.datastream.client_secret));
+            let bin = env!("CARGO_BIN_EXE_icims-onboard");
+            let command = format!(
+                "env ICIMS_ONBOARD_KEY_FILE='{}' ICIMS_ONBOARD_LOG='{}' TERM=xterm-256color '{bin}' --db '{}'; sleep 30",
+                d.join("key").display(),
+                d.join("log").display(),
+                d.join("db.sqlite").display()
+            );
+            let t = Tmux::start(100, 30, &command);
+            t.wait_text("demo");
+            t.keys(&["Enter"]);
+            t.wait_text("Stage mapping");
+
+            // Step 1: enter the API user (the password is masked), test, enable sync.
+            t.keys(&["Enter"]);
+            t.wait_text("1. Basic sync");
+            t.keys(&["Tab", "Tab"]);
+            t.type_text(&info.basic.username);
+            t.keys(&["Tab"]);
+            t.type_text(&info.basic.password);
+            let typed = t.wait_text("••••");
+            assert!(!typed.contains(&info.basic.password), "password shown:\n{typed}");
+            t.keys(&["C-t"]);
+            let passed = t.wait_text("Test  passed");
+            assert!(passed.contains("Basic user: authenticated call"), "{passed}");
+            assert!(!passed.contains(&info.basic.password));
+            t.keys(&["Tab", "Tab", "Tab", "Space"]);
+            t.wait_text("Sync enabled: on");
+
+            // Dedupe preview of an email the generator planted on several people.
+            t.keys(&["NPage"]);
+            t.wait_text("or CSV file");
+            t.type_text(&collision.key);
+            t.keys(&["Tab", "Tab", "Tab", "Tab", "Enter"]);
+            let d_screen = t.wait_text("AMBIGUOUS");
+            for id in &collision.person_ids {
+                assert!(d_screen.contains(&id.to_string()), "{id} missing:\n{d_screen}");
+            }
+
+            // Back on the team screen, step 1 is done.
+            t.keys(&["Escape"]);
+            let team = t.wait_for("step 1 done", |s| s.contains("Stage mapping") && state_of(s, "1 Basic sync").contains("done"));
+            assert!(state_of(&team, "2 Deep sync credentials").contains("in progress"), "{team}");
+
+            // Step 2: the preflight matrix with the stored REST and Data Stream clients.
+            t.keys(&["Down", "Enter"]);
+            t.wait_text("2. Deep sync credentials");
+            let locked = t.wait_text("Deep sync: off (locked)");
+            assert!(!locked.contains(&info.oauth.client_secret));
+            t.keys(&["C-t"]);
+            let matrix = t.wait_text("Test  passed");
+            for row in ["REST OAuth token", "People search", "Data Stream events"] {
+                assert!(matrix.contains(row), "{row}:\n{matrix}");
+            }
+            t.keys(&["Escape"]);
+            t.wait_for("step 2 done", |s| {
+                s.contains("Stage mapping") && state_of(s, "2 Deep sync credentials").contains("done")
+            });
+            t.keys(&["q"]);
+        })
+        .await
+        .unwrap();
+    }
+}
