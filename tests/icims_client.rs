@@ -854,6 +854,62 @@ mod cli {
             "{hidden:?}"
         );
 
+        // Dedupe preview and source-person check through the CLI.
+        let tenant = sb.tenant();
+        let group = tenant.collisions.email[0].clone();
+        let emails_file = d.join("recruiters.txt");
+        let emails: Vec<String> = tenant
+            .recruiter_emails
+            .iter()
+            .map(|c| c.email.clone())
+            .collect();
+        std::fs::write(
+            &emails_file,
+            format!("# recruiters\n{}\nnot-an-email@\n", emails.join(", ")),
+        )
+        .unwrap();
+        let out = run_async(
+            d,
+            &[
+                "check",
+                "acme",
+                "--json",
+                "--dedupe-email",
+                &group.key,
+                "--source-person-emails",
+                emails_file.to_str().unwrap(),
+            ],
+            None,
+        )
+        .await;
+        ok(&out);
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let ids: Vec<u64> = v["dedupe"][0]["keys"][0]["person_ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i.as_u64().unwrap())
+            .collect();
+        assert_eq!(ids, group.person_ids);
+        assert_eq!(v["dedupe"][0]["verdict"], "ambiguous");
+        let rows = v["source_person"].as_array().unwrap();
+        assert_eq!(rows.len(), tenant.recruiter_emails.len());
+        for (case, row) in tenant.recruiter_emails.iter().zip(rows) {
+            let users: Vec<u64> = row["users"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|u| u["id"].as_u64().unwrap())
+                .collect();
+            assert_eq!(users, case.user_ids, "{}", case.email);
+        }
+        let problems = v["source_person_problems"].as_array().unwrap();
+        assert_eq!(problems.len(), 1);
+        assert!(
+            problems[0].as_str().unwrap().contains("line 3"),
+            "{problems:?}"
+        );
+
         // Wrong password: exit 1, errorCode 6 in the basic row.
         ok(&run_async(
             d,

@@ -265,8 +265,15 @@ async fn run_extras(
     }
     let basic_ok = report.checks.iter().any(|r| r.name == "basic.auth" && r.ok);
     let client = match (&auth.basic, basic_ok) {
+        // Live searches (staleness 0): a candidate created minutes ago must be found.
         (Some(a), true) => crate::icims::Endpoints::for_team(team)
-            .and_then(|e| IcimsClient::new(e, a.clone(), config.clone()))
+            .and_then(|e| {
+                let live = ClientConfig {
+                    search_staleness: Some(0),
+                    ..config.clone()
+                };
+                IcimsClient::new(e, a.clone(), live)
+            })
             .ok(),
         _ => None,
     };

@@ -296,6 +296,17 @@ impl IcimsClient {
                 Attempt::Refresh { error, .. } => return Err(error),
                 Attempt::Retry { error, retry_after } => (error, retry_after),
             };
+            // A write whose answer was lost may have been applied: repeat it only when
+            // iCIMS said it did not process it (429, 5xx), never after a timeout or reset.
+            let maybe_applied = matches!(
+                error,
+                IcimsError::Timeout { .. }
+                    | IcimsError::Transport { .. }
+                    | IcimsError::Malformed { .. }
+            );
+            if maybe_applied && !is_idempotent(&method, &url, target) {
+                return Err(with_attempts(error, attempts));
+            }
             let delay = policy.delay(attempts, retry_after, rand::random::<f64>());
             if !policy.allows(attempts, waited, delay) {
                 tracing::debug!(attempts, kind = error.kind(), "giving up");
@@ -585,6 +596,14 @@ impl IcimsClient {
     }
 }
 
+/// Reads and searches may be repeated; a token request creates nothing that matters.
+/// Other POSTs (create), PATCH and DELETE are writes.
+fn is_idempotent(method: &Method, url: &Url, target: Target) -> bool {
+    target == Target::Token
+        || matches!(*method, Method::GET | Method::HEAD)
+        || (*method == Method::POST && url.path().contains("/search/"))
+}
+
 fn default_reason(status: u16) -> String {
     reqwest::StatusCode::from_u16(status)
         .ok()
@@ -854,6 +873,32 @@ mod tests {
             "{e:?}"
         );
         assert!(e.to_string().contains("1h00m"), "{e}");
+    }
+
+    #[test]
+    fn only_reads_and_searches_count_as_idempotent() {
+        let u = |p: &str| Url::parse(&format!("https://api.icims.com/customers/1/{p}")).unwrap();
+        assert!(is_idempotent(&Method::GET, &u("people/1"), Target::Api));
+        assert!(is_idempotent(
+            &Method::POST,
+            &u("search/people"),
+            Target::Api
+        ));
+        assert!(!is_idempotent(
+            &Method::POST,
+            &u("applicantworkflows"),
+            Target::Api
+        ));
+        assert!(!is_idempotent(
+            &Method::PATCH,
+            &u("applicantworkflows/5"),
+            Target::Api
+        ));
+        assert!(is_idempotent(
+            &Method::POST,
+            &u("oauth/token"),
+            Target::Token
+        ));
     }
 
     #[test]

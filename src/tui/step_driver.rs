@@ -105,8 +105,13 @@ fn basic_client(t: &Team, auth: &TeamAuth, config: &ClientConfig) -> Result<Icim
             t.name
         )
     })?;
+    // Live searches: a candidate created minutes ago must be found.
+    let config = ClientConfig {
+        search_staleness: Some(0),
+        ..config.clone()
+    };
     Endpoints::for_team(t)
-        .and_then(|e| IcimsClient::new(e, a, config.clone()))
+        .and_then(|e| IcimsClient::new(e, a, config))
         .map_err(|e| e.to_string())
 }
 
