@@ -27,10 +27,17 @@ pub enum Command {
     /// Store credentials; the secret is read from stdin or a no-echo prompt, never argv.
     #[command(subcommand)]
     Creds(CredsCommand),
+    /// Start the sandbox tenant in-process, prepare a team on it, and open the console.
+    Demo(crate::commands::demo::DemoArgs),
     /// Run the step 1 and step 2 tests (basic test, preflight matrix, hidden fields).
     Check(crate::commands::check::CheckArgs),
-    /// Run the simulated iCIMS tenant on loopback.
+    /// Run the simulated iCIMS tenant (API + SFTP export) on loopback until stopped.
     Sandbox(crate::commands::sandbox::SandboxArgs),
+    /// Step 3: list, fetch and import the historical export; summary; handoff ticket.
+    #[command(subcommand)]
+    Export(crate::commands::export::ExportCommand),
+    /// Run queued jobs (export fetch and import) until stopped, or until idle.
+    Worker(crate::commands::worker::WorkerArgs),
 }
 
 #[derive(Debug, Subcommand)]

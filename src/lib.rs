@@ -6,10 +6,13 @@
 
 pub mod cli;
 pub mod commands;
+pub mod export;
 pub mod icims;
 pub mod logging;
 pub mod onboarding;
 pub mod paths;
 pub mod sandbox;
+pub mod sftp;
 pub mod store;
 pub mod tui;
+pub mod worker;

@@ -987,7 +987,7 @@ async fn daily_quota_headers_429_and_reset_at_midnight() {
         assert_eq!(h("x-ratelimit-limit"), 5);
         assert_eq!(h("x-ratelimit-remaining"), expect_remaining);
         assert!(
-            (3590..=3600).contains(&h("x-ratelimit-reset")),
+            (3590..=3601).contains(&h("x-ratelimit-reset")),
             "{}",
             h("x-ratelimit-reset")
         );
@@ -999,7 +999,7 @@ async fn daily_quota_headers_429_and_reset_at_midnight() {
         .unwrap()
         .parse::<i64>()
         .unwrap();
-    assert!((3590..=3600).contains(&retry));
+    assert!((3590..=3601).contains(&retry));
     assert_eq!(r.headers()["x-ratelimit-remaining"], "0");
     assert_error(&r.json().await.unwrap(), 11);
     // Past midnight UTC the quota is back.
@@ -1205,4 +1205,125 @@ async fn export_files_parse_with_the_recorded_rows_and_bad_rows() {
         };
         assert_eq!(good + bad.len(), total);
     }
+}
+
+#[tokio::test]
+async fn token_issuance_is_throttled() {
+    let sb = Sandbox::start(SandboxConfig {
+        people: 30,
+        seed: 33,
+        token_limit_per_10min: 3,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let info = sb.info();
+    let c = client();
+    for _ in 0..3 {
+        assert_eq!(
+            token(
+                &c,
+                &info.token_url,
+                &info.oauth.client_id,
+                &info.oauth.client_secret
+            )
+            .await
+            .status(),
+            200
+        );
+    }
+    let r = token(
+        &c,
+        &info.token_url,
+        &info.oauth.client_id,
+        &info.oauth.client_secret,
+    )
+    .await;
+    assert_eq!(r.status(), 429);
+    assert!(r.headers().contains_key("retry-after"));
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(v["error"], "too_many_requests");
+    sb.clock().advance(chrono::Duration::minutes(11));
+    assert_eq!(
+        token(
+            &c,
+            &info.token_url,
+            &info.oauth.client_id,
+            &info.oauth.client_secret
+        )
+        .await
+        .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn non_loopback_addresses_are_refused() {
+    let cfg = SandboxConfig {
+        addr: "0.0.0.0:0".parse().unwrap(),
+        ..Default::default()
+    };
+    let err = Sandbox::start(cfg).await.err().expect("must refuse");
+    assert!(err.to_string().contains("not a loopback address"), "{err}");
+}
+
+#[tokio::test]
+async fn sandbox_command_prints_one_json_line_first_and_stops_on_sigterm() {
+    use std::io::BufRead;
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_icims-onboard"))
+        .args(["sandbox", "--json", "--people", "60", "--seed", "9"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut first = String::new();
+    std::io::BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    let v: Value = serde_json::from_str(first.trim()).unwrap();
+    for key in [
+        "api_base",
+        "token_url",
+        "customer_id",
+        "basic",
+        "restricted",
+        "oauth",
+        "datastream",
+        "sftp",
+        "export",
+        "hmac",
+    ] {
+        assert!(v.get(key).is_some(), "missing {key}");
+    }
+    for key in ["host", "port", "username", "password", "path"] {
+        assert!(v["sftp"].get(key).is_some(), "sftp.{key}");
+    }
+    for object in ["people", "jobs", "workflows"] {
+        let e = &v["export"][object];
+        assert!(
+            e["file"].is_string() && e["rows"].is_u64() && e["bad_rows"].is_u64(),
+            "{e}"
+        );
+    }
+    assert!(v["datastream"]["base"].is_string() && v["datastream"]["client_secret"].is_string());
+    // It serves: an authenticated call with the printed credentials works.
+    let url = format!(
+        "{}/customers/{}/v2/lists",
+        v["api_base"].as_str().unwrap(),
+        v["customer_id"]
+    );
+    let r = client()
+        .get(url)
+        .basic_auth(
+            v["basic"]["username"].as_str().unwrap(),
+            v["basic"]["password"].as_str(),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    // SIGTERM stops it cleanly.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
 }

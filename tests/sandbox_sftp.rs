@@ -82,7 +82,7 @@ async fn list_and_download_the_export() {
         // Resume: a 1 MiB read from an offset returns exactly the file's bytes there.
         let offset = 123_457u64;
         let mut f = sftp
-            .open(&Path::new(&info.sftp.path).join(&people.file))
+            .open(Path::new(&info.sftp.path).join(&people.file))
             .unwrap();
         f.seek(SeekFrom::Start(offset)).unwrap();
         let mut chunk = vec![0u8; 1024 * 1024];
@@ -102,7 +102,7 @@ async fn list_and_download_the_export() {
 
         // Missing files and writes are refused.
         assert!(
-            sftp.open(&Path::new(&info.sftp.path).join("nope.csv"))
+            sftp.open(Path::new(&info.sftp.path).join("nope.csv"))
                 .is_err()
         );
         assert!(

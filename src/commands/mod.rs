@@ -3,8 +3,11 @@
 
 pub mod check;
 pub mod creds;
+pub mod demo;
+pub mod export;
 pub mod sandbox;
 pub mod team;
+pub mod worker;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -37,7 +40,10 @@ pub fn run(cli: &Cli, command: &Command) -> Result<ExitCode> {
     match command {
         Command::Team(cmd) => team::run(db, cmd),
         Command::Creds(cmd) => creds::run(db, cmd),
+        Command::Demo(args) => demo::run(db, args),
         Command::Check(args) => check::run(db, args),
         Command::Sandbox(args) => sandbox::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Export(cmd) => export::run(db, cmd),
+        Command::Worker(args) => worker::run(db, args),
     }
 }

@@ -104,10 +104,10 @@ async fn api_call(state: &AppState, req: &Request, audience: Audience) -> Reply 
     }
     let n = state.fault_counter.fetch_add(1, Ordering::SeqCst);
     let fault = state.faults.at(n);
-    if let Some(kind) = fault {
-        if let Ok(mut log) = state.fault_log.lock() {
-            log.push((n, kind));
-        }
+    if let Some(kind) = fault
+        && let Ok(mut log) = state.fault_log.lock()
+    {
+        log.push((n, kind));
     }
     match fault {
         Some(FaultKind::Slow) => {
@@ -188,7 +188,7 @@ fn customers(state: &AppState, req: &Request, user: User) -> Response {
         customer_base: &customer_base,
     };
     let get = req.method == "GET";
-    match &segs[2..] {
+    match segs.get(2..).unwrap_or_default() {
         [seg, id] if Object::from_segment(seg).is_some() => {
             let object = Object::from_segment(seg).unwrap_or(Object::Person);
             if !get {
@@ -249,10 +249,10 @@ fn do_search(
     object: Object,
     customer_base: &str,
 ) -> Response {
-    if let Some(s) = req.query_param("staleness") {
-        if s.parse::<u32>().is_err() {
-            return Response::bad_request("staleness must be a whole number of minutes");
-        }
+    if let Some(s) = req.query_param("staleness")
+        && s.parse::<u32>().is_err()
+    {
+        return Response::bad_request("staleness must be a whole number of minutes");
     }
     let text = match req.method.as_str() {
         "POST" => String::from_utf8_lossy(&req.body).into_owned(),
@@ -291,7 +291,7 @@ fn datastream_route(state: &AppState, req: &Request) -> Response {
         state.region_base(req.region),
         t.customer_id
     );
-    match &segs[1..] {
+    match segs.get(1..).unwrap_or_default() {
         ["v2", "streams"] => datastream::streams(t),
         ["v2", "streams", cid, rest @ ..] => {
             if cid.parse::<u64>().ok() != Some(t.customer_id) {

@@ -113,6 +113,9 @@ pub struct Auth {
     lifetime_secs: u64,
     clock: SandboxClock,
     tokens: Mutex<HashMap<String, Token>>,
+    /// Token issuance limit per 10 minutes of the sandbox clock (iCIMS: about 500).
+    pub token_limit_per_10min: usize,
+    issued: Mutex<std::collections::VecDeque<i64>>,
 }
 
 fn oauth_error(status: u16, error: &str, description: &str) -> Response {
@@ -133,6 +136,8 @@ impl Auth {
             lifetime_secs,
             clock,
             tokens: Mutex::new(HashMap::new()),
+            token_limit_per_10min: 500,
+            issued: Mutex::new(std::collections::VecDeque::new()),
         }
     }
 
@@ -194,10 +199,31 @@ impl Auth {
             } else {
                 return oauth_error(401, "access_denied", "Unauthorized");
             };
-        if let Some(aud) = params.get("audience") {
-            if aud != AUDIENCE {
-                return oauth_error(403, "access_denied", &format!("Service not found: {aud}"));
+        if let Some(aud) = params.get("audience")
+            && aud != AUDIENCE
+        {
+            return oauth_error(403, "access_denied", &format!("Service not found: {aud}"));
+        }
+        {
+            let now = self.clock.now_ts();
+            let mut issued = self.issued.lock().unwrap_or_else(|e| e.into_inner());
+            while issued.front().is_some_and(|&t| t <= now - 600) {
+                issued.pop_front();
             }
+            if issued.len() >= self.token_limit_per_10min {
+                return oauth_error(
+                    429,
+                    "too_many_requests",
+                    "Too many access tokens requested; cache and reuse tokens",
+                )
+                .with_header(
+                    "Retry-After",
+                    (issued.front().map_or(600, |&t| t + 600 - now))
+                        .max(1)
+                        .to_string(),
+                );
+            }
+            issued.push_back(now);
         }
         let token: String = hex::encode(rand::rng().random::<[u8; 24]>());
         let expires_at = self.clock.now_ts() + self.lifetime_secs as i64;

@@ -35,10 +35,11 @@ pub fn events(t: &Tenant) -> Vec<Event> {
             Object::Job => t.job(id).map(|j| j.updateddate),
             Object::Workflow => t.workflow(id).map(|w| w.updateddate),
         };
+        // Export workflows are sorted by id, so a binary search finds the old status.
         let status_of = |ws: &[Workflow], id: u64| {
-            ws.iter()
-                .find(|w| w.id == id)
-                .and_then(|w| t.statuses.get(w.status))
+            ws.binary_search_by_key(&id, |w| w.id)
+                .ok()
+                .and_then(|i| t.statuses.get(ws[i].status))
                 .map(|s| s.id.clone())
         };
         for &id in &cs.changed {

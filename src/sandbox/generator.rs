@@ -592,11 +592,11 @@ pub fn generate(seed: u64, people: usize) -> Tenant {
             }
         }
         // shared name (different email)
-        if let Some(a) = pick(&mut rng, &mut used) {
-            if let Some(b) = pick(&mut rng, &mut used) {
-                all_people[b].firstname = all_people[a].firstname.clone();
-                all_people[b].lastname = all_people[a].lastname.clone();
-            }
+        if let Some(a) = pick(&mut rng, &mut used)
+            && let Some(b) = pick(&mut rng, &mut used)
+        {
+            all_people[b].firstname = all_people[a].firstname.clone();
+            all_people[b].lastname = all_people[a].lastname.clone();
         }
     }
     // A suffix with a comma exercises CSV quoting.
@@ -746,7 +746,7 @@ pub fn generate(seed: u64, people: usize) -> Tenant {
         .filter(|j| j.createddate < CUTOFF)
         .cloned()
         .collect();
-    let export_workflows: Vec<Workflow> = all_wf
+    let mut export_workflows: Vec<Workflow> = all_wf
         .iter()
         .filter(|w| w.createddate < CUTOFF)
         .cloned()
@@ -852,6 +852,29 @@ pub fn generate(seed: u64, people: usize) -> Tenant {
     let mut dw: Vec<u64> = deleted_wf.into_iter().collect();
     dw.sort_unstable();
     ac.workflows.deleted = dw;
+    // Every status stays in use among live workflows whatever was deleted or changed:
+    // move an unchanged workflow of the most used status (live and export copy alike).
+    for st in 0..statuses.len() {
+        if live_wf.iter().any(|w| w.status == st) {
+            continue;
+        }
+        let mut counts = vec![0usize; statuses.len()];
+        for w in &live_wf {
+            counts[w.status] += 1;
+        }
+        let busiest = (0..statuses.len()).max_by_key(|&s| counts[s]).unwrap_or(0);
+        let changed: HashSet<u64> = ac.workflows.changed.iter().copied().collect();
+        if let Some(w) = live_wf
+            .iter_mut()
+            .find(|w| w.status == busiest && !changed.contains(&w.id))
+        {
+            w.status = st;
+            let id = w.id;
+            if let Some(old) = export_workflows.iter_mut().find(|x| x.id == id) {
+                old.status = st;
+            }
+        }
+    }
     live_people.sort_by_key(|p| p.id);
     live_jobs.sort_by_key(|j| j.id);
     live_wf.sort_by_key(|w| w.id);
@@ -958,6 +981,25 @@ mod tests {
         assert_eq!(a.collisions, b.collisions);
         let c = generate(8, 500);
         assert_ne!(a.people, c.people);
+    }
+
+    #[test]
+    fn every_status_is_used_for_any_seed() {
+        for seed in 0..40 {
+            let t = generate(seed, 60);
+            for i in 0..t.statuses.len() {
+                assert!(
+                    t.workflows.iter().any(|w| w.status == i),
+                    "seed {seed} status {i}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn ten_thousand_people_generate() {
+        let t = generate(1, 10_000);
+        assert!(t.people.len() > 9_800 && t.workflows.len() > 12_000);
     }
 
     #[test]

@@ -4,6 +4,16 @@
 //! and serves the iCIMS API over HTTP/1.1 and the export over SFTP, both on loopback.
 //! Regions: the API is served at `api_base` (US) and at `api_base + "/eu"` (EU); requests per
 //! region are counted ([`Sandbox::requests_by_region`], `GET /_sandbox/stats`).
+//!
+//! Where the reference leaves a gap, the sandbox chooses (and tests pin) this behaviour:
+//! search/query validation errors are `400` with errorCode 10; the spent daily quota is `429`
+//! with errorCode 11 and `Retry-After` = seconds to 00:00 UTC; a bad/expired bearer token or
+//! HMAC signature is `401` errorCode 9; a wrong customer id is `404` errorCode 3; the token
+//! endpoint answers OAuth-style `{"error","error_description"}`; the status catalogue (with
+//! bins and rejection flags) is in the field schema `profiledefinitions/v1/submittal/status/schema`
+//! under `options`; Data Stream tokens come from the same token URL with the Data Stream
+//! client and are not accepted by the REST API (nor REST tokens by the Data Stream).
+//! [`Sandbox::start`] must run inside a tokio runtime; it serves on that runtime.
 
 pub mod api;
 pub mod auth;
@@ -54,6 +64,8 @@ pub struct SandboxConfig {
     pub fault_kinds: Vec<FaultKind>,
     pub daily_quota: u64,
     pub token_lifetime_secs: u64,
+    /// Tokens issued per 10 minutes before the token endpoint answers 429 (iCIMS: ~500).
+    pub token_limit_per_10min: usize,
     /// Where export files are written; a fresh temp dir (removed on drop) by default.
     pub export_dir: Option<PathBuf>,
 }
@@ -71,6 +83,7 @@ impl Default for SandboxConfig {
             fault_kinds: FaultKind::ALL.to_vec(),
             daily_quota: 10_000,
             token_lifetime_secs: 86_400,
+            token_limit_per_10min: 500,
             export_dir: None,
         }
     }
@@ -246,7 +259,11 @@ impl Sandbox {
         let state = Arc::new(api::AppState {
             events: datastream::events(&tenant),
             tenant: tenant.clone(),
-            auth: auth::Auth::new(creds.clone(), cfg.token_lifetime_secs, clock.clone()),
+            auth: {
+                let mut a = auth::Auth::new(creds.clone(), cfg.token_lifetime_secs, clock.clone());
+                a.token_limit_per_10min = cfg.token_limit_per_10min;
+                a
+            },
             quota: quota::Quota::new(cfg.daily_quota, clock.clone()),
             clock,
             faults,

@@ -87,15 +87,15 @@ fn properties(t: &Tenant, object: Object) -> Vec<(String, String, Value)> {
             s("string"),
         ));
     }
-    if object == Object::Workflow {
-        if let Some(st) = out.iter_mut().find(|(k, _, _)| k == "status") {
-            st.2["options"] = Value::Array(
+    if object == Object::Workflow
+        && let Some(st) = out.iter_mut().find(|(k, _, _)| k == "status")
+    {
+        st.2["options"] = Value::Array(
                 t.statuses
                     .iter()
                     .map(|x| json!({"id": x.id, "value": x.name, "bin": x.bin, "binid": x.bin_id, "rejection": x.is_rejection}))
                     .collect(),
             );
-        }
     }
     out
 }
