@@ -1019,7 +1019,7 @@ mod walkthrough {
     }
 
     impl Tmux {
-        fn start(width: u16, height: u16, command: &str) -> Tmux {
+        fn start(name: &str, width: u16, height: u16, command: &str) -> Tmux {
             let found = Command::new("tmux")
                 .arg("-V")
                 .output()
@@ -1029,7 +1029,7 @@ mod walkthrough {
                 "tmux is required for the console walkthrough (apt-get install tmux)"
             );
             let t = Tmux {
-                socket: format!("icims-client-walk-{}", std::process::id()),
+                socket: format!("icims-client-{name}-{}", std::process::id()),
             };
             let ok = Command::new("tmux")
                 .args([
@@ -1160,7 +1160,7 @@ mod walkthrough {
                 d.join("log").display(),
                 d.join("db.sqlite").display()
             );
-            let t = Tmux::start(100, 30, &command);
+            let t = Tmux::start("typed", 100, 30, &command);
             t.wait_text("demo");
             t.keys(&["Enter"]);
             t.wait_text("Stage mapping");
@@ -1214,5 +1214,45 @@ mod walkthrough {
         })
         .await
         .unwrap();
+    }
+
+    #[test]
+    fn steps_1_and_2_on_demo() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let bin = env!("CARGO_BIN_EXE_icims-onboard");
+        let command = format!(
+            "env ICIMS_ONBOARD_DB='{}' ICIMS_ONBOARD_LOG='{}' XDG_CONFIG_HOME='{}' TERM=xterm-256color '{bin}' demo --people 200; sleep 30",
+            d.join("db.sqlite").display(),
+            d.join("log").display(),
+            d.join("config").display()
+        );
+        let t = Tmux::start("demo", 110, 32, &command);
+        t.wait_text("Demo (sandbox)");
+        t.keys(&["Enter"]);
+        t.wait_text("Stage mapping");
+        // Step 1: test the stored API user, enable sync.
+        t.keys(&["Enter"]);
+        t.wait_text("1. Basic sync");
+        t.keys(&["C-t"]);
+        t.wait_text("Test  passed");
+        t.keys(&["Tab", "Tab", "Tab", "Tab", "Tab", "Tab", "Space"]);
+        t.wait_text("Sync enabled: on");
+        t.keys(&["Escape"]);
+        t.wait_for("step 1 done", |s| {
+            s.contains("Stage mapping") && state_of(s, "1 Basic sync").contains("done")
+        });
+        // Step 2: the preflight matrix passes on the sandbox; the deep sync stays locked.
+        t.keys(&["j", "Enter"]);
+        t.wait_text("Deep sync: off (locked)");
+        t.keys(&["C-t"]);
+        let matrix = t.wait_text("Test  passed");
+        assert!(matrix.contains("Data Stream events"), "{matrix}");
+        t.keys(&["Escape"]);
+        let team = t.wait_for("step 2 done", |s| {
+            s.contains("Stage mapping") && state_of(s, "2 Deep sync credentials").contains("done")
+        });
+        assert!(state_of(&team, "5 Deep sync").contains("locked"), "{team}");
+        t.keys(&["q"]);
     }
 }

@@ -122,7 +122,7 @@ pub fn run(
     effect: StepEffect,
     bg: &UnboundedSender<Msg>,
 ) -> Option<Msg> {
-    let config = ClientConfig::default();
+    let config = ClientConfig::from_env();
     match effect {
         StepEffect::LoadLast { team, step: which } => {
             let key = if which == 1 {
