@@ -784,6 +784,14 @@ mod cli {
             Some(&format!("{}\n", info.restricted.password)),
         )
         .await);
+        // Only step 1 configured: step 2 rows say what to store, exit 1, and step 2 stays
+        // "todo" (a step never configured is not recorded as failed).
+        let out = run_async(d, &["check", "acme", "--json"], None).await;
+        assert_eq!(out.status.code(), Some(1));
+        let show = run_async(d, &["team", "show", "acme", "--json"], None).await;
+        let v: Value = serde_json::from_slice(&show.stdout).unwrap();
+        assert_eq!(v["steps"][1]["state"], "todo", "{v}");
+        assert_ne!(v["steps"][0]["state"], "todo", "{v}");
         ok(&run_async(
             d,
             &[

@@ -60,6 +60,12 @@ pub struct CheckReport {
     pub linkedin_field: Option<String>,
     /// API calls made (each counts against the customer's daily quota).
     pub api_calls: u64,
+    /// A Basic credential was stored (step 1 really ran).
+    #[serde(skip)]
+    pub basic_configured: bool,
+    /// A REST or Data Stream credential was stored (step 2 really ran).
+    #[serde(skip)]
+    pub deep_configured: bool,
 }
 
 impl CheckReport {
@@ -323,5 +329,7 @@ pub async fn run_checks(
         hidden_fields,
         linkedin_field: linkedin,
         api_calls: calls1 + calls2,
+        basic_configured: auth.basic.is_some(),
+        deep_configured: auth.rest.is_some() || auth.datastream.is_some(),
     }
 }
