@@ -1264,3 +1264,34 @@ mod walkthrough {
         t.keys(&["q"]);
     }
 }
+
+#[tokio::test]
+async fn a_slow_host_times_out_within_the_bounds() {
+    let sb = start(SandboxConfig {
+        people: 20,
+        latency_ms: 1500,
+        ..Default::default()
+    })
+    .await;
+    let info = sb.info();
+    let config = ClientConfig {
+        request_timeout: Duration::from_millis(300),
+        retry: RetryPolicy {
+            max_attempts: 2,
+            base_delay: Duration::from_millis(10),
+            ..RetryPolicy::default()
+        },
+        ..fast_config()
+    };
+    let c = IcimsClient::new(endpoints(&info), basic(&info), config).unwrap();
+    let err = tokio::time::timeout(MUST_FINISH_WITHIN, c.lists())
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(
+        matches!(err, IcimsError::Timeout { attempts: 2, .. }),
+        "{err:?}"
+    );
+    assert_eq!(c.stats().retries, 1);
+    assert!(err.to_string().contains("within 0.3s"), "{err}");
+}
