@@ -289,7 +289,7 @@ const STEP: &[Binding] = &[
         "PgDn PgUp",
         [(KeyCode::PageDown, NONE), (KeyCode::PageUp, NONE)],
         NextSection,
-        "next/previous section (step 1)",
+        "next/previous section (step 1), scroll the results (step 2)",
         true
     ),
     bind!(
@@ -368,7 +368,7 @@ fn short(help: &'static str) -> &'static str {
         "press the button / next field" => "press",
         "run the test in the background" => "test",
         "save the inputs" => "save",
-        "next/previous section (step 1)" => "section",
+        "next/previous section (step 1), scroll the results (step 2)" => "section/scroll",
         "back to the steps" => "back",
         other => other,
     }

@@ -101,6 +101,20 @@ fn client_for(
     IcimsClient::new(Endpoints::for_team(team)?, auth.clone(), config.clone())
 }
 
+/// Puts the team's name into remedies that show a command (`creds set TEAM …`).
+fn name_team(rows: &mut [CheckRow], team: &Team) {
+    let name = if team.name.contains(' ') {
+        format!("{:?}", team.name)
+    } else {
+        team.name.clone()
+    };
+    for r in rows {
+        if let Some(t) = r.remedy.as_mut() {
+            *t = t.replace("creds set TEAM ", &format!("creds set {name} "));
+        }
+    }
+}
+
 /// First-page ids of each profile type (for sampling), skipping types that fail.
 async fn sample_ids(client: &IcimsClient) -> Samples {
     let mut s = Samples::default();
@@ -211,7 +225,8 @@ pub async fn run_basic(
             return (vec![row], Vec::new(), None);
         }
     };
-    let row = basic_test(&client).await;
+    let mut row = basic_test(&client).await;
+    name_team(std::slice::from_mut(&mut row), team);
     progress(CheckEvent::Finished(row.clone()));
     if !row.ok {
         return (vec![row], Vec::new(), Some(client));
@@ -276,6 +291,7 @@ pub async fn run_preflight(
         rows.push(row);
     }
     rows.extend(datastream_matrix(ds_client.as_ref(), &team.name, progress).await);
+    name_team(&mut rows, team);
     for c in [rest_client.as_ref(), ds_client.as_ref()]
         .into_iter()
         .flatten()

@@ -575,6 +575,7 @@ fn render_connection(frame: &mut Frame, area: Rect, s: &BasicSyncScreen, theme: 
         rows[7],
         &s.test,
         "Test makes one authenticated call with the API user and explains any failure; then it samples records for fields the user cannot see.",
+        0,
         theme,
     );
 }

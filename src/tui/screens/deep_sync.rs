@@ -74,6 +74,8 @@ pub struct DeepSyncScreen {
     /// Why the deep sync cannot be switched on yet (`None` when it could).
     pub deep_sync_lock: Option<String>,
     pub notice: Option<(bool, String)>,
+    /// Lines the results are scrolled down (PgDn/PgUp).
+    pub scroll: usize,
 }
 
 fn lock_of(row: &TeamRow) -> Option<String> {
@@ -103,6 +105,7 @@ impl DeepSyncScreen {
             test: TestRun::Idle,
             deep_sync_lock: lock_of(row),
             notice: None,
+            scroll: 0,
         };
         let effects = vec![StepEffect::LoadLast {
             team: row.team.name.clone(),
@@ -193,6 +196,7 @@ impl DeepSyncScreen {
             }
         }
         self.test = TestRun::running(REST_ROWS.len() + 1 + DATASTREAM_ROWS.len());
+        self.scroll = 0;
         effects.push(StepEffect::RunPreflight {
             team: self.team.clone(),
         });
@@ -213,6 +217,9 @@ impl DeepSyncScreen {
         match action {
             Some(Action::NextField) => self.move_focus(true),
             Some(Action::PrevField) => self.move_focus(false),
+            // Clamped when drawn; capped here so PgUp answers at once after many PgDn.
+            Some(Action::NextSection) => self.scroll = (self.scroll + 5).min(64),
+            Some(Action::PrevSection) => self.scroll = self.scroll.saturating_sub(5),
             Some(Action::RunTest) => return self.start_test(),
             Some(Action::Save) => return self.save(),
             Some(Action::Submit) | Some(Action::ToggleRegion) if !self.focus.is_text() => {
@@ -398,6 +405,7 @@ pub fn render(frame: &mut Frame, area: Rect, s: &DeepSyncScreen, theme: &Theme) 
         rows[7],
         &s.test,
         "Test runs the preflight matrix: token, people/jobs/workflow search and get, statuses, person folders, schema, Data Stream subscriptions and events; then lists standard fields hidden from the client.",
+        s.scroll,
         theme,
     );
 }

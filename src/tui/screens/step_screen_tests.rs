@@ -563,3 +563,33 @@ fn deep_sync_toggle_is_locked_with_the_gates_reason() {
         "{screen}"
     );
 }
+
+#[test]
+fn snapshot_deep_failed_80x24_scrolls() {
+    let (mut app, _) = open(1, true, (80, 24));
+    update(&mut app, ctrl('t'));
+    update(
+        &mut app,
+        Msg::Step(StepMsg::PreflightDone {
+            rows: preflight_rows(true),
+            hidden: vec![hidden("workflow", "source", "rest")],
+            linkedin_field: None,
+        }),
+    );
+    let top = draw(&app);
+    assert!(top.contains("more lines below (PgDn scrolls)"), "{top}");
+    for _ in 0..20 {
+        update(&mut app, key(KeyCode::PageDown));
+    }
+    let bottom = draw(&app);
+    assert!(
+        bottom.contains("Hidden fields: workflow.source (rest)"),
+        "{bottom}"
+    );
+    assert!(bottom.contains("lines above (PgUp scrolls)"), "{bottom}");
+    insta::assert_snapshot!("deep_failed_80x24_scrolled", bottom);
+    for _ in 0..20 {
+        update(&mut app, key(KeyCode::PageUp));
+    }
+    assert_eq!(draw(&app), top);
+}

@@ -147,18 +147,33 @@ pub fn lines(run: &TestRun, idle_hint: &str, width: usize, theme: &Theme) -> Vec
     out
 }
 
-/// Draws the run into `area`; when it does not fit, the last line says how much is cut.
-pub fn render(frame: &mut Frame, area: Rect, run: &TestRun, idle_hint: &str, theme: &Theme) {
+/// Draws the run into `area`, its body scrolled down by `scroll` lines (clamped so the last
+/// page stays full). The status line stays on top; what does not fit is counted.
+pub fn render(
+    frame: &mut Frame,
+    area: Rect,
+    run: &TestRun,
+    idle_hint: &str,
+    scroll: usize,
+    theme: &Theme,
+) {
     let width = area.width as usize;
-    let mut all = lines(run, idle_hint, width, theme);
     let height = area.height as usize;
-    if all.len() > height && height > 0 {
-        let hidden = all.len() - (height - 1);
-        all.truncate(height - 1);
-        all.push(Line::from(Span::styled(
-            format!("… {hidden} more lines (enlarge the terminal or use `icims-onboard check`)"),
-            theme.muted,
-        )));
+    let mut all = lines(run, idle_hint, width, theme);
+    if all.len() > height && height > 2 {
+        let body = all.split_off(1);
+        // Room for the body between the status line and the "more" line.
+        let room = height - 2;
+        let start = scroll.min(body.len().saturating_sub(room));
+        let shown: Vec<Line<'static>> = body.iter().skip(start).take(room).cloned().collect();
+        let below = body.len() - start - shown.len();
+        all.extend(shown);
+        let text = match (start, below) {
+            (0, n) => format!("… {n} more lines below (PgDn scrolls)"),
+            (a, 0) => format!("… {a} lines above (PgUp scrolls)"),
+            (a, n) => format!("… {a} lines above, {n} below (PgUp/PgDn)"),
+        };
+        all.push(Line::from(Span::styled(text, theme.muted)));
     }
     frame.render_widget(Paragraph::new(all), area);
 }
