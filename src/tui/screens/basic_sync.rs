@@ -111,8 +111,7 @@ pub enum Lookup<T> {
     Failed(String),
 }
 
-/// The step 1 screen's state.
-#[derive(Debug)]
+/// The step 1 screen's state. `Debug` leaves the typed fields out (the password).
 pub struct BasicSyncScreen {
     pub team: String,
     pub section: Section,
@@ -137,6 +136,18 @@ pub struct BasicSyncScreen {
     pub source: Lookup<SourcePersonRow>,
     /// The last save/record outcome or validation problem: (ok, text).
     pub notice: Option<(bool, String)>,
+}
+
+impl std::fmt::Debug for BasicSyncScreen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BasicSyncScreen")
+            .field("team", &self.team)
+            .field("section", &self.section)
+            .field("focus", &self.focus)
+            .field("password", &"<redacted>")
+            .field("test", &self.test)
+            .finish_non_exhaustive()
+    }
 }
 
 impl BasicSyncScreen {

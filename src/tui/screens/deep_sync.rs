@@ -58,8 +58,7 @@ impl Item {
     }
 }
 
-/// The step 2 screen's state.
-#[derive(Debug)]
+/// The step 2 screen's state. `Debug` leaves the typed fields out (the secrets).
 pub struct DeepSyncScreen {
     pub team: String,
     pub focus: Item,
@@ -83,6 +82,17 @@ fn lock_of(row: &TeamRow) -> Option<String> {
         .iter()
         .find(|s| s.step == Step::DeepSync)
         .and_then(|s| s.lock_reason())
+}
+
+impl std::fmt::Debug for DeepSyncScreen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeepSyncScreen")
+            .field("team", &self.team)
+            .field("focus", &self.focus)
+            .field("secrets", &"<redacted>")
+            .field("test", &self.test)
+            .finish_non_exhaustive()
+    }
 }
 
 impl DeepSyncScreen {

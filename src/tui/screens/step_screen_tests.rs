@@ -175,7 +175,7 @@ fn basic_screen_validates_names_the_field_and_masks_the_password() {
             team: "acme".into()
         }
     );
-    let debug = format!("{effects:?}");
+    let debug = format!("{effects:?} {:?}", app.step_screen);
     assert!(!debug.contains("pw-hunter2"), "{debug}");
     // A second Ctrl-t while running does nothing.
     assert!(update(&mut app, ctrl('t')).is_empty());
