@@ -174,6 +174,16 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::Step(msg) => {
             app.dirty = true;
+            // A finished test is recorded even when its screen was closed meanwhile.
+            let consumed = match (&msg, app.step_screen.as_ref()) {
+                (StepMsg::BasicDone { team, .. }, Some(StepScreen::Basic(s))) => s.team == *team,
+                (StepMsg::PreflightDone { team, .. }, Some(StepScreen::Deep(s))) => s.team == *team,
+                (StepMsg::BasicDone { .. } | StepMsg::PreflightDone { .. }, _) => false,
+                _ => true,
+            };
+            if !consumed {
+                return msg.record_effect().map(Effect::Step).into_iter().collect();
+            }
             let reload = matches!(msg, StepMsg::Saved(Ok(_)) | StepMsg::Recorded(Ok(_)));
             let mut effects: Vec<Effect> = match app.step_screen.as_mut() {
                 Some(s) => s.on_msg(msg).into_iter().map(Effect::Step).collect(),

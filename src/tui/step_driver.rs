@@ -211,7 +211,14 @@ pub fn run(
                     &progress,
                 )
                 .await;
-                send(&bg, StepMsg::BasicDone { rows, hidden });
+                send(
+                    &bg,
+                    StepMsg::BasicDone {
+                        team: t.name.clone(),
+                        rows,
+                        hidden,
+                    },
+                );
             });
             None
         }
@@ -235,6 +242,7 @@ pub fn run(
                 send(
                     &bg,
                     StepMsg::PreflightDone {
+                        team: t.name.clone(),
                         rows,
                         hidden,
                         linkedin_field,

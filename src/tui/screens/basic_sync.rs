@@ -427,7 +427,7 @@ impl BasicSyncScreen {
                 }
             }
             StepMsg::Progress(e) => self.test.progress(e),
-            StepMsg::BasicDone { rows, hidden } => {
+            StepMsg::BasicDone { rows, hidden, .. } => {
                 self.test = TestRun::Finished {
                     rows: rows.clone(),
                     hidden: hidden.clone(),

@@ -292,6 +292,7 @@ impl DeepSyncScreen {
                 rows,
                 hidden,
                 linkedin_field,
+                ..
             } => {
                 self.test = TestRun::Finished {
                     rows: rows.clone(),

@@ -103,10 +103,12 @@ pub enum StepMsg {
     Saved(Result<String, String>),
     Progress(CheckEvent),
     BasicDone {
+        team: String,
         rows: Vec<CheckRow>,
         hidden: Vec<HiddenField>,
     },
     PreflightDone {
+        team: String,
         rows: Vec<CheckRow>,
         hidden: Vec<HiddenField>,
         linkedin_field: Option<String>,
@@ -114,6 +116,29 @@ pub enum StepMsg {
     DedupeDone(Result<(Vec<DedupeResult>, Vec<String>), String>),
     SourceDone(Result<(Vec<SourcePersonRow>, Vec<String>), String>),
     Recorded(Result<String, String>),
+}
+
+impl StepMsg {
+    /// The effect that records a finished test (used when its screen was closed meanwhile).
+    pub fn record_effect(self) -> Option<StepEffect> {
+        match self {
+            StepMsg::BasicDone { team, rows, hidden } => {
+                Some(StepEffect::RecordBasic { team, rows, hidden })
+            }
+            StepMsg::PreflightDone {
+                team,
+                rows,
+                hidden,
+                linkedin_field,
+            } => Some(StepEffect::RecordPreflight {
+                team,
+                rows,
+                hidden,
+                linkedin_field,
+            }),
+            _ => None,
+        }
+    }
 }
 
 /// A background test: not run (in this session), running, or finished.

@@ -189,6 +189,7 @@ fn finished_runs_are_recorded_and_reload_the_teams() {
     let effects = update(
         &mut app,
         Msg::Step(StepMsg::BasicDone {
+            team: "acme".into(),
             rows: rows.clone(),
             hidden: vec![],
         }),
@@ -283,6 +284,7 @@ fn snapshot_basic_passed_with_hidden_fields() {
     update(
         &mut app,
         Msg::Step(StepMsg::BasicDone {
+            team: "acme".into(),
             rows: vec![
                 pass(
                     "basic.auth",
@@ -310,6 +312,7 @@ fn snapshot_basic_failed_80x24() {
     update(
         &mut app,
         Msg::Step(StepMsg::BasicDone {
+            team: "acme".into(),
             rows: basic_failed_rows(),
             hidden: vec![],
         }),
@@ -519,6 +522,7 @@ fn snapshot_deep_passed_120x40() {
     let effects = step_effects(update(
         &mut app,
         Msg::Step(StepMsg::PreflightDone {
+            team: "acme".into(),
             rows: preflight_rows(false),
             hidden: vec![],
             linkedin_field: Some("field41522".into()),
@@ -537,6 +541,7 @@ fn snapshot_deep_failed() {
     update(
         &mut app,
         Msg::Step(StepMsg::PreflightDone {
+            team: "acme".into(),
             rows: preflight_rows(true),
             hidden: vec![hidden("workflow", "source", "rest")],
             linkedin_field: None,
@@ -571,6 +576,7 @@ fn snapshot_deep_failed_80x24_scrolls() {
     update(
         &mut app,
         Msg::Step(StepMsg::PreflightDone {
+            team: "acme".into(),
             rows: preflight_rows(true),
             hidden: vec![hidden("workflow", "source", "rest")],
             linkedin_field: None,
@@ -592,4 +598,29 @@ fn snapshot_deep_failed_80x24_scrolls() {
         update(&mut app, key(KeyCode::PageUp));
     }
     assert_eq!(draw(&app), top);
+}
+
+#[test]
+fn a_test_finishing_after_the_screen_closed_is_still_recorded() {
+    let (mut app, _) = open(0, true, (100, 30));
+    update(&mut app, ctrl('t'));
+    update(&mut app, key(KeyCode::Esc));
+    assert!(app.step_screen.is_none());
+    let rows = basic_failed_rows();
+    let effects = step_effects(update(
+        &mut app,
+        Msg::Step(StepMsg::BasicDone {
+            team: "acme".into(),
+            rows: rows.clone(),
+            hidden: vec![],
+        }),
+    ));
+    assert_eq!(
+        effects,
+        vec![StepEffect::RecordBasic {
+            team: "acme".into(),
+            rows,
+            hidden: vec![]
+        }]
+    );
 }
