@@ -320,7 +320,22 @@ fn print_human(team: &Team, report: &CheckReport) {
         (2, "Step 2 — deep sync credentials"),
     ] {
         println!("\n{title}");
-        for r in report.checks.iter().filter(|r| r.step == step) {
+        let rows: Vec<&crate::icims::checks::CheckRow> =
+            report.checks.iter().filter(|r| r.step == step).collect();
+        let mut i = 0;
+        while i < rows.len() {
+            let r = rows[i];
+            // Failures that repeat the row before (same message and fix) print once.
+            let mut same = Vec::new();
+            while !r.ok
+                && i + 1 + same.len() < rows.len()
+                && rows[i + 1 + same.len()].message == r.message
+                && rows[i + 1 + same.len()].remedy == r.remedy
+                && !rows[i + 1 + same.len()].ok
+            {
+                same.push(title_of(&rows[i + 1 + same.len()].name));
+            }
+            i += 1 + same.len();
             let mark = match (r.ok, r.required) {
                 (true, _) => "✓",
                 (false, true) => "✗",
@@ -345,6 +360,9 @@ fn print_human(team: &Team, report: &CheckReport) {
                 title_of(&r.name),
                 r.message
             );
+            if !same.is_empty() {
+                println!("      also: {}", same.join(", "));
+            }
             if !r.ok
                 && let Some(fix) = &r.remedy
             {
@@ -363,13 +381,14 @@ fn print_human(team: &Team, report: &CheckReport) {
     }
     let failed = report.checks.iter().filter(|r| r.required && !r.ok).count();
     println!(
-        "\n{} ({} API calls)",
-        if failed == 0 {
-            "All required checks passed.".to_string()
-        } else {
-            format!("{failed} required checks failed.")
+        "\n{} ({} API call{})",
+        match failed {
+            0 => "All required checks passed.".to_string(),
+            1 => "1 required check failed.".to_string(),
+            n => format!("{n} required checks failed."),
         },
-        report.api_calls
+        report.api_calls,
+        if report.api_calls == 1 { "" } else { "s" }
     );
 }
 
