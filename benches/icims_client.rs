@@ -16,6 +16,12 @@ use secrecy::SecretString;
 
 const REQUESTS: usize = 4000;
 const TIME_CAP: Duration = Duration::from_secs(10);
+const ROUNDS: usize = 3;
+
+fn median(mut v: Vec<f64>) -> f64 {
+    v.sort_by(|a, b| a.total_cmp(b));
+    v[v.len() / 2]
+}
 
 fn endpoints(info: &SandboxInfo) -> Endpoints {
     Endpoints::new(
@@ -177,29 +183,41 @@ fn main() {
         raw(&info, ids.clone(), 1).await;
         via_client(oauth.clone(), ids.clone(), 1).await;
 
-        println!("icims client benchmark (sandbox, {} people, loopback, no latency)", ids.len());
+        println!(
+            "icims client benchmark (sandbox, {} people, loopback, no latency; median of {ROUNDS} interleaved rounds)",
+            ids.len()
+        );
         for concurrency in [1usize, 8] {
-            let reference = raw(&info, ids.clone(), concurrency).await;
-            let b = via_client(basic.clone(), ids.clone(), concurrency).await;
-            let o = via_client(oauth.clone(), ids.clone(), concurrency).await;
+            let (mut r, mut b, mut o) = (Vec::new(), Vec::new(), Vec::new());
+            for _ in 0..ROUNDS {
+                r.push(raw(&info, ids.clone(), concurrency).await);
+                b.push(via_client(basic.clone(), ids.clone(), concurrency).await);
+                o.push(via_client(oauth.clone(), ids.clone(), concurrency).await);
+            }
+            let (reference, b, o) = (median(r), median(b), median(o));
             println!(
                 "  profile GET x{concurrency:<2} reference raw reqwest {reference:8.0}/s | client Basic {b:8.0}/s = {:.2}x | client OAuth {o:8.0}/s = {:.2}x",
                 b / reference,
                 o / reference
             );
         }
-        let reference = raw_search_pages(&info).await;
-        let start = Instant::now();
-        let all = basic
-            .search_pager(ProfileType::People, SearchQuery::default())
-            .collect_all(100)
-            .await
-            .expect("pager");
-        let pager = all.len() as f64 / start.elapsed().as_secs_f64();
+        let (mut r, mut p) = (Vec::new(), Vec::new());
+        let mut total = 0;
+        for _ in 0..ROUNDS * 3 {
+            r.push(raw_search_pages(&info).await);
+            let start = Instant::now();
+            let all = basic
+                .search_pager(ProfileType::People, SearchQuery::default())
+                .collect_all(100)
+                .await
+                .expect("pager");
+            total = all.len();
+            p.push(all.len() as f64 / start.elapsed().as_secs_f64());
+        }
+        let (reference, pager) = (median(r), median(p));
         println!(
-            "  search paging: reference raw POSTs {reference:8.0} ids/s | pager {pager:8.0} ids/s = {:.2}x ({} ids)",
-            pager / reference,
-            all.len()
+            "  search paging: reference raw POSTs {reference:8.0} ids/s | pager {pager:8.0} ids/s = {:.2}x ({total} ids)",
+            pager / reference
         );
         let s = oauth.stats();
         println!(
