@@ -27,6 +27,8 @@ pub enum Command {
     /// Store credentials; the secret is read from stdin or a no-echo prompt, never argv.
     #[command(subcommand)]
     Creds(CredsCommand),
+    /// Run the simulated iCIMS tenant on loopback.
+    Sandbox(crate::commands::sandbox::SandboxArgs),
 }
 
 #[derive(Debug, Subcommand)]

@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod icims;
 pub mod logging;
 pub mod onboarding;
 pub mod paths;

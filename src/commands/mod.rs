@@ -2,6 +2,7 @@
 //! prints for people or, with `--json`, for scripts.
 
 pub mod creds;
+pub mod sandbox;
 pub mod team;
 
 use std::path::{Path, PathBuf};
@@ -35,5 +36,6 @@ pub fn run(cli: &Cli, command: &Command) -> Result<ExitCode> {
     match command {
         Command::Team(cmd) => team::run(db, cmd),
         Command::Creds(cmd) => creds::run(db, cmd),
+        Command::Sandbox(args) => sandbox::run(args).map(|()| ExitCode::SUCCESS),
     }
 }

@@ -1,0 +1,1 @@
+//! Step 1 and step 2 checks.
