@@ -11,5 +11,6 @@ pub mod logging;
 pub mod onboarding;
 pub mod paths;
 pub mod sandbox;
+pub mod sftp;
 pub mod store;
 pub mod tui;

@@ -6,8 +6,10 @@
 use rusqlite::Connection;
 
 /// The migrations in order; index 0 is version 1.
-pub const MIGRATIONS: &[(&str, &str)] =
-    &[("foundation", include_str!("migrations/0001_foundation.sql"))];
+pub const MIGRATIONS: &[(&str, &str)] = &[
+    ("foundation", include_str!("migrations/0001_foundation.sql")),
+    ("export", include_str!("migrations/0002_export.sql")),
+];
 
 /// The schema version this binary writes.
 pub fn latest_version() -> i64 {
