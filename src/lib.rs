@@ -8,6 +8,7 @@ pub mod cli;
 pub mod commands;
 pub mod icims;
 pub mod logging;
+pub mod mapping;
 pub mod onboarding;
 pub mod paths;
 pub mod sandbox;

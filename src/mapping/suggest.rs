@@ -1,0 +1,405 @@
+//! Suggestions: for every customer field, the standard field it most likely is, with a
+//! confidence, the reasons and the coverage. Evidence: id match, flat-file header, label
+//! match, known alias, fuzzy name similarity and value shape; then a greedy one-to-one
+//! assignment per object and side (export / API), highest confidence first.
+//! Deterministic (no hashing order, ties broken by input order) and linear in
+//! fields × catalogue.
+
+use super::catalogue::{Catalogue, FieldType, StandardField};
+use super::model::{CustomerField, Suggestion};
+use super::shape::{Fit, Shape, dominant_shape, fit, schema_shape};
+
+/// Candidates below this confidence are not proposed.
+pub const MIN_CONFIDENCE: f64 = 0.5;
+
+/// Words too generic to carry a match on their own.
+const GENERIC: [&str; 8] = ["id", "date", "name", "number", "the", "of", "no", "type"];
+
+/// Lowercase words of a label ("Requisition #" → ["requisition", "#"]).
+pub fn words(s: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur = String::new();
+    for c in s.chars() {
+        if c.is_alphanumeric() {
+            cur.extend(c.to_lowercase());
+        } else {
+            if !cur.is_empty() {
+                out.push(std::mem::take(&mut cur));
+            }
+            if c == '#' {
+                out.push("#".to_string());
+            }
+        }
+    }
+    if !cur.is_empty() {
+        out.push(cur);
+    }
+    out
+}
+
+/// The label reduced to lowercase letters and digits ("First Name" → "firstname").
+pub fn compact(s: &str) -> String {
+    s.chars()
+        .filter(|c| c.is_alphanumeric() || *c == '#')
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
+fn is_custom_id(name: &str) -> bool {
+    let lower = name.to_ascii_lowercase();
+    ["field", "rcf", "jcf", "customfield"].iter().any(|p| {
+        lower
+            .strip_prefix(p)
+            .is_some_and(|rest| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit()))
+    })
+}
+
+/// Name similarity 0–1 of two labels: the best of word overlap, edit distance and
+/// Jaro-Winkler (scaled), with a floor when every meaningful word of `target` occurs in
+/// `field`.
+pub fn similarity(field: &str, target: &str) -> f64 {
+    let (fw, tw) = (words(field), words(target));
+    if fw.is_empty() || tw.is_empty() {
+        return 0.0;
+    }
+    let common = tw.iter().filter(|w| fw.contains(w)).count();
+    let dice = 2.0 * common as f64 / (fw.len() + tw.len()) as f64;
+    let (fc, tc) = (compact(field), compact(target));
+    let lev = strsim::normalized_levenshtein(&fc, &tc);
+    let jw = strsim::jaro_winkler(&fc, &tc) * 0.9;
+    let contained = common == tw.len() && tw.iter().any(|w| !GENERIC.contains(&w.as_str()));
+    let mut sim = dice.max(lev).max(jw);
+    if contained {
+        sim = sim.max(0.8);
+    }
+    sim
+}
+
+/// One piece of evidence that `field` is `target`.
+#[derive(Debug, Clone)]
+struct Candidate {
+    field: usize,
+    target: usize,
+    confidence: f64,
+    reasons: Vec<String>,
+}
+
+/// Name evidence: (confidence, reason).
+fn name_evidence(field: &CustomerField, std: &StandardField) -> Option<(f64, String)> {
+    let name = field.name.trim();
+    let label = field.display_label().trim();
+    let fid = std.field_id();
+    if name.eq_ignore_ascii_case(&std.id)
+        || compact(name) == fid
+        || (!label.is_empty() && compact(label) == fid)
+    {
+        return Some((0.97, format!("id match: {name:?} is the iCIMS field id {fid}")));
+    }
+    if is_custom_id(name) && field.label.is_none() {
+        // A bare custom field id carries no name evidence; only flat headers can match.
+        let c = compact(name);
+        return std
+            .flat
+            .iter()
+            .any(|f| compact(f) == c)
+            .then(|| (0.95, format!("flat-file header {name} is {}", std.id)));
+    }
+    let lc = compact(label);
+    let nc = compact(name);
+    if std.flat.iter().any(|f| compact(f) == nc || compact(f) == lc) {
+        return Some((0.95, format!("flat-file header {name:?} is {}", std.id)));
+    }
+    if lc == compact(&std.label) {
+        return Some((0.95, format!("label match: {label:?} is the iCIMS label")));
+    }
+    if let Some(alias) = std.aliases.iter().find(|a| compact(a) == lc) {
+        return Some((
+            0.9,
+            format!("known alias: {alias:?} is {} ({})", std.id, std.label),
+        ));
+    }
+    let mut best: Option<(f64, &str)> = None;
+    for cand in std
+        .aliases
+        .iter()
+        .map(String::as_str)
+        .chain([std.label.as_str(), fid])
+    {
+        let sim = similarity(label, cand);
+        if best.is_none_or(|(b, _)| sim > b) {
+            best = Some((sim, cand));
+        }
+    }
+    let (sim, cand) = best?;
+    (sim >= 0.72).then(|| {
+        (
+            (0.3 + 0.55 * sim).min(0.85),
+            format!("name similar to {cand:?} ({:.0}%)", sim * 100.0),
+        )
+    })
+}
+
+/// Confidence of a suggestion from value shape alone, for shapes that single out one
+/// standard field of the object.
+fn shape_only(shape: Shape, std: &StandardField, same_type: usize) -> Option<f64> {
+    match (shape, std.field_type) {
+        (Shape::LinkedInUrl, FieldType::Url) if std.field_id().contains("linkedin") => Some(0.8),
+        (Shape::Email, FieldType::Email) if same_type == 1 => Some(0.7),
+        (Shape::Phone, FieldType::Phone) if same_type == 1 => Some(0.7),
+        (Shape::Url, FieldType::Url) if same_type == 1 => Some(0.6),
+        _ => None,
+    }
+}
+
+fn percent(x: f64) -> String {
+    format!("{:.0}%", x * 100.0)
+}
+
+/// Suggests a standard field for every customer field (same order as `fields`).
+pub fn suggest(fields: &[CustomerField], catalogue: &Catalogue) -> Vec<Suggestion> {
+    let std_fields = catalogue.fields();
+    let mut candidates: Vec<Candidate> = Vec::new();
+    let mut shapes: Vec<Option<(Shape, f64)>> = Vec::with_capacity(fields.len());
+    for (fi, field) in fields.iter().enumerate() {
+        let shape = dominant_shape(&field.samples).or_else(|| {
+            field
+                .schema_type
+                .as_deref()
+                .and_then(schema_shape)
+                .map(|s| (s, 1.0))
+        });
+        shapes.push(shape);
+        for (ti, std) in std_fields.iter().enumerate() {
+            if std.object() != Some(field.object) {
+                continue;
+            }
+            let (mut confidence, mut reasons) = match name_evidence(field, std) {
+                Some((c, r)) => (c, vec![r]),
+                None => {
+                    let same_type = catalogue
+                        .of(field.object)
+                        .filter(|s| s.field_type == std.field_type)
+                        .count();
+                    match shape.and_then(|(s, _)| shape_only(s, std, same_type).map(|c| (s, c))) {
+                        Some((s, c)) => (
+                            c,
+                            vec![format!("values are {}, as {} holds", s.describe(), std.id)],
+                        ),
+                        None => continue,
+                    }
+                }
+            };
+            if let Some((s, share)) = shape {
+                match fit(s, std.field_type) {
+                    Fit::Good => {
+                        confidence = (confidence + 0.05).min(1.0);
+                        if !reasons[0].starts_with("values are") {
+                            reasons.push(format!(
+                                "{} of samples are {}, fits {}",
+                                percent(share),
+                                s.describe(),
+                                std.field_type
+                            ));
+                        }
+                    }
+                    Fit::Neutral => {}
+                    Fit::Bad => {
+                        confidence *= 0.45;
+                        reasons.push(format!(
+                            "values are {}, but {} is {}",
+                            s.describe(),
+                            std.id,
+                            std.field_type
+                        ));
+                    }
+                }
+            } else {
+                reasons.push("no sample values to check the shape".to_string());
+            }
+            if field.fill_rate <= 0.0 && field.source == super::model::FieldSource::Export {
+                confidence *= 0.9;
+            }
+            if confidence >= MIN_CONFIDENCE {
+                candidates.push(Candidate {
+                    field: fi,
+                    target: ti,
+                    confidence: confidence.clamp(0.0, 1.0),
+                    reasons,
+                });
+            }
+        }
+    }
+    // Greedy one-to-one assignment per (object, side): best confidence first; ties by
+    // field order, then catalogue order (the sort is stable).
+    candidates.sort_by(|a, b| {
+        b.confidence
+            .total_cmp(&a.confidence)
+            .then(a.field.cmp(&b.field))
+            .then(a.target.cmp(&b.target))
+    });
+    let mut chosen: Vec<Option<usize>> = vec![None; fields.len()];
+    let mut taken: Vec<(usize, &'static str, usize)> = Vec::new(); // (target, side, field)
+    let mut lost: Vec<Vec<String>> = vec![Vec::new(); fields.len()];
+    for (ci, c) in candidates.iter().enumerate() {
+        if chosen[c.field].is_some() {
+            continue;
+        }
+        let side = fields[c.field].source.side();
+        if let Some(&(_, _, holder)) = taken
+            .iter()
+            .find(|(t, s, _)| *t == c.target && *s == side)
+        {
+            lost[c.field].push(format!(
+                "{} ({}) went to {:?}, which matches it better",
+                std_fields[c.target].id,
+                percent(c.confidence),
+                fields[holder].display_label()
+            ));
+            continue;
+        }
+        chosen[c.field] = Some(ci);
+        taken.push((c.target, side, c.field));
+    }
+    fields
+        .iter()
+        .enumerate()
+        .map(|(fi, field)| {
+            let coverage = field.fill_rate.clamp(0.0, 1.0);
+            match chosen[fi] {
+                Some(ci) => {
+                    let c = &candidates[ci];
+                    let mut reasons = c.reasons.clone();
+                    reasons.extend(lost[fi].iter().cloned());
+                    reasons.push(format!("fills {} of records", percent(coverage)));
+                    Suggestion {
+                        object: field.object,
+                        customer_field: field.name.clone(),
+                        target: Some(std_fields[c.target].id.clone()),
+                        confidence: round3(c.confidence),
+                        reasons,
+                        coverage: round3(coverage),
+                    }
+                }
+                None => {
+                    let mut reasons = vec![match shapes[fi] {
+                        Some((s, _)) => format!(
+                            "no standard field matches (values are {}): ignore it or request a custom field",
+                            s.describe()
+                        ),
+                        None => "no standard field matches: ignore it or request a custom field"
+                            .to_string(),
+                    }];
+                    reasons.extend(lost[fi].iter().cloned());
+                    Suggestion {
+                        object: field.object,
+                        customer_field: field.name.clone(),
+                        target: None,
+                        confidence: 0.0,
+                        reasons,
+                        coverage: 0.0,
+                    }
+                }
+            }
+        })
+        .collect()
+}
+
+fn round3(x: f64) -> f64 {
+    (x * 1000.0).round() / 1000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::mapping::model::{FieldSource, Object};
+
+    fn field(object: Object, name: &str, samples: &[&str]) -> CustomerField {
+        CustomerField {
+            object,
+            name: name.to_string(),
+            label: None,
+            samples: samples.iter().map(|s| s.to_string()).collect(),
+            fill_rate: 0.9,
+            source: FieldSource::Export,
+            schema_type: None,
+        }
+    }
+
+    fn target_of(s: &[Suggestion], name: &str) -> Option<String> {
+        s.iter()
+            .find(|x| x.customer_field == name)
+            .and_then(|x| x.target.clone())
+    }
+
+    #[test]
+    fn aliases_labels_and_ids_match() {
+        let c = Catalogue::standard();
+        let fields = vec![
+            field(Object::Job, "Coordinator", &["Mary Smith", "John Lee"]),
+            field(Object::Job, "Requisition #", &["2026-1042"]),
+            field(Object::Job, "jobtitle", &["Engineer"]),
+            field(Object::Job, "Hiring Manager", &["Ann Cook"]),
+            field(Object::Workflow, "rcf3192", &["Hired"]),
+        ];
+        let s = suggest(&fields, &c);
+        assert_eq!(target_of(&s, "Coordinator").as_deref(), Some("job.recruiter"));
+        assert!(s[0].reasons[0].contains("alias"), "{:?}", s[0].reasons);
+        assert_eq!(target_of(&s, "Requisition #").as_deref(), Some("job.jobid"));
+        assert_eq!(target_of(&s, "jobtitle").as_deref(), Some("job.jobtitle"));
+        assert_eq!(target_of(&s, "Hiring Manager").as_deref(), Some("job.hiringmanager"));
+        assert_eq!(target_of(&s, "rcf3192").as_deref(), Some("workflow.status"));
+        assert!(s.iter().all(|x| (0.0..=1.0).contains(&x.confidence)));
+    }
+
+    #[test]
+    fn value_shape_alone_finds_linkedin_email_and_phone() {
+        let c = Catalogue::standard();
+        let mut custom = field(
+            Object::Person,
+            "field41522",
+            &[
+                "https://www.linkedin.com/in/a-b-1",
+                "https://www.linkedin.com/in/c-d-2",
+            ],
+        );
+        custom.source = FieldSource::Schema;
+        let fields = vec![
+            custom,
+            field(Object::Person, "Contact", &["a@b.example", "c@d.example"]),
+            field(Object::Person, "Cell", &["617-555-0101", "617-555-0199"]),
+            field(Object::Person, "Shoe size", &["42", "44"]),
+        ];
+        let s = suggest(&fields, &c);
+        assert_eq!(target_of(&s, "field41522").as_deref(), Some("person.linkedin"));
+        assert!(s[0].reasons[0].contains("LinkedIn"));
+        assert_eq!(target_of(&s, "Contact").as_deref(), Some("person.email"));
+        assert_eq!(target_of(&s, "Cell").as_deref(), Some("person.phones"));
+        assert_eq!(target_of(&s, "Shoe size"), None);
+        assert_eq!(s[3].confidence, 0.0);
+    }
+
+    #[test]
+    fn bad_shape_lowers_confidence_and_one_target_goes_to_one_field() {
+        let c = Catalogue::standard();
+        let fields = vec![
+            field(Object::Person, "Email", &["2026-01-01", "2026-02-02"]),
+            field(Object::Person, "E-mail Address", &["a@b.example"]),
+        ];
+        let s = suggest(&fields, &c);
+        assert_eq!(target_of(&s, "E-mail Address").as_deref(), Some("person.email"));
+        assert_ne!(target_of(&s, "Email").as_deref(), Some("person.email"));
+    }
+
+    #[test]
+    fn suggestions_are_deterministic() {
+        let c = Catalogue::standard();
+        let fields = vec![
+            field(Object::Job, "Created", &["2026-01-01 10:00 AM"]),
+            field(Object::Job, "Date Created", &["2026-01-01 10:00 AM"]),
+        ];
+        let a = suggest(&fields, &c);
+        let b = suggest(&fields, &c);
+        assert_eq!(a, b);
+        assert_eq!(a[0].target.as_deref(), Some("job.createddate"));
+    }
+}
