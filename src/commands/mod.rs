@@ -2,6 +2,7 @@
 //! prints for people or, with `--json`, for scripts.
 
 pub mod creds;
+pub mod mapping;
 pub mod sandbox;
 pub mod team;
 
@@ -36,6 +37,7 @@ pub fn run(cli: &Cli, command: &Command) -> Result<ExitCode> {
     match command {
         Command::Team(cmd) => team::run(db, cmd),
         Command::Creds(cmd) => creds::run(db, cmd),
+        Command::Mapping(cmd) => mapping::run(db, cmd),
         Command::Sandbox(args) => sandbox::run(args).map(|()| ExitCode::SUCCESS),
     }
 }

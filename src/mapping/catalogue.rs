@@ -186,7 +186,10 @@ mod tests {
         ] {
             assert!(c.get(id).is_some(), "{id} missing");
         }
-        assert_eq!(c.get("job.recruiter").unwrap().field_type, FieldType::Personlink);
+        assert_eq!(
+            c.get("job.recruiter").unwrap().field_type,
+            FieldType::Personlink
+        );
         assert!(
             c.get("job.recruiter")
                 .unwrap()
@@ -201,9 +204,15 @@ mod tests {
     #[test]
     fn bad_catalogues_are_refused() {
         let bad = r#"{"fields":[{"id":"company.x","label":"X","type":"text","required":false}]}"#;
-        assert!(matches!(Catalogue::from_json(bad), Err(CatalogueError::BadId(_))));
+        assert!(matches!(
+            Catalogue::from_json(bad),
+            Err(CatalogueError::BadId(_))
+        ));
         let dup = r#"{"fields":[{"id":"job.x","label":"X","type":"text","required":false},{"id":"job.x","label":"Y","type":"text","required":false}]}"#;
-        assert!(matches!(Catalogue::from_json(dup), Err(CatalogueError::Duplicate(_))));
+        assert!(matches!(
+            Catalogue::from_json(dup),
+            Err(CatalogueError::Duplicate(_))
+        ));
         assert!(Catalogue::from_json("{").is_err());
     }
 }

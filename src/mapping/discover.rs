@@ -96,9 +96,15 @@ pub fn from_export_staging(store: &Store, team: &Team) -> Result<Vec<CustomerFie
 /// Which object an export file holds, from its name (`people_export_…`, `jobs…`, …).
 pub fn object_from_file_name(name: &str) -> Option<Object> {
     let n = name.to_ascii_lowercase();
-    if ["workflow", "submittal", "application"].iter().any(|w| n.contains(w)) {
+    if ["workflow", "submittal", "application"]
+        .iter()
+        .any(|w| n.contains(w))
+    {
         Some(Object::Workflow)
-    } else if ["people", "person", "candidate"].iter().any(|w| n.contains(w)) {
+    } else if ["people", "person", "candidate"]
+        .iter()
+        .any(|w| n.contains(w))
+    {
         Some(Object::Person)
     } else if ["job", "requisition"].iter().any(|w| n.contains(w)) {
         Some(Object::Job)
@@ -115,10 +121,7 @@ pub fn export_files_in(dir: &Path) -> Result<Vec<PathBuf>, MappingError> {
     })?;
     let mut files: Vec<PathBuf> = read
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| {
-            p.extension()
-                .is_some_and(|x| x.eq_ignore_ascii_case("csv"))
-        })
+        .filter(|p| p.extension().is_some_and(|x| x.eq_ignore_ascii_case("csv")))
         .collect();
     files.sort();
     Ok(files)
@@ -136,17 +139,14 @@ pub fn from_export_files(files: &[PathBuf]) -> Result<Vec<CustomerField>, Mappin
             .unwrap_or_default();
         let object = object_from_file_name(&file_name).ok_or_else(|| MappingError::File {
             path: path.clone(),
-            reason: "cannot tell from the name whether it holds people, jobs or workflows"
-                .into(),
+            reason: "cannot tell from the name whether it holds people, jobs or workflows".into(),
         })?;
         let bytes = std::fs::read(path).map_err(|e| MappingError::File {
             path: path.clone(),
             reason: e.to_string(),
         })?;
         let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
-        let mut reader = csv::ReaderBuilder::new()
-            .flexible(true)
-            .from_reader(body);
+        let mut reader = csv::ReaderBuilder::new().flexible(true).from_reader(body);
         let headers: Vec<String> = reader
             .headers()
             .map_err(|e| MappingError::File {

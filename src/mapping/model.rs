@@ -31,8 +31,13 @@ impl Object {
         match s.trim().to_ascii_lowercase().as_str() {
             "person" | "people" | "persons" | "candidate" | "candidates" => Some(Object::Person),
             "job" | "jobs" | "requisition" | "requisitions" => Some(Object::Job),
-            "workflow" | "workflows" | "applicantworkflow" | "applicantworkflows" | "submittal"
-            | "recruitingworkflow" | "recruitingworkflows" => Some(Object::Workflow),
+            "workflow"
+            | "workflows"
+            | "applicantworkflow"
+            | "applicantworkflows"
+            | "submittal"
+            | "recruitingworkflow"
+            | "recruitingworkflows" => Some(Object::Workflow),
             _ => None,
         }
     }

@@ -75,10 +75,10 @@ pub fn shape_of(value: &str) -> Option<Shape> {
     if v.is_empty() {
         return None;
     }
-    if v.starts_with('{') || v.starts_with('[') {
-        if let Ok(json) = serde_json::from_str::<Value>(v) {
-            return Some(json_shape(&json));
-        }
+    if (v.starts_with('{') || v.starts_with('['))
+        && let Ok(json) = serde_json::from_str::<Value>(v)
+    {
+        return Some(json_shape(&json));
     }
     if v.contains('\n') {
         return Some(Shape::LongText);
@@ -87,8 +87,7 @@ pub fn shape_of(value: &str) -> Option<Shape> {
         return Some(Shape::Email);
     }
     let lower = v.to_ascii_lowercase();
-    if lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("www.")
-    {
+    if lower.starts_with("http://") || lower.starts_with("https://") || lower.starts_with("www.") {
         return Some(if lower.contains("linkedin.com/") {
             Shape::LinkedInUrl
         } else {
@@ -177,8 +176,7 @@ fn is_person_name(v: &str) -> bool {
     (2..=4).contains(&words.len())
         && words.iter().all(|w| {
             w.chars().next().is_some_and(char::is_uppercase)
-                && w.chars()
-                    .all(|c| c.is_alphabetic() || "'.-".contains(c))
+                && w.chars().all(|c| c.is_alphabetic() || "'.-".contains(c))
         })
 }
 
@@ -202,10 +200,11 @@ pub fn dominant_shape(samples: &[String]) -> Option<(Shape, f64)> {
         }
     }
     // Ties go to the first seen, so the result is deterministic.
-    let (shape, n) = counts
-        .iter()
-        .copied()
-        .fold((Shape::Mixed, 0), |best, c| if c.1 > best.1 { c } else { best });
+    let (shape, n) =
+        counts.iter().copied().fold(
+            (Shape::Mixed, 0),
+            |best, c| if c.1 > best.1 { c } else { best },
+        );
     let share = n as f64 / shapes.len() as f64;
     Some(if share >= 0.6 {
         (shape, share)
@@ -341,7 +340,10 @@ mod tests {
             ("2026-11-14", Shape::Date),
             ("11/14/2026", Shape::Date),
             ("mary.smith1043@mail.example", Shape::Email),
-            ("https://www.linkedin.com/in/mary-smith-7f", Shape::LinkedInUrl),
+            (
+                "https://www.linkedin.com/in/mary-smith-7f",
+                Shape::LinkedInUrl,
+            ),
             ("https://example.com/x", Shape::Url),
             ("617-555-0199", Shape::Phone),
             ("+44 20 7946 0958", Shape::Phone),
@@ -401,7 +403,10 @@ mod tests {
 
     #[test]
     fn samples_display_their_value() {
-        assert_eq!(display_sample(r#"{"id":"D1","value":"Approved"}"#), "Approved");
+        assert_eq!(
+            display_sample(r#"{"id":"D1","value":"Approved"}"#),
+            "Approved"
+        );
         assert_eq!(display_sample("a\r\nb"), "a  b");
     }
 }

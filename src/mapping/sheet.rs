@@ -135,7 +135,10 @@ pub fn read_csv(
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
         Err(e) => {
-            let line = 1 + bytes[..e.valid_up_to()].iter().filter(|&&b| b == b'\n').count();
+            let line = 1 + bytes[..e.valid_up_to()]
+                .iter()
+                .filter(|&&b| b == b'\n')
+                .count();
             return Err(vec![err(
                 line as u64,
                 "not UTF-8 text; save the sheet as CSV UTF-8".into(),
@@ -144,7 +147,10 @@ pub fn read_csv(
     };
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     if text.trim().is_empty() {
-        return Err(vec![err(1, "the file is empty; expected a header row".into())]);
+        return Err(vec![err(
+            1,
+            "the file is empty; expected a header row".into(),
+        )]);
     }
     let mut reader = csv::ReaderBuilder::new()
         .flexible(false)
@@ -217,14 +223,20 @@ pub fn read_csv(
         let Some(object) = Object::parse(&get(c_obj)) else {
             push(
                 &mut errors,
-                err(line, format!("unknown object {:?} (person, job or workflow)", get(c_obj))),
+                err(
+                    line,
+                    format!("unknown object {:?} (person, job or workflow)", get(c_obj)),
+                ),
             );
             continue;
         };
         let Some(source) = FieldSource::parse(&get(c_src)) else {
             push(
                 &mut errors,
-                err(line, format!("unknown source {:?} (export, schema or sample)", get(c_src))),
+                err(
+                    line,
+                    format!("unknown source {:?} (export, schema or sample)", get(c_src)),
+                ),
             );
             continue;
         };
@@ -236,7 +248,10 @@ pub fn read_csv(
         let Some(index) = entries.iter().position(|e| e.key() == key) else {
             push(
                 &mut errors,
-                err(line, format!("unknown field: no {key} in the current mapping")),
+                err(
+                    line,
+                    format!("unknown field: no {key} in the current mapping"),
+                ),
             );
             continue;
         };

@@ -150,7 +150,9 @@ pub fn save(
 }
 
 /// What each row maps and in which state: the part of a mapping an approval covers.
-fn decisions(entries: &[MappingEntry]) -> Vec<(EntryKey, Option<String>, MappingState, Option<String>)> {
+fn decisions(
+    entries: &[MappingEntry],
+) -> Vec<(EntryKey, Option<String>, MappingState, Option<String>)> {
     let mut v: Vec<_> = entries
         .iter()
         .map(|e| (e.key(), e.target.clone(), e.state, e.note.clone()))
@@ -264,7 +266,12 @@ pub fn approve(
     }
     let outcome = outcome(&entries, catalogue);
     store.set_fact(team, keys::FIELD_MAPPING, &outcome, actor)?;
-    store.set_fact(team, keys::FIELD_MAPPING_APPROVED, &Approval { note }, actor)?;
+    store.set_fact(
+        team,
+        keys::FIELD_MAPPING_APPROVED,
+        &Approval { note },
+        actor,
+    )?;
     Ok(outcome)
 }
 

@@ -93,7 +93,10 @@ fn name_evidence(field: &CustomerField, std: &StandardField) -> Option<(f64, Str
         || compact(name) == fid
         || (!label.is_empty() && compact(label) == fid)
     {
-        return Some((0.97, format!("id match: {name:?} is the iCIMS field id {fid}")));
+        return Some((
+            0.97,
+            format!("id match: {name:?} is the iCIMS field id {fid}"),
+        ));
     }
     if is_custom_id(name) && field.label.is_none() {
         // A bare custom field id carries no name evidence; only flat headers can match.
@@ -106,7 +109,11 @@ fn name_evidence(field: &CustomerField, std: &StandardField) -> Option<(f64, Str
     }
     let lc = compact(label);
     let nc = compact(name);
-    if std.flat.iter().any(|f| compact(f) == nc || compact(f) == lc) {
+    if std
+        .flat
+        .iter()
+        .any(|f| compact(f) == nc || compact(f) == lc)
+    {
         return Some((0.95, format!("flat-file header {name:?} is {}", std.id)));
     }
     if lc == compact(&std.label) {
@@ -245,10 +252,7 @@ pub fn suggest(fields: &[CustomerField], catalogue: &Catalogue) -> Vec<Suggestio
             continue;
         }
         let side = fields[c.field].source.side();
-        if let Some(&(_, _, holder)) = taken
-            .iter()
-            .find(|(t, s, _)| *t == c.target && *s == side)
-        {
+        if let Some(&(_, _, holder)) = taken.iter().find(|(t, s, _)| *t == c.target && *s == side) {
             lost[c.field].push(format!(
                 "{} ({}) went to {:?}, which matches it better",
                 std_fields[c.target].id,
@@ -342,11 +346,17 @@ mod tests {
             field(Object::Workflow, "rcf3192", &["Hired"]),
         ];
         let s = suggest(&fields, &c);
-        assert_eq!(target_of(&s, "Coordinator").as_deref(), Some("job.recruiter"));
+        assert_eq!(
+            target_of(&s, "Coordinator").as_deref(),
+            Some("job.recruiter")
+        );
         assert!(s[0].reasons[0].contains("alias"), "{:?}", s[0].reasons);
         assert_eq!(target_of(&s, "Requisition #").as_deref(), Some("job.jobid"));
         assert_eq!(target_of(&s, "jobtitle").as_deref(), Some("job.jobtitle"));
-        assert_eq!(target_of(&s, "Hiring Manager").as_deref(), Some("job.hiringmanager"));
+        assert_eq!(
+            target_of(&s, "Hiring Manager").as_deref(),
+            Some("job.hiringmanager")
+        );
         assert_eq!(target_of(&s, "rcf3192").as_deref(), Some("workflow.status"));
         assert!(s.iter().all(|x| (0.0..=1.0).contains(&x.confidence)));
     }
@@ -370,7 +380,10 @@ mod tests {
             field(Object::Person, "Shoe size", &["42", "44"]),
         ];
         let s = suggest(&fields, &c);
-        assert_eq!(target_of(&s, "field41522").as_deref(), Some("person.linkedin"));
+        assert_eq!(
+            target_of(&s, "field41522").as_deref(),
+            Some("person.linkedin")
+        );
         assert!(s[0].reasons[0].contains("LinkedIn"));
         assert_eq!(target_of(&s, "Contact").as_deref(), Some("person.email"));
         assert_eq!(target_of(&s, "Cell").as_deref(), Some("person.phones"));
@@ -386,7 +399,10 @@ mod tests {
             field(Object::Person, "E-mail Address", &["a@b.example"]),
         ];
         let s = suggest(&fields, &c);
-        assert_eq!(target_of(&s, "E-mail Address").as_deref(), Some("person.email"));
+        assert_eq!(
+            target_of(&s, "E-mail Address").as_deref(),
+            Some("person.email")
+        );
         assert_ne!(target_of(&s, "Email").as_deref(), Some("person.email"));
     }
 
