@@ -418,4 +418,122 @@ mod tests {
         assert_eq!(a, b);
         assert_eq!(a[0].target.as_deref(), Some("job.createddate"));
     }
+
+    /// Labels that are in no alias list: similarity and value shape have to carry them.
+    /// Prints the share right; the catalogue's aliases are not involved.
+    #[test]
+    fn unseen_labels_measured() {
+        let c = Catalogue::standard();
+        let dt = ["2025-03-01 10:15 AM", "2025-04-11 02:00 PM"];
+        let names = ["Mary Smith", "John Lee"];
+        let cases: Vec<(Object, &str, &[&str], &str)> = vec![
+            (
+                Object::Person,
+                "Candidate E-mail",
+                &["a@b.example", "c@d.example"],
+                "person.email",
+            ),
+            (
+                Object::Person,
+                "Mobile #",
+                &["617-555-0101", "617-555-0102"],
+                "person.phones",
+            ),
+            (
+                Object::Person,
+                "LinkedIn Page",
+                &["https://www.linkedin.com/in/a"],
+                "person.linkedin",
+            ),
+            (
+                Object::Person,
+                "Date Last Modified",
+                &dt,
+                "person.updateddate",
+            ),
+            (
+                Object::Person,
+                "Profile Creation Date",
+                &dt,
+                "person.createddate",
+            ),
+            (
+                Object::Person,
+                "First Nm",
+                &["Mary", "John"],
+                "person.firstname",
+            ),
+            (
+                Object::Person,
+                "Candidate Last Name (Legal)",
+                &["Smith", "Lee"],
+                "person.lastname",
+            ),
+            (
+                Object::Job,
+                "Req Title",
+                &["Engineer", "Analyst"],
+                "job.jobtitle",
+            ),
+            (Object::Job, "Hiring Mgr", &names, "job.hiringmanager"),
+            (Object::Job, "Recruiter (Primary)", &names, "job.recruiter"),
+            (
+                Object::Job,
+                "2nd Recruiter",
+                &names,
+                "job.secondaryrecruiter",
+            ),
+            (
+                Object::Job,
+                "Requisition No.",
+                &["2026-1042", "2026-1043"],
+                "job.jobid",
+            ),
+            (Object::Job, "Job Owner Name", &names, "job.jobowner"),
+            (Object::Job, "Req Last Updated On", &dt, "job.updateddate"),
+            (
+                Object::Workflow,
+                "Applicant Workflow Status",
+                &["Hired", "Phone Screen"],
+                "workflow.status",
+            ),
+            (
+                Object::Workflow,
+                "Source Person Name",
+                &names,
+                "workflow.sourceperson",
+            ),
+            (
+                Object::Workflow,
+                "Date of Last Status Change",
+                &dt,
+                "workflow.updateddate",
+            ),
+            (
+                Object::Workflow,
+                "Workflow Create Date",
+                &dt,
+                "workflow.createddate",
+            ),
+        ];
+        let fields: Vec<CustomerField> = cases.iter().map(|(o, n, s, _)| field(*o, n, s)).collect();
+        let got = suggest(&fields, &c);
+        let right = cases
+            .iter()
+            .zip(&got)
+            .filter(|((_, n, _, want), g)| {
+                let ok = g.target.as_deref() == Some(*want);
+                if !ok {
+                    println!("unseen label {n:?} -> {:?}, expected {want}", g.target);
+                }
+                ok
+            })
+            .count();
+        println!(
+            "unseen labels: {right}/{} right ({:.0}%)",
+            cases.len(),
+            100.0 * right as f64 / cases.len() as f64
+        );
+        assert!(right * 10 >= cases.len() * 6, "{right}/{}", cases.len());
+    }
 }
