@@ -14,7 +14,11 @@ use std::time::{Duration, Instant};
 const REQUESTS_PER_LEVEL: usize = 6000;
 const TIME_CAP: Duration = Duration::from_secs(10);
 
-async fn run_level(urls: Arc<Vec<String>>, auth: Option<(String, String)>, clients: usize) -> (usize, f64) {
+async fn run_level(
+    urls: Arc<Vec<String>>,
+    auth: Option<(String, String)>,
+    clients: usize,
+) -> (usize, f64) {
     let per_client = REQUESTS_PER_LEVEL / clients;
     let start = Instant::now();
     let mut tasks = Vec::new();
@@ -22,7 +26,10 @@ async fn run_level(urls: Arc<Vec<String>>, auth: Option<(String, String)>, clien
         let urls = urls.clone();
         let auth = auth.clone();
         tasks.push(tokio::spawn(async move {
-            let http = reqwest::Client::builder().http1_only().build().expect("client");
+            let http = reqwest::Client::builder()
+                .http1_only()
+                .build()
+                .expect("client");
             let mut done = 0usize;
             for i in 0..per_client {
                 if start.elapsed() > TIME_CAP {
@@ -55,18 +62,31 @@ fn main() {
 
     // In-process cost of a tenant lookup + profile render (no network).
     let base = "http://127.0.0.1:1/customers/1";
-    let urls = Urls { customer_base: base };
+    let urls = Urls {
+        customer_base: base,
+    };
     let ids: Vec<String> = tenant.people.iter().map(|p| p.id.to_string()).collect();
     let n_render = 20_000;
     let t1 = Instant::now();
     let mut bytes = 0usize;
     for i in 0..n_render {
-        let r = profiles::get(&tenant, Object::Person, &ids[i % ids.len()], None, User::Full, &urls);
+        let r = profiles::get(
+            &tenant,
+            Object::Person,
+            &ids[i % ids.len()],
+            None,
+            User::Full,
+            &urls,
+        );
         bytes += r.body.len();
     }
     let render_per_s = n_render as f64 / t1.elapsed().as_secs_f64();
 
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
     rt.block_on(async {
         let sb = Sandbox::start(SandboxConfig { people: 10_000, seed: 1, daily_quota: u64::MAX, ..Default::default() })
             .await

@@ -27,7 +27,9 @@ pub enum Command {
     /// Store credentials; the secret is read from stdin or a no-echo prompt, never argv.
     #[command(subcommand)]
     Creds(CredsCommand),
-    /// Run the simulated iCIMS tenant on loopback.
+    /// Start the sandbox tenant in-process, prepare a team on it, and open the console.
+    Demo(crate::commands::demo::DemoArgs),
+    /// Run the simulated iCIMS tenant (API + SFTP export) on loopback until stopped.
     Sandbox(crate::commands::sandbox::SandboxArgs),
     /// Step 4 field mapping (and, later, step 6 stage mapping).
     #[command(subcommand)]

@@ -10,6 +10,11 @@ use icims_onboard::commands::{self, UsageError};
 use icims_onboard::{logging, paths, tui};
 
 fn main() -> ExitCode {
+    // Behave like other Unix tools when output is piped into `head`: end quietly on EPIPE.
+    // SAFETY: resetting a signal disposition to its default before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let help_paths = format!(
         "Files:\n  database  {} (--db / ICIMS_ONBOARD_DB)\n  log       {} (ICIMS_ONBOARD_LOG)\n  key       {} (ICIMS_ONBOARD_KEY / ICIMS_ONBOARD_KEY_FILE)",
         paths::default_db_path().display(),

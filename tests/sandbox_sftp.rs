@@ -21,13 +21,22 @@ fn session(info: &SandboxInfo, password: &str) -> Result<ssh2::Session, ssh2::Er
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn list_and_download_the_export() {
     // Big enough that the people file exceeds 1 MiB.
-    let sb = Sandbox::start(SandboxConfig { people: 9000, seed: 41, ..Default::default() }).await.unwrap();
+    let sb = Sandbox::start(SandboxConfig {
+        people: 9000,
+        seed: 41,
+        ..Default::default()
+    })
+    .await
+    .unwrap();
     let info = sb.info();
     let tenant = sb.tenant();
     let people = tenant.export_file(Object::Person).unwrap().clone();
     assert!(people.bytes > 1024 * 1024, "{}", people.bytes);
-    let expected: Vec<(String, u64, String)> =
-        tenant.export_files.iter().map(|f| (f.file.clone(), f.bytes, f.sha256.clone())).collect();
+    let expected: Vec<(String, u64, String)> = tenant
+        .export_files
+        .iter()
+        .map(|f| (f.file.clone(), f.bytes, f.sha256.clone()))
+        .collect();
     let local = std::fs::read(Path::new(&info.export.dir).join(&people.file)).unwrap();
 
     tokio::task::spawn_blocking(move || {
@@ -46,10 +55,16 @@ async fn list_and_download_the_export() {
             .readdir(Path::new(&info.sftp.path))
             .unwrap()
             .into_iter()
-            .map(|(p, st)| (p.file_name().unwrap().to_string_lossy().into_owned(), st.size.unwrap()))
+            .map(|(p, st)| {
+                (
+                    p.file_name().unwrap().to_string_lossy().into_owned(),
+                    st.size.unwrap(),
+                )
+            })
             .collect();
         listed.sort();
-        let mut want: Vec<(String, u64)> = expected.iter().map(|(f, b, _)| (f.clone(), *b)).collect();
+        let mut want: Vec<(String, u64)> =
+            expected.iter().map(|(f, b, _)| (f.clone(), *b)).collect();
         want.sort();
         assert_eq!(listed, want);
         assert!(sftp.stat(Path::new(&info.sftp.path)).unwrap().is_dir());
@@ -66,7 +81,9 @@ async fn list_and_download_the_export() {
 
         // Resume: a 1 MiB read from an offset returns exactly the file's bytes there.
         let offset = 123_457u64;
-        let mut f = sftp.open(&Path::new(&info.sftp.path).join(&people.file)).unwrap();
+        let mut f = sftp
+            .open(Path::new(&info.sftp.path).join(&people.file))
+            .unwrap();
         f.seek(SeekFrom::Start(offset)).unwrap();
         let mut chunk = vec![0u8; 1024 * 1024];
         let mut got = 0;
@@ -78,11 +95,20 @@ async fn list_and_download_the_export() {
             got += n;
         }
         assert_eq!(got, chunk.len());
-        assert_eq!(&chunk[..], &local[offset as usize..offset as usize + chunk.len()]);
+        assert_eq!(
+            &chunk[..],
+            &local[offset as usize..offset as usize + chunk.len()]
+        );
 
         // Missing files and writes are refused.
-        assert!(sftp.open(&Path::new(&info.sftp.path).join("nope.csv")).is_err());
-        assert!(sftp.create(&Path::new(&info.sftp.path).join("new.csv")).is_err());
+        assert!(
+            sftp.open(Path::new(&info.sftp.path).join("nope.csv"))
+                .is_err()
+        );
+        assert!(
+            sftp.create(&Path::new(&info.sftp.path).join("new.csv"))
+                .is_err()
+        );
 
         // Wrong password is rejected.
         assert!(session(&info, "wrong-password").is_err());

@@ -219,3 +219,62 @@ fn too_small_then_resized() {
     tmux.keys(&["q"]);
     tmux.wait_text("EXITED:0");
 }
+
+#[test]
+fn demo_opens_the_console_on_a_prepared_sandbox_team() {
+    let sb = Sandbox::new();
+    let stty_after = sb.dir.path().join("stty-after.txt");
+    let bin = PathBuf::from(env!("CARGO_BIN_EXE_icims-onboard"));
+    let command = format!(
+        "env ICIMS_ONBOARD_DB={db} ICIMS_ONBOARD_LOG={log} XDG_CONFIG_HOME={cfg} TERM=xterm-256color {bin} demo --people 200; \
+         echo EXITED:$?; stty -a > {after}; sleep 60",
+        db = shell_quote(&sb.db()),
+        log = shell_quote(&sb.log()),
+        cfg = shell_quote(&sb.config_home()),
+        bin = shell_quote(&bin),
+        after = shell_quote(&stty_after),
+    );
+    let tmux = Tmux::start("demo", 110, 32, &command);
+    let home = tmux.wait_text("Demo (sandbox)");
+    assert!(home.contains("1001"), "sandbox customer id listed:\n{home}");
+    tmux.keys(&["Enter"]);
+    let screen = tmux.wait_text("API username");
+    assert!(
+        screen.contains("integration1001"),
+        "the sandbox API user is stored:\n{screen}"
+    );
+    assert!(screen.contains("(stored, sealed)"), "{screen}");
+    let lines: Vec<&str> = screen.lines().collect();
+    let at = lines
+        .iter()
+        .position(|l| l.contains("1 Basic sync"))
+        .expect("step 1");
+    assert!(
+        lines[at + 1].contains("in progress"),
+        "credentials stored, not yet tested:\n{screen}"
+    );
+    tmux.keys(&["j"]);
+    let step2 = tmux.wait_text("REST client id");
+    assert!(step2.contains("sbx-"), "{step2}");
+    tmux.keys(&["q"]);
+    tmux.wait_text("EXITED:0");
+
+    // The sandbox's secrets were never on screen.
+    let key = icims_onboard::store::KeyRing::from_env_or_file(
+        &sb.config_home().join("icims-onboard").join("key"),
+    )
+    .unwrap();
+    let store = icims_onboard::store::Store::open(&sb.db())
+        .unwrap()
+        .with_keyring(key);
+    let team = store.team("Demo (sandbox)").unwrap();
+    assert_eq!(store.credential_summaries(&team).unwrap().len(), 4);
+    for kind in icims_onboard::store::CredentialKind::ALL {
+        let cred = store.credential(&team, kind).unwrap().unwrap();
+        let secret = secrecy::ExposeSecret::expose_secret(&cred.secret).to_string();
+        assert!(secret.len() >= 8, "{kind} secret looks real");
+        for shown in [&home, &screen, &step2] {
+            assert!(!shown.contains(&secret), "{kind} secret on screen");
+        }
+    }
+}

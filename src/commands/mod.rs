@@ -2,6 +2,7 @@
 //! prints for people or, with `--json`, for scripts.
 
 pub mod creds;
+pub mod demo;
 pub mod mapping;
 pub mod sandbox;
 pub mod team;
@@ -37,6 +38,7 @@ pub fn run(cli: &Cli, command: &Command) -> Result<ExitCode> {
     match command {
         Command::Team(cmd) => team::run(db, cmd),
         Command::Creds(cmd) => creds::run(db, cmd),
+        Command::Demo(args) => demo::run(db, args),
         Command::Mapping(cmd) => mapping::run(db, cmd),
         Command::Sandbox(args) => sandbox::run(args).map(|()| ExitCode::SUCCESS),
     }

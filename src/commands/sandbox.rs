@@ -98,11 +98,19 @@ pub fn describe(info: &SandboxInfo) -> String {
 
 pub fn run(args: &SandboxArgs) -> Result<()> {
     if !(0.0..=1.0).contains(&args.fault_rate) {
-        color_eyre::eyre::bail!("--fault-rate must be between 0.0 and 1.0, got {}", args.fault_rate);
+        color_eyre::eyre::bail!(
+            "--fault-rate must be between 0.0 and 1.0, got {}",
+            args.fault_rate
+        );
     }
-    let rt = tokio::runtime::Builder::new_multi_thread().enable_all().build().wrap_err("starting the tokio runtime")?;
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .wrap_err("starting the tokio runtime")?;
     rt.block_on(async {
-        let sandbox = Sandbox::start(args.config()).await.wrap_err("starting the sandbox")?;
+        let sandbox = Sandbox::start(args.config())
+            .await
+            .wrap_err("starting the sandbox")?;
         let info = sandbox.info();
         let mut out = std::io::stdout().lock();
         if args.json {

@@ -35,7 +35,10 @@ pub struct Reply {
 
 impl From<Response> for Reply {
     fn from(response: Response) -> Reply {
-        Reply { response, transport: Transport::Normal }
+        Reply {
+            response,
+            transport: Transport::Normal,
+        }
     }
 }
 
@@ -74,7 +77,9 @@ pub async fn handle(state: &AppState, req: &Request) -> Reply {
     };
     let segs = req.segments();
     match segs.first().copied() {
-        Some("oauth") if segs.get(1) == Some(&"token") && segs.len() == 2 => state.auth.token_endpoint(req).into(),
+        Some("oauth") if segs.get(1) == Some(&"token") && segs.len() == 2 => {
+            state.auth.token_endpoint(req).into()
+        }
         Some("_sandbox") if segs.get(1) == Some(&"stats") => stats(state).into(),
         Some("customers") => api_call(state, req, Audience::Api).await,
         Some("datastream") => api_call(state, req, Audience::DataStream).await,
@@ -99,14 +104,21 @@ async fn api_call(state: &AppState, req: &Request, audience: Audience) -> Reply 
     }
     let n = state.fault_counter.fetch_add(1, Ordering::SeqCst);
     let fault = state.faults.at(n);
-    if let Some(kind) = fault {
-        if let Ok(mut log) = state.fault_log.lock() {
-            log.push((n, kind));
-        }
+    if let Some(kind) = fault
+        && let Ok(mut log) = state.fault_log.lock()
+    {
+        log.push((n, kind));
     }
     match fault {
-        Some(FaultKind::Slow) => tokio::time::sleep(Duration::from_millis(state.faults.slow_ms)).await,
-        Some(FaultKind::Reset) => return Reply { response: Response::empty(500), transport: Transport::Reset },
+        Some(FaultKind::Slow) => {
+            tokio::time::sleep(Duration::from_millis(state.faults.slow_ms)).await
+        }
+        Some(FaultKind::Reset) => {
+            return Reply {
+                response: Response::empty(500),
+                transport: Transport::Reset,
+            };
+        }
         Some(FaultKind::Throttle) => {
             let mut r = Response::error(429, code::RATE_LIMITED, "Too many requests; slow down.")
                 .with_header("Retry-After", "1");
@@ -114,7 +126,11 @@ async fn api_call(state: &AppState, req: &Request, audience: Audience) -> Reply 
             return r.into();
         }
         Some(FaultKind::ServerError) => {
-            let mut r = Response::error(503, code::INTERNAL_ERROR, "Service temporarily unavailable.");
+            let mut r = Response::error(
+                503,
+                code::INTERNAL_ERROR,
+                "Service temporarily unavailable.",
+            );
             state.quota.peek().apply(&mut r);
             return r.into();
         }
@@ -137,7 +153,10 @@ async fn api_call(state: &AppState, req: &Request, audience: Audience) -> Reply 
     };
     qs.apply(&mut response);
     match fault {
-        Some(FaultKind::Truncated) => Reply { response, transport: Transport::Truncate },
+        Some(FaultKind::Truncated) => Reply {
+            response,
+            transport: Transport::Truncate,
+        },
         Some(FaultKind::Malformed) => {
             let keep = response.body.len() * 2 / 3;
             response.body.truncate(keep);
@@ -154,18 +173,35 @@ fn customers(state: &AppState, req: &Request, user: User) -> Response {
     let segs = req.segments();
     let cid = segs.get(1).copied().unwrap_or("");
     if cid.parse::<u64>().ok() != Some(t.customer_id) {
-        return Response::error(404, code::RESOURCE_ACCESS_DENIED, &format!("Access denied to customer {cid}."));
+        return Response::error(
+            404,
+            code::RESOURCE_ACCESS_DENIED,
+            &format!("Access denied to customer {cid}."),
+        );
     }
-    let customer_base = format!("{}/customers/{}", state.region_base(req.region), t.customer_id);
-    let urls = Urls { customer_base: &customer_base };
+    let customer_base = format!(
+        "{}/customers/{}",
+        state.region_base(req.region),
+        t.customer_id
+    );
+    let urls = Urls {
+        customer_base: &customer_base,
+    };
     let get = req.method == "GET";
-    match &segs[2..] {
+    match segs.get(2..).unwrap_or_default() {
         [seg, id] if Object::from_segment(seg).is_some() => {
             let object = Object::from_segment(seg).unwrap_or(Object::Person);
             if !get {
                 return method_not_allowed(req);
             }
-            profiles::get(t, object, id, req.query_param("fields").as_deref(), user, &urls)
+            profiles::get(
+                t,
+                object,
+                id,
+                req.query_param("fields").as_deref(),
+                user,
+                &urls,
+            )
         }
         ["search", seg] => {
             let Some(object) = Object::from_segment(seg) else {
@@ -174,30 +210,49 @@ fn customers(state: &AppState, req: &Request, user: User) -> Response {
             do_search(state, req, user, object, &customer_base)
         }
         ["v2", "lists"] if get => lists::index(),
-        ["v2", "lists", list] if get => {
-            lists::list(t, list, req.query_param("size"), req.query_param("page"), &customer_base)
-        }
+        ["v2", "lists", list] if get => lists::list(
+            t,
+            list,
+            req.query_param("size"),
+            req.query_param("page"),
+            &customer_base,
+        ),
         ["profiledefinitions", "v1", ty, "schema"] if get => match Object::from_schema_type(ty) {
             Some(o) => schema::profile_schema(t, o, user),
             None => Response::not_found(&format!("Profile type {ty} not found.")),
         },
-        ["profiledefinitions", "v1", ty, field, "schema"] if get => match Object::from_schema_type(ty) {
-            Some(o) => schema::field_schema(t, o, field, user),
-            None => Response::not_found(&format!("Profile type {ty} not found.")),
-        },
+        ["profiledefinitions", "v1", ty, field, "schema"] if get => {
+            match Object::from_schema_type(ty) {
+                Some(o) => schema::field_schema(t, o, field, user),
+                None => Response::not_found(&format!("Profile type {ty} not found.")),
+            }
+        }
         _ => Response::not_found("Resource not found."),
     }
 }
 
 fn method_not_allowed(req: &Request) -> Response {
-    Response::error(405, code::BAD_REQUEST, &format!("{} is not supported by the sandbox on this resource.", req.method))
+    Response::error(
+        405,
+        code::BAD_REQUEST,
+        &format!(
+            "{} is not supported by the sandbox on this resource.",
+            req.method
+        ),
+    )
 }
 
-fn do_search(state: &AppState, req: &Request, user: User, object: Object, customer_base: &str) -> Response {
-    if let Some(s) = req.query_param("staleness") {
-        if s.parse::<u32>().is_err() {
-            return Response::bad_request("staleness must be a whole number of minutes");
-        }
+fn do_search(
+    state: &AppState,
+    req: &Request,
+    user: User,
+    object: Object,
+    customer_base: &str,
+) -> Response {
+    if let Some(s) = req.query_param("staleness")
+        && s.parse::<u32>().is_err()
+    {
+        return Response::bad_request("staleness must be a whole number of minutes");
     }
     let text = match req.method.as_str() {
         "POST" => String::from_utf8_lossy(&req.body).into_owned(),
@@ -212,7 +267,9 @@ fn do_search(state: &AppState, req: &Request, user: User, object: Object, custom
     }
     let body: serde_json::Value = match serde_json::from_str(&text) {
         Ok(v) => v,
-        Err(e) => return Response::bad_request(&format!("Could not parse the search request: {e}")),
+        Err(e) => {
+            return Response::bad_request(&format!("Could not parse the search request: {e}"));
+        }
     };
     match search::parse(&state.tenant, object, user, &body, state.clock.now_ts()) {
         Ok(g) => {
@@ -229,12 +286,20 @@ fn datastream_route(state: &AppState, req: &Request) -> Response {
         return method_not_allowed(req);
     }
     let segs = req.segments();
-    let customer_base = format!("{}/customers/{}", state.region_base(req.region), t.customer_id);
-    match &segs[1..] {
+    let customer_base = format!(
+        "{}/customers/{}",
+        state.region_base(req.region),
+        t.customer_id
+    );
+    match segs.get(1..).unwrap_or_default() {
         ["v2", "streams"] => datastream::streams(t),
         ["v2", "streams", cid, rest @ ..] => {
             if cid.parse::<u64>().ok() != Some(t.customer_id) {
-                return Response::error(404, code::RESOURCE_ACCESS_DENIED, &format!("Access denied to stream {cid}."));
+                return Response::error(
+                    404,
+                    code::RESOURCE_ACCESS_DENIED,
+                    &format!("Access denied to stream {cid}."),
+                );
             }
             match rest {
                 ["subscriptions"] => datastream::subscriptions(t),

@@ -57,7 +57,10 @@ fn derive(seed: u64, label: &str, len: usize) -> String {
 impl Credentials {
     pub fn derive(seed: u64, customer_id: u64) -> Credentials {
         Credentials {
-            basic: UserPass { username: format!("integration{customer_id}"), password: derive(seed, "basic", 20) },
+            basic: UserPass {
+                username: format!("integration{customer_id}"),
+                password: derive(seed, "basic", 20),
+            },
             restricted: UserPass {
                 username: format!("restricted{customer_id}"),
                 password: derive(seed, "restricted", 20),
@@ -70,8 +73,14 @@ impl Credentials {
                 client_id: format!("sbx-ds-{}", derive(seed, "ds-id", 16)),
                 client_secret: derive(seed, "ds-secret", 40),
             },
-            hmac: HmacCreds { user: format!("integration{customer_id}"), secret: derive(seed, "hmac", 40) },
-            sftp: UserPass { username: format!("customer{customer_id}"), password: derive(seed, "sftp", 20) },
+            hmac: HmacCreds {
+                user: format!("integration{customer_id}"),
+                secret: derive(seed, "hmac", 40),
+            },
+            sftp: UserPass {
+                username: format!("customer{customer_id}"),
+                password: derive(seed, "sftp", 20),
+            },
         }
     }
 }
@@ -104,10 +113,16 @@ pub struct Auth {
     lifetime_secs: u64,
     clock: SandboxClock,
     tokens: Mutex<HashMap<String, Token>>,
+    /// Token issuance limit per 10 minutes of the sandbox clock (iCIMS: about 500).
+    pub token_limit_per_10min: usize,
+    issued: Mutex<std::collections::VecDeque<i64>>,
 }
 
 fn oauth_error(status: u16, error: &str, description: &str) -> Response {
-    Response::json(status, &json!({"error": error, "error_description": description}))
+    Response::json(
+        status,
+        &json!({"error": error, "error_description": description}),
+    )
 }
 
 fn unauthorized(message: &str) -> Response {
@@ -116,7 +131,14 @@ fn unauthorized(message: &str) -> Response {
 
 impl Auth {
     pub fn new(creds: Credentials, lifetime_secs: u64, clock: SandboxClock) -> Auth {
-        Auth { creds, lifetime_secs, clock, tokens: Mutex::new(HashMap::new()) }
+        Auth {
+            creds,
+            lifetime_secs,
+            clock,
+            tokens: Mutex::new(HashMap::new()),
+            token_limit_per_10min: 500,
+            issued: Mutex::new(std::collections::VecDeque::new()),
+        }
     }
 
     /// `POST /oauth/token` (form or JSON body).
@@ -124,44 +146,97 @@ impl Auth {
         if req.method != "POST" {
             return oauth_error(405, "invalid_request", "Use POST");
         }
-        let params: HashMap<String, String> = if req.header("content-type").unwrap_or("").contains("json") {
-            match serde_json::from_slice::<HashMap<String, serde_json::Value>>(&req.body) {
-                Ok(m) => m
-                    .into_iter()
-                    .map(|(k, v)| (k, v.as_str().map(str::to_string).unwrap_or_else(|| v.to_string())))
-                    .collect(),
-                Err(_) => return oauth_error(400, "invalid_request", "Malformed JSON body"),
-            }
-        } else {
-            url::form_urlencoded::parse(&req.body).into_owned().collect()
-        };
+        let params: HashMap<String, String> =
+            if req.header("content-type").unwrap_or("").contains("json") {
+                match serde_json::from_slice::<HashMap<String, serde_json::Value>>(&req.body) {
+                    Ok(m) => m
+                        .into_iter()
+                        .map(|(k, v)| {
+                            (
+                                k,
+                                v.as_str()
+                                    .map(str::to_string)
+                                    .unwrap_or_else(|| v.to_string()),
+                            )
+                        })
+                        .collect(),
+                    Err(_) => return oauth_error(400, "invalid_request", "Malformed JSON body"),
+                }
+            } else {
+                url::form_urlencoded::parse(&req.body)
+                    .into_owned()
+                    .collect()
+            };
         match params.get("grant_type").map(String::as_str) {
             Some("client_credentials") => {}
             Some(other) => {
-                return oauth_error(400, "unsupported_grant_type", &format!("Grant type '{other}' not allowed"));
+                return oauth_error(
+                    400,
+                    "unsupported_grant_type",
+                    &format!("Grant type '{other}' not allowed"),
+                );
             }
-            None => return oauth_error(400, "invalid_request", "Missing required parameter: grant_type"),
+            None => {
+                return oauth_error(
+                    400,
+                    "invalid_request",
+                    "Missing required parameter: grant_type",
+                );
+            }
         }
         let id = params.get("client_id").map(String::as_str).unwrap_or("");
-        let secret = params.get("client_secret").map(String::as_str).unwrap_or("");
-        let audience = if id == self.creds.oauth.client_id && secret == self.creds.oauth.client_secret {
-            Audience::Api
-        } else if id == self.creds.datastream.client_id && secret == self.creds.datastream.client_secret {
-            Audience::DataStream
-        } else {
-            return oauth_error(401, "access_denied", "Unauthorized");
-        };
-        if let Some(aud) = params.get("audience") {
-            if aud != AUDIENCE {
-                return oauth_error(403, "access_denied", &format!("Service not found: {aud}"));
+        let secret = params
+            .get("client_secret")
+            .map(String::as_str)
+            .unwrap_or("");
+        let audience =
+            if id == self.creds.oauth.client_id && secret == self.creds.oauth.client_secret {
+                Audience::Api
+            } else if id == self.creds.datastream.client_id
+                && secret == self.creds.datastream.client_secret
+            {
+                Audience::DataStream
+            } else {
+                return oauth_error(401, "access_denied", "Unauthorized");
+            };
+        if let Some(aud) = params.get("audience")
+            && aud != AUDIENCE
+        {
+            return oauth_error(403, "access_denied", &format!("Service not found: {aud}"));
+        }
+        {
+            let now = self.clock.now_ts();
+            let mut issued = self.issued.lock().unwrap_or_else(|e| e.into_inner());
+            while issued.front().is_some_and(|&t| t <= now - 600) {
+                issued.pop_front();
             }
+            if issued.len() >= self.token_limit_per_10min {
+                return oauth_error(
+                    429,
+                    "too_many_requests",
+                    "Too many access tokens requested; cache and reuse tokens",
+                )
+                .with_header(
+                    "Retry-After",
+                    (issued.front().map_or(600, |&t| t + 600 - now))
+                        .max(1)
+                        .to_string(),
+                );
+            }
+            issued.push_back(now);
         }
         let token: String = hex::encode(rand::rng().random::<[u8; 24]>());
         let expires_at = self.clock.now_ts() + self.lifetime_secs as i64;
         self.tokens
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .insert(token.clone(), Token { audience, expires_at });
+            .insert(
+                token.clone(),
+                Token {
+                    audience,
+                    expires_at,
+                },
+            );
         let scope = match audience {
             Audience::Api => "read:people read:jobs read:applicantworkflows read:lists read:schema",
             Audience::DataStream => "read:datastream",
@@ -175,14 +250,18 @@ impl Auth {
     /// Authenticate an API call; `want` is the API being called.
     pub fn authenticate(&self, req: &Request, want: Audience) -> Result<User, Response> {
         let Some(header) = req.header("authorization") else {
-            return Err(unauthorized("Authentication credentials were not provided."));
+            return Err(unauthorized(
+                "Authentication credentials were not provided.",
+            ));
         };
         let (scheme, rest) = header.split_once(' ').unwrap_or((header, ""));
         match scheme.to_ascii_lowercase().as_str() {
             "bearer" => self.bearer(rest.trim(), want),
             "basic" if want == Audience::Api => self.basic(rest.trim()),
             HMAC_ALGORITHM if want == Audience::Api => self.hmac(req, rest.trim()),
-            _ => Err(unauthorized("Unsupported authorization scheme for this API.")),
+            _ => Err(unauthorized(
+                "Unsupported authorization scheme for this API.",
+            )),
         }
     }
 
@@ -202,8 +281,16 @@ impl Auth {
     }
 
     fn basic(&self, b64: &str) -> Result<User, Response> {
-        let bad = || Response::error(401, code::INVALID_CREDENTIALS, "Invalid Username or Password credentials provided.");
-        let decoded = base64::engine::general_purpose::STANDARD.decode(b64).map_err(|_| bad())?;
+        let bad = || {
+            Response::error(
+                401,
+                code::INVALID_CREDENTIALS,
+                "Invalid Username or Password credentials provided.",
+            )
+        };
+        let decoded = base64::engine::general_purpose::STANDARD
+            .decode(b64)
+            .map_err(|_| bad())?;
         let text = String::from_utf8(decoded).map_err(|_| bad())?;
         let (user, pass) = text.split_once(':').ok_or_else(bad)?;
         if user == self.creds.basic.username && pass == self.creds.basic.password {
@@ -228,7 +315,9 @@ impl Auth {
             }
         }
         let (Some(user), Some(signed), Some(signature)) = (user, signed, signature) else {
-            return Err(unauthorized("HMAC authorization needs user, signedheaders and signature"));
+            return Err(unauthorized(
+                "HMAC authorization needs user, signedheaders and signature",
+            ));
         };
         if user != self.creds.hmac.user {
             return Err(unauthorized("Authentication credentials invalid"));
@@ -236,7 +325,9 @@ impl Auth {
         let names: Vec<&str> = signed.split(';').collect();
         for required in ["host", "x-icims-content-sha256", "x-icims-date"] {
             if !names.contains(&required) {
-                return Err(unauthorized(&format!("HMAC signedheaders must include {required}")));
+                return Err(unauthorized(&format!(
+                    "HMAC signedheaders must include {required}"
+                )));
             }
         }
         let mut lines = Vec::new();
@@ -249,11 +340,15 @@ impl Auth {
         lines.sort();
         let body_hash = hex::encode(Sha256::digest(&req.body));
         if req.header("x-icims-content-sha256").map(str::trim) != Some(body_hash.as_str()) {
-            return Err(unauthorized("x-icims-content-sha256 does not match the body"));
+            return Err(unauthorized(
+                "x-icims-content-sha256 does not match the body",
+            ));
         }
         let date = req.header("x-icims-date").unwrap_or("").trim();
         let Ok(ts) = chrono::DateTime::parse_from_str(date, "%Y-%m-%dT%H:%M:%S%z") else {
-            return Err(unauthorized("x-icims-date is not an ISO-8601 timestamp like 2017-10-18T14:53:40+0000"));
+            return Err(unauthorized(
+                "x-icims-date is not an ISO-8601 timestamp like 2017-10-18T14:53:40+0000",
+            ));
         };
         if (chrono::Utc::now().timestamp() - ts.timestamp()).abs() > HMAC_MAX_SKEW_SECS {
             return Err(unauthorized("x-icims-date is too far from the server time"));
@@ -266,7 +361,10 @@ impl Auth {
             lines.join("\n"),
             signed
         );
-        let to_sign = format!("{HMAC_ALGORITHM}\n{date}\n{}", hex::encode(Sha256::digest(canonical.as_bytes())));
+        let to_sign = format!(
+            "{HMAC_ALGORITHM}\n{date}\n{}",
+            hex::encode(Sha256::digest(canonical.as_bytes()))
+        );
         let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(self.creds.hmac.secret.as_bytes()) else {
             return Err(Response::error(500, code::INTERNAL_ERROR, "HMAC key error"));
         };
@@ -274,7 +372,8 @@ impl Auth {
         let Ok(given) = hex::decode(signature) else {
             return Err(unauthorized("HMAC signature is not hex"));
         };
-        mac.verify_slice(&given).map_err(|_| unauthorized("HMAC signature does not match"))?;
+        mac.verify_slice(&given)
+            .map_err(|_| unauthorized("HMAC signature does not match"))?;
         Ok(User::Full)
     }
 }

@@ -19,8 +19,11 @@ pub struct Event {
     pub new_status: Option<String>,
 }
 
-pub const SUBSCRIPTIONS: [(&str, Object); 3] =
-    [("people-changes", Object::Person), ("jobs-changes", Object::Job), ("workflows-changes", Object::Workflow)];
+pub const SUBSCRIPTIONS: [(&str, Object); 3] = [
+    ("people-changes", Object::Person),
+    ("jobs-changes", Object::Job),
+    ("workflows-changes", Object::Workflow),
+];
 
 /// All events after the cut-off, oldest first (ties by object then id).
 pub fn events(t: &Tenant) -> Vec<Event> {
@@ -32,17 +35,31 @@ pub fn events(t: &Tenant) -> Vec<Event> {
             Object::Job => t.job(id).map(|j| j.updateddate),
             Object::Workflow => t.workflow(id).map(|w| w.updateddate),
         };
+        // Export workflows are sorted by id, so a binary search finds the old status.
         let status_of = |ws: &[Workflow], id: u64| {
-            ws.iter().find(|w| w.id == id).and_then(|w| t.statuses.get(w.status)).map(|s| s.id.clone())
+            ws.binary_search_by_key(&id, |w| w.id)
+                .ok()
+                .and_then(|i| t.statuses.get(ws[i].status))
+                .map(|s| s.id.clone())
         };
         for &id in &cs.changed {
             let (old_status, new_status) = if object == Object::Workflow {
-                (status_of(&t.export_workflows, id), status_of(&t.workflows, id))
+                (
+                    status_of(&t.export_workflows, id),
+                    status_of(&t.workflows, id),
+                )
             } else {
                 (None, None)
             };
             let ts = updated(id).unwrap_or(CUTOFF);
-            out.push(Event { object, action: "Updated", system_id: id, ts, old_status, new_status });
+            out.push(Event {
+                object,
+                action: "Updated",
+                system_id: id,
+                ts,
+                old_status,
+                new_status,
+            });
         }
         for &id in &cs.created {
             let ts = match object {
@@ -51,12 +68,26 @@ pub fn events(t: &Tenant) -> Vec<Event> {
                 Object::Workflow => t.workflow(id).map(|w| w.createddate),
             }
             .unwrap_or(CUTOFF);
-            out.push(Event { object, action: "Created", system_id: id, ts, old_status: None, new_status: None });
+            out.push(Event {
+                object,
+                action: "Created",
+                system_id: id,
+                ts,
+                old_status: None,
+                new_status: None,
+            });
         }
         for &id in &cs.deleted {
             let span = (CHANGES_END - CUTOFF) as u64;
             let ts = CUTOFF + ((id.wrapping_mul(2_654_435_761) % span) as i64 / 60) * 60;
-            out.push(Event { object, action: "Deleted", system_id: id, ts, old_status: None, new_status: None });
+            out.push(Event {
+                object,
+                action: "Deleted",
+                system_id: id,
+                ts,
+                old_status: None,
+                new_status: None,
+            });
         }
     }
     out.sort_by_key(|e| (e.ts, e.object as u8, e.system_id));
@@ -107,8 +138,14 @@ fn encode_key(seq: usize) -> String {
 }
 
 fn decode_key(key: &str) -> Option<usize> {
-    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(key).ok()?;
-    String::from_utf8(raw).ok()?.strip_prefix("seq:")?.parse().ok()
+    let raw = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(key)
+        .ok()?;
+    String::from_utf8(raw)
+        .ok()?
+        .strip_prefix("seq:")?
+        .parse()
+        .ok()
 }
 
 /// `…/subscriptions/{id}/events?limit=&exclusiveStartKey=`.
@@ -120,7 +157,10 @@ pub fn events_page(
     start: Option<String>,
     customer_base: &str,
 ) -> Response {
-    let Some((_, object)) = SUBSCRIPTIONS.iter().find(|(id, _)| format!("{}-{id}", t.customer_id) == sub) else {
+    let Some((_, object)) = SUBSCRIPTIONS
+        .iter()
+        .find(|(id, _)| format!("{}-{id}", t.customer_id) == sub)
+    else {
         return Response::not_found(&format!("Subscription {sub} not found."));
     };
     let limit = match limit.map(|s| s.parse::<usize>()) {
@@ -132,7 +172,9 @@ pub fn events_page(
         None => None,
         Some(k) => match decode_key(&k) {
             Some(seq) => Some(seq),
-            None => return Response::bad_request("exclusiveStartKey is not a key this stream issued"),
+            None => {
+                return Response::bad_request("exclusiveStartKey is not a key this stream issued");
+            }
         },
     };
     let mut page = Vec::new();

@@ -10,7 +10,9 @@ use std::path::Path;
 
 /// File names of the export (dated by the cut-off).
 pub fn file_name(object: Object, cutoff: Timestamp) -> String {
-    let day = chrono::DateTime::from_timestamp(cutoff, 0).map(|d| d.format("%Y%m%d").to_string()).unwrap_or_default();
+    let day = chrono::DateTime::from_timestamp(cutoff, 0)
+        .map(|d| d.format("%Y%m%d").to_string())
+        .unwrap_or_default();
     let stem = match object {
         Object::Person => "people",
         Object::Job => "jobs",
@@ -21,7 +23,11 @@ pub fn file_name(object: Object, cutoff: Timestamp) -> String {
 
 /// Render the rows (id, fields) of an object as of the cut-off.
 fn rows(t: &Tenant, object: Object) -> Vec<(u64, Vec<String>)> {
-    let names: HashMap<u64, String> = t.export_people.iter().map(|p| (p.id, p.display_name())).collect();
+    let names: HashMap<u64, String> = t
+        .export_people
+        .iter()
+        .map(|p| (p.id, p.display_name()))
+        .collect();
     let name = |id: Option<u64>| id.and_then(|i| names.get(&i).cloned()).unwrap_or_default();
     match object {
         Object::Person => t
@@ -38,7 +44,10 @@ fn rows(t: &Tenant, object: Object) -> Vec<(u64, Vec<String>)> {
                         p.lastname.clone(),
                         p.email.clone(),
                         p.folder.value.clone(),
-                        p.phones.first().map(|x| x.phonenumber.clone()).unwrap_or_default(),
+                        p.phones
+                            .first()
+                            .map(|x| x.phonenumber.clone())
+                            .unwrap_or_default(),
                         addr.map(|a| a.city.clone()).unwrap_or_default(),
                         addr.map(|a| a.state.abbrev.clone()).unwrap_or_default(),
                         p.linkedin.clone(),
@@ -98,13 +107,19 @@ fn rows(t: &Tenant, object: Object) -> Vec<(u64, Vec<String>)> {
 /// Write the three export files into `dir` and return what was written.
 pub fn write_all(t: &Tenant, dir: &Path) -> std::io::Result<Vec<ExportFile>> {
     std::fs::create_dir_all(dir)?;
-    Object::ALL.into_iter().map(|o| write_one(t, o, dir)).collect()
+    Object::ALL
+        .into_iter()
+        .map(|o| write_one(t, o, dir))
+        .collect()
 }
 
 fn write_one(t: &Tenant, object: Object, dir: &Path) -> std::io::Result<ExportFile> {
     let cols = export_columns(object);
     let headers: Vec<String> = cols.iter().map(|c| c.0.to_string()).collect();
-    let created_col = cols.iter().position(|c| c.1.ends_with(".createddate")).unwrap_or(1);
+    let created_col = cols
+        .iter()
+        .position(|c| c.1.ends_with(".createddate"))
+        .unwrap_or(1);
     let data = rows(t, object);
     // About one bad row in 200, at least three, spread deterministically.
     let every = (data.len() / 3).clamp(1, 200);
@@ -137,7 +152,12 @@ fn write_one(t: &Tenant, object: Object, dir: &Path) -> std::io::Result<ExportFi
                     format!("invalid {}: not a number", headers[0])
                 }
             };
-            bad.push(BadRow { record, line: start_line, id, reason });
+            bad.push(BadRow {
+                record,
+                line: start_line,
+                id,
+                reason,
+            });
         } else {
             good += 1;
         }
@@ -146,7 +166,9 @@ fn write_one(t: &Tenant, object: Object, dir: &Path) -> std::io::Result<ExportFi
         line += count_lines(&w.get_ref()[consumed..]);
         consumed = w.get_ref().len();
     }
-    let body = w.into_inner().map_err(|e| std::io::Error::other(e.to_string()))?;
+    let body = w
+        .into_inner()
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
     out.extend_from_slice(&body);
     let file = file_name(object, t.after_cutoff.cutoff_ts);
     std::fs::write(dir.join(&file), &out)?;

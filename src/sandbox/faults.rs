@@ -44,7 +44,12 @@ pub struct FaultPlan {
 
 impl FaultPlan {
     pub fn new(seed: u64, rate: f64) -> FaultPlan {
-        FaultPlan { seed, rate: rate.clamp(0.0, 1.0), kinds: FaultKind::ALL.to_vec(), slow_ms: 250 }
+        FaultPlan {
+            seed,
+            rate: rate.clamp(0.0, 1.0),
+            kinds: FaultKind::ALL.to_vec(),
+            slow_ms: 250,
+        }
     }
 
     /// The fault for the n-th faultable request (0-based), if any.

@@ -8,24 +8,136 @@ use rand_chacha::ChaCha8Rng;
 use std::collections::{BTreeMap, HashSet};
 
 const FIRST: [&str; 64] = [
-    "James", "Mary", "Robert", "Patricia", "John", "Jennifer", "Michael", "Linda", "David",
-    "Elizabeth", "William", "Barbara", "Richard", "Susan", "Joseph", "Jessica", "Thomas",
-    "Sarah", "Charles", "Karen", "Daniel", "Lisa", "Matthew", "Nancy", "Anthony", "Betty",
-    "Mark", "Sandra", "Steven", "Ashley", "Paul", "Kimberly", "Andrew", "Emily", "Joshua",
-    "Donna", "Kevin", "Michelle", "Brian", "Carol", "George", "Amanda", "Timothy", "Melissa",
-    "Ronald", "Deborah", "Jason", "Stephanie", "Edward", "Rebecca", "Jeffrey", "Sharon",
-    "Ryan", "Laura", "Jacob", "Cynthia", "Gary", "Dorothy", "Nicholas", "Amy", "Eric",
-    "Kathleen", "Jonathan", "Angela",
+    "James",
+    "Mary",
+    "Robert",
+    "Patricia",
+    "John",
+    "Jennifer",
+    "Michael",
+    "Linda",
+    "David",
+    "Elizabeth",
+    "William",
+    "Barbara",
+    "Richard",
+    "Susan",
+    "Joseph",
+    "Jessica",
+    "Thomas",
+    "Sarah",
+    "Charles",
+    "Karen",
+    "Daniel",
+    "Lisa",
+    "Matthew",
+    "Nancy",
+    "Anthony",
+    "Betty",
+    "Mark",
+    "Sandra",
+    "Steven",
+    "Ashley",
+    "Paul",
+    "Kimberly",
+    "Andrew",
+    "Emily",
+    "Joshua",
+    "Donna",
+    "Kevin",
+    "Michelle",
+    "Brian",
+    "Carol",
+    "George",
+    "Amanda",
+    "Timothy",
+    "Melissa",
+    "Ronald",
+    "Deborah",
+    "Jason",
+    "Stephanie",
+    "Edward",
+    "Rebecca",
+    "Jeffrey",
+    "Sharon",
+    "Ryan",
+    "Laura",
+    "Jacob",
+    "Cynthia",
+    "Gary",
+    "Dorothy",
+    "Nicholas",
+    "Amy",
+    "Eric",
+    "Kathleen",
+    "Jonathan",
+    "Angela",
 ];
 const LAST: [&str; 64] = [
-    "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis",
-    "Rodriguez", "Martinez", "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas",
-    "Taylor", "Moore", "Jackson", "Martin", "Lee", "Perez", "Thompson", "White", "Harris",
-    "Sanchez", "Clark", "Ramirez", "Lewis", "Robinson", "Walker", "Young", "Allen", "King",
-    "Wright", "Scott", "Torres", "Nguyen", "Hill", "Flores", "Green", "Adams", "Nelson",
-    "Baker", "Hall", "Rivera", "Campbell", "Mitchell", "Carter", "Roberts", "O'Brien",
-    "Phillips", "Evans", "Turner", "Diaz", "Parker", "Cruz", "Edwards", "Collins", "Reyes",
-    "Stewart", "Morris", "Murphy", "Cook",
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Rodriguez",
+    "Martinez",
+    "Hernandez",
+    "Lopez",
+    "Gonzalez",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Perez",
+    "Thompson",
+    "White",
+    "Harris",
+    "Sanchez",
+    "Clark",
+    "Ramirez",
+    "Lewis",
+    "Robinson",
+    "Walker",
+    "Young",
+    "Allen",
+    "King",
+    "Wright",
+    "Scott",
+    "Torres",
+    "Nguyen",
+    "Hill",
+    "Flores",
+    "Green",
+    "Adams",
+    "Nelson",
+    "Baker",
+    "Hall",
+    "Rivera",
+    "Campbell",
+    "Mitchell",
+    "Carter",
+    "Roberts",
+    "O'Brien",
+    "Phillips",
+    "Evans",
+    "Turner",
+    "Diaz",
+    "Parker",
+    "Cruz",
+    "Edwards",
+    "Collins",
+    "Reyes",
+    "Stewart",
+    "Morris",
+    "Murphy",
+    "Cook",
 ];
 const MIDDLE: [&str; 6] = ["A.", "J.", "Lee", "Marie", "R.", "Ann"];
 const TITLES: [&str; 10] = [
@@ -47,7 +159,12 @@ const SOURCES: [&str; 5] = [
     "Agency",
     "Other (Please Specify)",
 ];
-const SOURCE_NAMES: [&str; 4] = ["Indeed", "Applicant from previous year", "Job fair", "Referral program"];
+const SOURCE_NAMES: [&str; 4] = [
+    "Indeed",
+    "Applicant from previous year",
+    "Job fair",
+    "Referral program",
+];
 
 struct Place {
     city: &'static str,
@@ -56,11 +173,36 @@ struct Place {
     street: &'static str,
 }
 const PLACES: [Place; 5] = [
-    Place { city: "Boston", state: ("D41001024", "MA", "Massachusetts"), zip: "02111", street: "60 Temple Place" },
-    Place { city: "Chicago", state: ("D41001016", "IL", "Illinois"), zip: "60661", street: "540 W. Madison Street" },
-    Place { city: "Austin", state: ("D41001046", "TX", "Texas"), zip: "73301", street: "100 Congress Ave" },
-    Place { city: "New York", state: ("D41001035", "NY", "New York"), zip: "10001", street: "350 Fifth Avenue" },
-    Place { city: "San Jose", state: ("D41001005", "CA", "California"), zip: "95113", street: "1 Market St" },
+    Place {
+        city: "Boston",
+        state: ("D41001024", "MA", "Massachusetts"),
+        zip: "02111",
+        street: "60 Temple Place",
+    },
+    Place {
+        city: "Chicago",
+        state: ("D41001016", "IL", "Illinois"),
+        zip: "60661",
+        street: "540 W. Madison Street",
+    },
+    Place {
+        city: "Austin",
+        state: ("D41001046", "TX", "Texas"),
+        zip: "73301",
+        street: "100 Congress Ave",
+    },
+    Place {
+        city: "New York",
+        state: ("D41001035", "NY", "New York"),
+        zip: "10001",
+        street: "350 Fifth Avenue",
+    },
+    Place {
+        city: "San Jose",
+        state: ("D41001005", "CA", "California"),
+        zip: "95113",
+        street: "1 Market St",
+    },
 ];
 
 /// Start of the tenant's history, the export cut-off and the end of the after-cut-off window.
@@ -69,7 +211,10 @@ pub const CUTOFF: Timestamp = 1_763_078_400 + 365 * 86_400; // 2026-11-14 00:00 
 pub const CHANGES_END: Timestamp = CUTOFF + 6 * 86_400 + 18 * 3_600; // 2026-11-20 06:00 PM
 
 fn node(id: &str, value: &str) -> ListNode {
-    ListNode { id: id.to_string(), value: value.to_string() }
+    ListNode {
+        id: id.to_string(),
+        value: value.to_string(),
+    }
 }
 
 pub fn status_catalogue() -> Vec<Status> {
@@ -81,19 +226,61 @@ pub fn status_catalogue() -> Vec<Status> {
         is_rejection: rej,
     };
     vec![
-        s("D10100", "New Submission", "Initial Review", "D37001001", false),
-        s("C36951", "Reviewed by Recruiter", "Initial Review", "D37001001", false),
+        s(
+            "D10100",
+            "New Submission",
+            "Initial Review",
+            "D37001001",
+            false,
+        ),
+        s(
+            "C36951",
+            "Reviewed by Recruiter",
+            "Initial Review",
+            "D37001001",
+            false,
+        ),
         s("C38354", "Phone Screen", "Interview", "D37001002", false),
-        s("C38355", "Onsite Interview", "Interview", "D37001002", false),
+        s(
+            "C38355",
+            "Onsite Interview",
+            "Interview",
+            "D37001002",
+            false,
+        ),
         s("C38356", "Final Interview", "Interview", "D37001002", false),
         s("C14661", "Offer Extended", "Offer", "D37001003", false),
         s("C12295", "Offer Accepted", "Offer", "D37001003", false),
         s("D10105", "Hired", "Hired", "D37001004", false),
         s("C12296", "On Hold", "On Hold", "D37001005", false),
-        s("C22001", "Rejected - Not Qualified", "Rejected", "D37001006", true),
-        s("C23504", "Rejected - Position Filled", "Rejected", "D37001006", true),
-        s("C23505", "Rejected - Failed Background Check", "Rejected", "D37001006", true),
-        s("C51324", "Candidate Withdrew", "Withdrawn", "D37001007", true),
+        s(
+            "C22001",
+            "Rejected - Not Qualified",
+            "Rejected",
+            "D37001006",
+            true,
+        ),
+        s(
+            "C23504",
+            "Rejected - Position Filled",
+            "Rejected",
+            "D37001006",
+            true,
+        ),
+        s(
+            "C23505",
+            "Rejected - Failed Background Check",
+            "Rejected",
+            "D37001006",
+            true,
+        ),
+        s(
+            "C51324",
+            "Candidate Withdrew",
+            "Withdrawn",
+            "D37001007",
+            true,
+        ),
     ]
 }
 
@@ -167,8 +354,16 @@ pub fn export_columns(object: Object) -> &'static [(&'static str, &'static str, 
             ("Job ID", "job.jobid", "Job ID"),
             ("Requisition Title", "job.jobtitle", "Job Title"),
             ("Folder", "job.folder", "Folder"),
-            ("Position Category", "job.positioncategory", "Position Category"),
-            ("Number of Positions", "job.numberofpositions", "Number of Positions"),
+            (
+                "Position Category",
+                "job.positioncategory",
+                "Position Category",
+            ),
+            (
+                "Number of Positions",
+                "job.numberofpositions",
+                "Number of Positions",
+            ),
             ("Job Location", "job.joblocation", "Job Location"),
             ("Hiring Manager", "job.hiringmanager", "Hiring Manager"),
             ("Coordinator", "job.recruiter", "Recruiter"),
@@ -178,7 +373,11 @@ pub fn export_columns(object: Object) -> &'static [(&'static str, &'static str, 
         ],
         Object::Workflow => &[
             ("System ID", "workflow.id", "System ID"),
-            ("Candidate ID", "workflow.associatedprofile", "Associated Profile"),
+            (
+                "Candidate ID",
+                "workflow.associatedprofile",
+                "Associated Profile",
+            ),
             ("Job System ID", "workflow.baseprofile", "Base Profile"),
             ("Status", "workflow.status", "Status"),
             ("Bin", "workflow.bin", "Bin"),
@@ -242,13 +441,24 @@ pub fn generate(seed: u64, people: usize) -> Tenant {
         let last = LAST[k / FIRST.len()];
         let (kind, folder) = if i < users {
             match i % 4 {
-                0 | 1 => (PersonKind::HiringManager, pfolders[4 + (i % 2) * (i / 8 % 2)].clone()),
+                0 | 1 => (
+                    PersonKind::HiringManager,
+                    pfolders[4 + (i % 2) * (i / 8 % 2)].clone(),
+                ),
                 2 => (PersonKind::Employee, pfolders[6].clone()),
                 _ => (PersonKind::Employee, pfolders[7].clone()),
             }
         } else {
             let r: f64 = rng.random();
-            let f = if r < 0.7 { 0 } else if r < 0.85 { 3 } else if r < 0.95 { 1 } else { 2 };
+            let f = if r < 0.7 {
+                0
+            } else if r < 0.85 {
+                3
+            } else if r < 0.95 {
+                1
+            } else {
+                2
+            };
             (PersonKind::Candidate, pfolders[f].clone())
         };
         let email = if kind == PersonKind::Candidate {
@@ -262,10 +472,18 @@ pub fn generate(seed: u64, people: usize) -> Tenant {
             String::new()
         };
         let mut phones = Vec::new();
-        let nphones = if rng.random_bool(0.7) { if rng.random_bool(0.25) { 2 } else { 1 } } else { 0 };
+        let nphones = if rng.random_bool(0.7) {
+            if rng.random_bool(0.25) { 2 } else { 1 }
+        } else {
+            0
+        };
         for p in 0..nphones {
             entry += 1;
-            let (tid, tv) = if p == 0 { ("D84101", "Mobile") } else { ("D84102", "Home") };
+            let (tid, tv) = if p == 0 {
+                ("D84101", "Mobile")
+            } else {
+                ("D84102", "Home")
+            };
             phones.push(Phone {
                 entry,
                 phonetype: node(tid, tv),
@@ -285,20 +503,34 @@ pub fn generate(seed: u64, people: usize) -> Tenant {
                     abbrev: place.state.1.into(),
                     value: place.state.2.into(),
                 },
-                country: AbbrevNode { id: "D41001".into(), abbrev: "US".into(), value: "United States".into() },
+                country: AbbrevNode {
+                    id: "D41001".into(),
+                    abbrev: "US".into(),
+                    value: "United States".into(),
+                },
                 zip: place.zip.into(),
                 addresstype: node("D84002", "Home"),
             });
         }
         let linkedin = if rng.random_bool(0.8) {
-            format!("https://www.linkedin.com/in/{}-{}-{:x}", slug(first), slug(last), id * 31 + 7)
+            format!(
+                "https://www.linkedin.com/in/{}-{}-{:x}",
+                slug(first),
+                slug(last),
+                id * 31 + 7
+            )
         } else {
             String::new()
         };
-        let created = HISTORY_START + ((i as f64 + rng.random::<f64>() * 0.5) / n as f64 * span) as i64;
+        let created =
+            HISTORY_START + ((i as f64 + rng.random::<f64>() * 0.5) / n as f64 * span) as i64;
         let created = created - created % 60;
         let upto = (CUTOFF - 60).max(created);
-        let updated = if created >= CUTOFF { created } else { rng.random_range(created..=upto) };
+        let updated = if created >= CUTOFF {
+            created
+        } else {
+            rng.random_range(created..=upto)
+        };
         all_people.push(Person {
             id,
             firstname: first.into(),
@@ -307,7 +539,11 @@ pub fn generate(seed: u64, people: usize) -> Tenant {
             email,
             folder,
             kind,
-            externalid: if rng.random_bool(0.2) { format!("EXT-{id}") } else { String::new() },
+            externalid: if rng.random_bool(0.2) {
+                format!("EXT-{id}")
+            } else {
+                String::new()
+            },
             phones,
             addresses,
             linkedin,
@@ -322,7 +558,9 @@ pub fn generate(seed: u64, people: usize) -> Tenant {
     }
 
     // ---- planted collisions among candidates created before the cut-off -------------
-    let cand: Vec<usize> = (users..n).filter(|&i| all_people[i].createddate < CUTOFF).collect();
+    let cand: Vec<usize> = (users..n)
+        .filter(|&i| all_people[i].createddate < CUTOFF)
+        .collect();
     let groups = (n / 200).max(3);
     let mut used: HashSet<usize> = HashSet::new();
     let pick = |rng: &mut ChaCha8Rng, used: &mut HashSet<usize>| -> Option<usize> {
@@ -354,11 +592,11 @@ pub fn generate(seed: u64, people: usize) -> Tenant {
             }
         }
         // shared name (different email)
-        if let Some(a) = pick(&mut rng, &mut used) {
-            if let Some(b) = pick(&mut rng, &mut used) {
-                all_people[b].firstname = all_people[a].firstname.clone();
-                all_people[b].lastname = all_people[a].lastname.clone();
-            }
+        if let Some(a) = pick(&mut rng, &mut used)
+            && let Some(b) = pick(&mut rng, &mut used)
+        {
+            all_people[b].firstname = all_people[a].firstname.clone();
+            all_people[b].lastname = all_people[a].lastname.clone();
         }
     }
     // A suffix with a comma exercises CSV quoting.
@@ -391,10 +629,18 @@ pub fn generate(seed: u64, people: usize) -> Tenant {
             rng.random_range(created..=(CUTOFF - 60).max(created))
         };
         let title = TITLES[rng.random_range(0..TITLES.len())];
-        let folder = if rng.random_bool(0.75) { 0 } else { rng.random_range(1..jfolders.len()) };
+        let folder = if rng.random_bool(0.75) {
+            0
+        } else {
+            rng.random_range(1..jfolders.len())
+        };
         all_jobs.push(Job {
             id: jid,
-            jobid: format!("{}-{}", 2023 + (created - HISTORY_START) / (365 * 86_400), jid),
+            jobid: format!(
+                "{}-{}",
+                2023 + (created - HISTORY_START) / (365 * 86_400),
+                jid
+            ),
             jobtitle: title.into(),
             folder: jfolders[folder].clone(),
             positioncategory: cats[rng.random_range(0..cats.len())].clone(),
@@ -407,7 +653,11 @@ pub fn generate(seed: u64, people: usize) -> Tenant {
                     place.city, place.street, place.city, place.state.2, place.zip
                 ),
             },
-            hiringmanager: if rng.random_bool(0.9) { Some(hms[rng.random_range(0..hms.len())]) } else { None },
+            hiringmanager: if rng.random_bool(0.9) {
+                Some(hms[rng.random_range(0..hms.len())])
+            } else {
+                None
+            },
             recruiter: if rng.random_bool(0.95) {
                 Some(recruiters[rng.random_range(0..recruiters.len())])
             } else {
@@ -434,7 +684,9 @@ pub fn generate(seed: u64, people: usize) -> Tenant {
         let apps = if ci % 3 == 0 { 2 } else { 1 };
         for _ in 0..apps {
             // A job that already existed when the person applied.
-            let latest = all_jobs.partition_point(|j| j.createddate <= p.createddate).max(1);
+            let latest = all_jobs
+                .partition_point(|j| j.createddate <= p.createddate)
+                .max(1);
             let job = &all_jobs[rng.random_range(0..latest)];
             wid += rng.random_range(1..=2);
             let status = if all_wf.len() < statuses.len() {
@@ -449,7 +701,11 @@ pub fn generate(seed: u64, people: usize) -> Tenant {
                 s
             };
             let created = p.createddate.max(job.createddate) + 60 * rng.random_range(1..600);
-            let created = if p.createddate < CUTOFF { created.min(CUTOFF - 60) } else { created };
+            let created = if p.createddate < CUTOFF {
+                created.min(CUTOFF - 60)
+            } else {
+                created
+            };
             let updated = if created >= CUTOFF {
                 created
             } else {
@@ -480,9 +736,21 @@ pub fn generate(seed: u64, people: usize) -> Tenant {
     }
 
     // ---- export state (as of the cut-off) and changes after it ------------------------
-    let export_people: Vec<Person> = all_people.iter().filter(|p| p.createddate < CUTOFF).cloned().collect();
-    let export_jobs: Vec<Job> = all_jobs.iter().filter(|j| j.createddate < CUTOFF).cloned().collect();
-    let export_workflows: Vec<Workflow> = all_wf.iter().filter(|w| w.createddate < CUTOFF).cloned().collect();
+    let export_people: Vec<Person> = all_people
+        .iter()
+        .filter(|p| p.createddate < CUTOFF)
+        .cloned()
+        .collect();
+    let export_jobs: Vec<Job> = all_jobs
+        .iter()
+        .filter(|j| j.createddate < CUTOFF)
+        .cloned()
+        .collect();
+    let mut export_workflows: Vec<Workflow> = all_wf
+        .iter()
+        .filter(|w| w.createddate < CUTOFF)
+        .cloned()
+        .collect();
 
     let mut ac = AfterCutoff {
         cutoff: format_datetime(CUTOFF),
@@ -493,9 +761,21 @@ pub fn generate(seed: u64, people: usize) -> Tenant {
         let t = rng.random_range(CUTOFF + 60..CHANGES_END);
         t - t % 60
     };
-    ac.people.created = all_people.iter().filter(|p| p.createddate >= CUTOFF).map(|p| p.id).collect();
-    ac.jobs.created = all_jobs.iter().filter(|j| j.createddate >= CUTOFF).map(|j| j.id).collect();
-    ac.workflows.created = all_wf.iter().filter(|w| w.createddate >= CUTOFF).map(|w| w.id).collect();
+    ac.people.created = all_people
+        .iter()
+        .filter(|p| p.createddate >= CUTOFF)
+        .map(|p| p.id)
+        .collect();
+    ac.jobs.created = all_jobs
+        .iter()
+        .filter(|j| j.createddate >= CUTOFF)
+        .map(|j| j.id)
+        .collect();
+    ac.workflows.created = all_wf
+        .iter()
+        .filter(|w| w.createddate >= CUTOFF)
+        .map(|w| w.id)
+        .collect();
 
     // Deleted people: candidates outside the collision groups (their workflows go too).
     let ndel = (n / 100).max(2);
@@ -520,12 +800,24 @@ pub fn generate(seed: u64, people: usize) -> Tenant {
     all_wf.retain(|w| {
         !(w.createddate >= CUTOFF && (deleted_people.contains(&w.person) || w.job == deleted_job))
     });
-    ac.workflows.created = all_wf.iter().filter(|w| w.createddate >= CUTOFF).map(|w| w.id).collect();
+    ac.workflows.created = all_wf
+        .iter()
+        .filter(|w| w.createddate >= CUTOFF)
+        .map(|w| w.id)
+        .collect();
 
-    let mut live_people: Vec<Person> =
-        all_people.into_iter().filter(|p| !deleted_people.contains(&p.id)).collect();
-    let mut live_jobs: Vec<Job> = all_jobs.into_iter().filter(|j| j.id != deleted_job).collect();
-    let mut live_wf: Vec<Workflow> = all_wf.into_iter().filter(|w| !deleted_wf.contains(&w.id)).collect();
+    let mut live_people: Vec<Person> = all_people
+        .into_iter()
+        .filter(|p| !deleted_people.contains(&p.id))
+        .collect();
+    let mut live_jobs: Vec<Job> = all_jobs
+        .into_iter()
+        .filter(|j| j.id != deleted_job)
+        .collect();
+    let mut live_wf: Vec<Workflow> = all_wf
+        .into_iter()
+        .filter(|w| !deleted_wf.contains(&w.id))
+        .collect();
 
     // Changed people: folder and phone change (dedupe keys untouched).
     for p in live_people.iter_mut().skip(users) {
@@ -560,6 +852,29 @@ pub fn generate(seed: u64, people: usize) -> Tenant {
     let mut dw: Vec<u64> = deleted_wf.into_iter().collect();
     dw.sort_unstable();
     ac.workflows.deleted = dw;
+    // Every status stays in use among live workflows whatever was deleted or changed:
+    // move an unchanged workflow of the most used status (live and export copy alike).
+    for st in 0..statuses.len() {
+        if live_wf.iter().any(|w| w.status == st) {
+            continue;
+        }
+        let mut counts = vec![0usize; statuses.len()];
+        for w in &live_wf {
+            counts[w.status] += 1;
+        }
+        let busiest = (0..statuses.len()).max_by_key(|&s| counts[s]).unwrap_or(0);
+        let changed: HashSet<u64> = ac.workflows.changed.iter().copied().collect();
+        if let Some(w) = live_wf
+            .iter_mut()
+            .find(|w| w.status == busiest && !changed.contains(&w.id))
+        {
+            w.status = st;
+            let id = w.id;
+            if let Some(old) = export_workflows.iter_mut().find(|x| x.id == id) {
+                old.status = st;
+            }
+        }
+    }
     live_people.sort_by_key(|p| p.id);
     live_jobs.sort_by_key(|j| j.id);
     live_wf.sort_by_key(|w| w.id);
@@ -574,13 +889,22 @@ pub fn generate(seed: u64, people: usize) -> Tenant {
             .collect()
     };
     let recruiter_emails = vec![
-        RecruiterEmailCase { email: live_people[0].email.clone(), user_ids: user_matches(&live_people[0].email) },
-        RecruiterEmailCase { email: live_people[1].email.clone(), user_ids: user_matches(&live_people[1].email) },
+        RecruiterEmailCase {
+            email: live_people[0].email.clone(),
+            user_ids: user_matches(&live_people[0].email),
+        },
+        RecruiterEmailCase {
+            email: live_people[1].email.clone(),
+            user_ids: user_matches(&live_people[1].email),
+        },
         RecruiterEmailCase {
             email: format!("nobody@{company}.example"),
             user_ids: Vec::new(),
         },
-        RecruiterEmailCase { email: shared_user_email.clone(), user_ids: user_matches(&shared_user_email) },
+        RecruiterEmailCase {
+            email: shared_user_email.clone(),
+            user_ids: user_matches(&shared_user_email),
+        },
     ];
 
     let mut tenant = Tenant {
@@ -612,7 +936,10 @@ pub fn generate(seed: u64, people: usize) -> Tenant {
 }
 
 fn slug(s: &str) -> String {
-    s.chars().filter(|c| c.is_ascii_alphanumeric()).collect::<String>().to_lowercase()
+    s.chars()
+        .filter(|c| c.is_ascii_alphanumeric())
+        .collect::<String>()
+        .to_lowercase()
 }
 
 /// Group live people by each dedupe key; keep only keys shared by two or more people.
@@ -633,7 +960,9 @@ pub fn collisions_of(people: &[Person]) -> Collisions {
     Collisions {
         email: groups(people, |p| p.email.to_lowercase()),
         linkedin: groups(people, |p| p.linkedin.to_lowercase()),
-        name: groups(people, |p| format!("{} {}", p.firstname, p.lastname).to_lowercase()),
+        name: groups(people, |p| {
+            format!("{} {}", p.firstname, p.lastname).to_lowercase()
+        }),
     }
 }
 
@@ -655,12 +984,34 @@ mod tests {
     }
 
     #[test]
+    fn every_status_is_used_for_any_seed() {
+        for seed in 0..40 {
+            let t = generate(seed, 60);
+            for i in 0..t.statuses.len() {
+                assert!(
+                    t.workflows.iter().any(|w| w.status == i),
+                    "seed {seed} status {i}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn ten_thousand_people_generate() {
+        let t = generate(1, 10_000);
+        assert!(t.people.len() > 9_800 && t.workflows.len() > 12_000);
+    }
+
+    #[test]
     fn ids_ascend_and_every_status_is_used() {
         let t = generate(3, 300);
         assert!(t.people.windows(2).all(|w| w[0].id < w[1].id));
         assert!(t.workflows.windows(2).all(|w| w[0].id < w[1].id));
         for (i, _) in t.statuses.iter().enumerate() {
-            assert!(t.workflows.iter().any(|w| w.status == i), "status {i} unused");
+            assert!(
+                t.workflows.iter().any(|w| w.status == i),
+                "status {i} unused"
+            );
         }
         assert!(t.statuses.iter().any(|s| s.is_rejection));
     }
@@ -677,7 +1028,11 @@ mod tests {
                 assert_eq!(p.email.to_lowercase(), g.key);
             }
         }
-        let sizes: Vec<usize> = t.recruiter_emails.iter().map(|c| c.user_ids.len()).collect();
+        let sizes: Vec<usize> = t
+            .recruiter_emails
+            .iter()
+            .map(|c| c.user_ids.len())
+            .collect();
         assert!(sizes.contains(&0) && sizes.contains(&1) && sizes.iter().any(|&s| s > 1));
         let ac = &t.after_cutoff;
         for id in &ac.people.deleted {
@@ -699,7 +1054,11 @@ mod tests {
         for w in &t.workflows {
             assert!(t.person(w.person).is_some() && t.job(w.job).is_some());
         }
-        let coordinator = t.field_truth.iter().find(|f| f.name == "Coordinator").unwrap();
+        let coordinator = t
+            .field_truth
+            .iter()
+            .find(|f| f.name == "Coordinator")
+            .unwrap();
         assert_eq!(coordinator.standard_id, "job.recruiter");
         assert!(coordinator.renamed);
     }

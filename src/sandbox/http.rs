@@ -40,11 +40,16 @@ pub struct Request {
 
 impl Request {
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.iter().find(|(k, _)| k.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str())
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
     }
     /// First value of a query parameter, percent-decoded.
     pub fn query_param(&self, name: &str) -> Option<String> {
-        url::form_urlencoded::parse(self.query.as_bytes()).find(|(k, _)| k == name).map(|(_, v)| v.into_owned())
+        url::form_urlencoded::parse(self.query.as_bytes())
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.into_owned())
     }
     pub fn segments(&self) -> Vec<&str> {
         self.path.split('/').filter(|s| !s.is_empty()).collect()
@@ -52,7 +57,11 @@ impl Request {
 }
 
 /// Accept connections until `shutdown` changes or its sender is dropped.
-pub async fn serve(listener: TcpListener, state: Arc<AppState>, mut shutdown: watch::Receiver<bool>) {
+pub async fn serve(
+    listener: TcpListener,
+    state: Arc<AppState>,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let mut conns = JoinSet::new();
     loop {
         tokio::select! {
@@ -84,7 +93,11 @@ fn parse(buf: &[u8]) -> Option<Parsed> {
             code::INTERNAL_ERROR,
             "HTTP version not supported; use HTTP/1.1",
         ))),
-        Err(e) => Some(Parsed::Reject(Response::error(400, code::BAD_REQUEST, &format!("Malformed request: {e}")))),
+        Err(e) => Some(Parsed::Reject(Response::error(
+            400,
+            code::BAD_REQUEST,
+            &format!("Malformed request: {e}"),
+        ))),
         Ok(httparse::Status::Complete(n)) => {
             if req.version != Some(1) {
                 return Some(Parsed::Reject(Response::error(
@@ -105,7 +118,12 @@ fn parse(buf: &[u8]) -> Option<Parsed> {
             let headers = req
                 .headers
                 .iter()
-                .map(|h| (h.name.to_ascii_lowercase(), String::from_utf8_lossy(h.value).into_owned()))
+                .map(|h| {
+                    (
+                        h.name.to_ascii_lowercase(),
+                        String::from_utf8_lossy(h.value).into_owned(),
+                    )
+                })
                 .collect();
             Some(Parsed::Request(
                 Box::new(Request {
@@ -150,11 +168,15 @@ async fn connection(mut stream: TcpStream, state: Arc<AppState>) {
             }
         };
         if req.header("transfer-encoding").is_some() {
-            let resp = Response::error(411, code::BAD_REQUEST, "A valid Content-Length is required");
+            let resp =
+                Response::error(411, code::BAD_REQUEST, "A valid Content-Length is required");
             let _ = write_response(&mut stream, &resp, false, None).await;
             return;
         }
-        let len = match req.header("content-length").map(|v| v.trim().parse::<usize>()) {
+        let len = match req
+            .header("content-length")
+            .map(|v| v.trim().parse::<usize>())
+        {
             None => 0,
             Some(Ok(n)) => n,
             Some(Err(_)) => {
@@ -176,12 +198,18 @@ async fn connection(mut stream: TcpStream, state: Arc<AppState>) {
         }
         req.body = buf[head_len..head_len + len].to_vec();
         buf.drain(..head_len + len);
-        let keep_alive = !req.header("connection").is_some_and(|v| v.eq_ignore_ascii_case("close"));
+        let keep_alive = !req
+            .header("connection")
+            .is_some_and(|v| v.eq_ignore_ascii_case("close"));
 
         let reply = api::handle(&state, &req).await;
         match reply.transport {
             Transport::Normal => {
-                if write_response(&mut stream, &reply.response, keep_alive, None).await.is_err() || !keep_alive {
+                if write_response(&mut stream, &reply.response, keep_alive, None)
+                    .await
+                    .is_err()
+                    || !keep_alive
+                {
                     return;
                 }
             }
@@ -210,17 +238,31 @@ async fn write_response(
     use std::fmt::Write as _;
     let mut head = String::with_capacity(512);
     let _ = write!(head, "HTTP/1.1 {} {}\r\n", resp.status, reason(resp.status));
-    let _ = write!(head, "date: {}\r\n", chrono::Utc::now().format("%a, %d %b %Y %H:%M:%S GMT"));
+    let _ = write!(
+        head,
+        "date: {}\r\n",
+        chrono::Utc::now().format("%a, %d %b %Y %H:%M:%S GMT")
+    );
     let _ = write!(head, "content-type: {}\r\n", resp.content_type);
     let _ = write!(head, "content-length: {}\r\n", resp.body.len());
     head.push_str("strict-transport-security: max-age=7776000\r\n");
     head.push_str("cache-control: no-cache,no-store,must-revalidate\r\n");
     let tx = TRANSACTION.fetch_add(1, Ordering::Relaxed);
-    let _ = write!(head, "x-transaction: {{{:08X}-{:04X}-4000-8000-{:012X}}}\r\n", tx >> 16, tx & 0xffff, tx);
+    let _ = write!(
+        head,
+        "x-transaction: {{{:08X}-{:04X}-4000-8000-{:012X}}}\r\n",
+        tx >> 16,
+        tx & 0xffff,
+        tx
+    );
     for (k, v) in &resp.headers {
         let _ = write!(head, "{k}: {v}\r\n");
     }
-    head.push_str(if keep_alive { "connection: keep-alive\r\n\r\n" } else { "connection: close\r\n\r\n" });
+    head.push_str(if keep_alive {
+        "connection: keep-alive\r\n\r\n"
+    } else {
+        "connection: close\r\n\r\n"
+    });
     let body = match cut {
         Some(n) => &resp.body[..n.min(resp.body.len())],
         None => &resp.body[..],

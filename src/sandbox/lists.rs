@@ -19,7 +19,10 @@ pub const LIST_IDS: [&str; 9] = [
 ];
 
 fn nodes(t: &Tenant, list: &str) -> Option<Vec<ListNode>> {
-    let n = |id: &str, v: &str| ListNode { id: id.into(), value: v.into() };
+    let n = |id: &str, v: &str| ListNode {
+        id: id.into(),
+        value: v.into(),
+    };
     Some(match list {
         "lists.notes.rejection" => t
             .statuses
@@ -30,11 +33,17 @@ fn nodes(t: &Tenant, list: &str) -> Option<Vec<ListNode>> {
         "lists.person.folders" => t.person_folders.clone(),
         "lists.job.folders" => t.job_folders.clone(),
         "lists.position" => t.position_categories.clone(),
-        "lists.sources" => ["Career Site", "LinkedIn", "Employee Referral", "Agency", "Other (Please Specify)"]
-            .iter()
-            .enumerate()
-            .map(|(i, s)| n(&format!("C5000{}", i + 1), s))
-            .collect(),
+        "lists.sources" => [
+            "Career Site",
+            "LinkedIn",
+            "Employee Referral",
+            "Agency",
+            "Other (Please Specify)",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, s)| n(&format!("C5000{}", i + 1), s))
+        .collect(),
         "lists.country" => vec![n("D41001", "United States")],
         "lists.phone_type" => vec![n("D84101", "Mobile"), n("D84102", "Home")],
         "lists.address_type" => vec![n("D84002", "Home")],
@@ -48,7 +57,13 @@ pub fn index() -> Response {
 }
 
 /// One page of a list's nodes. `size` defaults to (and is capped at) 1000; `page` is 0-based.
-pub fn list(t: &Tenant, list: &str, size: Option<String>, page: Option<String>, customer_base: &str) -> Response {
+pub fn list(
+    t: &Tenant,
+    list: &str,
+    size: Option<String>,
+    page: Option<String>,
+    customer_base: &str,
+) -> Response {
     let Some(all) = nodes(t, list) else {
         return Response::not_found(&format!("List {list} not found."));
     };

@@ -4,6 +4,16 @@
 //! and serves the iCIMS API over HTTP/1.1 and the export over SFTP, both on loopback.
 //! Regions: the API is served at `api_base` (US) and at `api_base + "/eu"` (EU); requests per
 //! region are counted ([`Sandbox::requests_by_region`], `GET /_sandbox/stats`).
+//!
+//! Where the reference leaves a gap, the sandbox chooses (and tests pin) this behaviour:
+//! search/query validation errors are `400` with errorCode 10; the spent daily quota is `429`
+//! with errorCode 11 and `Retry-After` = seconds to 00:00 UTC; a bad/expired bearer token or
+//! HMAC signature is `401` errorCode 9; a wrong customer id is `404` errorCode 3; the token
+//! endpoint answers OAuth-style `{"error","error_description"}`; the status catalogue (with
+//! bins and rejection flags) is in the field schema `profiledefinitions/v1/submittal/status/schema`
+//! under `options`; Data Stream tokens come from the same token URL with the Data Stream
+//! client and are not accepted by the REST API (nor REST tokens by the Data Stream).
+//! [`Sandbox::start`] must run inside a tokio runtime; it serves on that runtime.
 
 pub mod api;
 pub mod auth;
@@ -54,6 +64,8 @@ pub struct SandboxConfig {
     pub fault_kinds: Vec<FaultKind>,
     pub daily_quota: u64,
     pub token_lifetime_secs: u64,
+    /// Tokens issued per 10 minutes before the token endpoint answers 429 (iCIMS: ~500).
+    pub token_limit_per_10min: usize,
     /// Where export files are written; a fresh temp dir (removed on drop) by default.
     pub export_dir: Option<PathBuf>,
 }
@@ -71,6 +83,7 @@ impl Default for SandboxConfig {
             fault_kinds: FaultKind::ALL.to_vec(),
             daily_quota: 10_000,
             token_lifetime_secs: 86_400,
+            token_limit_per_10min: 500,
             export_dir: None,
         }
     }
@@ -81,9 +94,15 @@ pub enum SandboxError {
     #[error("sandbox address {0} is not a loopback address")]
     NotLoopback(SocketAddr),
     #[error("cannot listen on {addr}: {source}")]
-    Bind { addr: SocketAddr, source: std::io::Error },
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
     #[error("cannot write the export files to {dir}: {source}")]
-    Export { dir: PathBuf, source: std::io::Error },
+    Export {
+        dir: PathBuf,
+        source: std::io::Error,
+    },
 }
 
 #[derive(Debug, Clone, Serialize, PartialEq)]
@@ -185,19 +204,32 @@ async fn bind(addr: SocketAddr) -> Result<tokio::net::TcpListener, SandboxError>
     if !addr.ip().is_loopback() {
         return Err(SandboxError::NotLoopback(addr));
     }
-    tokio::net::TcpListener::bind(addr).await.map_err(|source| SandboxError::Bind { addr, source })
+    tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|source| SandboxError::Bind { addr, source })
 }
 
 impl Sandbox {
     /// Generate the tenant, write the export, and start the HTTP and SFTP servers on the
     /// current tokio runtime.
     pub async fn start(cfg: SandboxConfig) -> Result<Sandbox, SandboxError> {
-        let sftp_addr = cfg.sftp_addr.unwrap_or(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)));
+        let sftp_addr = cfg
+            .sftp_addr
+            .unwrap_or(SocketAddr::from((Ipv4Addr::LOCALHOST, 0)));
         let http_listener = bind(cfg.addr).await?;
         let sftp_listener = bind(sftp_addr).await?;
-        let local = http_listener.local_addr().map_err(|source| SandboxError::Bind { addr: cfg.addr, source })?;
-        let sftp_local =
-            sftp_listener.local_addr().map_err(|source| SandboxError::Bind { addr: sftp_addr, source })?;
+        let local = http_listener
+            .local_addr()
+            .map_err(|source| SandboxError::Bind {
+                addr: cfg.addr,
+                source,
+            })?;
+        let sftp_local = sftp_listener
+            .local_addr()
+            .map_err(|source| SandboxError::Bind {
+                addr: sftp_addr,
+                source,
+            })?;
 
         let mut tenant = generator::generate(cfg.seed, cfg.people);
         let (dir, temp_dir) = match &cfg.export_dir {
@@ -213,7 +245,10 @@ impl Sandbox {
             }
         };
         tenant.export_files =
-            export::write_all(&tenant, &dir).map_err(|source| SandboxError::Export { dir: dir.clone(), source })?;
+            export::write_all(&tenant, &dir).map_err(|source| SandboxError::Export {
+                dir: dir.clone(),
+                source,
+            })?;
         let tenant = Arc::new(tenant);
 
         let clock = SandboxClock::default();
@@ -224,7 +259,11 @@ impl Sandbox {
         let state = Arc::new(api::AppState {
             events: datastream::events(&tenant),
             tenant: tenant.clone(),
-            auth: auth::Auth::new(creds.clone(), cfg.token_lifetime_secs, clock.clone()),
+            auth: {
+                let mut a = auth::Auth::new(creds.clone(), cfg.token_lifetime_secs, clock.clone());
+                a.token_limit_per_10min = cfg.token_limit_per_10min;
+                a
+            },
             quota: quota::Quota::new(cfg.daily_quota, clock.clone()),
             clock,
             faults,
@@ -257,16 +296,30 @@ impl Sandbox {
         let export_info = |o: Object| {
             tenant
                 .export_file(o)
-                .map(|f| ExportInfo { file: f.file.clone(), rows: f.rows, bad_rows: f.bad_rows.len() })
-                .unwrap_or(ExportInfo { file: String::new(), rows: 0, bad_rows: 0 })
+                .map(|f| ExportInfo {
+                    file: f.file.clone(),
+                    rows: f.rows,
+                    bad_rows: f.bad_rows.len(),
+                })
+                .unwrap_or(ExportInfo {
+                    file: String::new(),
+                    rows: 0,
+                    bad_rows: 0,
+                })
         };
         let eu = format!("{base_url}/eu");
         let info = SandboxInfo {
             api_base: base_url.clone(),
             token_url: format!("{base_url}/oauth/token"),
             regions: RegionsInfo {
-                us: RegionBase { api_base: base_url.clone(), token_url: format!("{base_url}/oauth/token") },
-                eu: RegionBase { api_base: eu.clone(), token_url: format!("{eu}/oauth/token") },
+                us: RegionBase {
+                    api_base: base_url.clone(),
+                    token_url: format!("{base_url}/oauth/token"),
+                },
+                eu: RegionBase {
+                    api_base: eu.clone(),
+                    token_url: format!("{eu}/oauth/token"),
+                },
             },
             customer_id: tenant.customer_id,
             basic: creds.basic.clone(),
@@ -306,7 +359,13 @@ impl Sandbox {
             seed: cfg.seed,
             people: cfg.people,
         };
-        Ok(Sandbox { info, state, shutdown: tx, tasks, temp_dir })
+        Ok(Sandbox {
+            info,
+            state,
+            shutdown: tx,
+            tasks,
+            temp_dir,
+        })
     }
 
     pub fn info(&self) -> SandboxInfo {
@@ -332,7 +391,11 @@ impl Sandbox {
 
     /// Faults injected so far: (index of the faultable request, kind).
     pub fn fault_log(&self) -> Vec<(u64, FaultKind)> {
-        self.state.fault_log.lock().map(|l| l.clone()).unwrap_or_default()
+        self.state
+            .fault_log
+            .lock()
+            .map(|l| l.clone())
+            .unwrap_or_default()
     }
 
     /// API calls counted against today's quota (sandbox clock).

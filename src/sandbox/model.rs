@@ -339,9 +339,24 @@ impl Tenant {
         }
     }
     pub(crate) fn rebuild_indexes(&mut self) {
-        self.person_index = self.people.iter().enumerate().map(|(i, p)| (p.id, i)).collect();
-        self.job_index = self.jobs.iter().enumerate().map(|(i, j)| (j.id, i)).collect();
-        self.workflow_index = self.workflows.iter().enumerate().map(|(i, w)| (w.id, i)).collect();
+        self.person_index = self
+            .people
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.id, i))
+            .collect();
+        self.job_index = self
+            .jobs
+            .iter()
+            .enumerate()
+            .map(|(i, j)| (j.id, i))
+            .collect();
+        self.workflow_index = self
+            .workflows
+            .iter()
+            .enumerate()
+            .map(|(i, w)| (w.id, i))
+            .collect();
     }
 }
 

@@ -37,10 +37,17 @@ fn self_link(title: &str, url: String) -> Value {
 }
 
 /// All fields of a record that have a value: (JSON field id, standard id, value).
-pub fn fields_of(t: &Tenant, object: Object, id: u64, urls: &Urls) -> Option<Vec<(String, String, Value)>> {
+pub fn fields_of(
+    t: &Tenant,
+    object: Object,
+    id: u64,
+    urls: &Urls,
+) -> Option<Vec<(String, String, Value)>> {
     let mut out: Vec<(String, String, Value)> = Vec::new();
     let mut put = |key: &str, v: Value| {
-        let empty = matches!(&v, Value::Null) || v.as_str() == Some("") || v.as_array().is_some_and(|a| a.is_empty());
+        let empty = matches!(&v, Value::Null)
+            || v.as_str() == Some("")
+            || v.as_array().is_some_and(|a| a.is_empty());
         if !empty {
             out.push((key.to_string(), format!("{}.{key}", object.prefix()), v));
         }
@@ -84,9 +91,14 @@ pub fn fields_of(t: &Tenant, object: Object, id: u64, urls: &Urls) -> Option<Vec
                 ),
             );
             if !p.linkedin.is_empty() {
-                out.push((t.linkedin_field.clone(), "person.linkedin".into(), json!(p.linkedin)));
+                out.push((
+                    t.linkedin_field.clone(),
+                    "person.linkedin".into(),
+                    json!(p.linkedin),
+                ));
             }
-            let mut put = |key: &str, v: Value| out.push((key.to_string(), format!("person.{key}"), v));
+            let mut put =
+                |key: &str, v: Value| out.push((key.to_string(), format!("person.{key}"), v));
             put("createddate", json!(format_datetime(p.createddate)));
             put("updateddate", json!(format_datetime(p.updateddate)));
         }
@@ -106,15 +118,28 @@ pub fn fields_of(t: &Tenant, object: Object, id: u64, urls: &Urls) -> Option<Vec
                     "value": j.joblocation.value,
                 }),
             );
-            put("hiringmanager", j.hiringmanager.and_then(|h| person_link(t, urls, h)).unwrap_or(Value::Null));
-            put("recruiter", j.recruiter.and_then(|h| person_link(t, urls, h)).unwrap_or(Value::Null));
+            put(
+                "hiringmanager",
+                j.hiringmanager
+                    .and_then(|h| person_link(t, urls, h))
+                    .unwrap_or(Value::Null),
+            );
+            put(
+                "recruiter",
+                j.recruiter
+                    .and_then(|h| person_link(t, urls, h))
+                    .unwrap_or(Value::Null),
+            );
             put("overview", json!(j.overview));
             put("createddate", json!(format_datetime(j.createddate)));
             put("updateddate", json!(format_datetime(j.updateddate)));
         }
         Object::Workflow => {
             let w = t.workflow(id)?;
-            put("associatedprofile", person_link(t, urls, w.person).unwrap_or(Value::Null));
+            put(
+                "associatedprofile",
+                person_link(t, urls, w.person).unwrap_or(Value::Null),
+            );
             if let Some(j) = t.job(w.job) {
                 put(
                     "baseprofile",
@@ -122,7 +147,10 @@ pub fn fields_of(t: &Tenant, object: Object, id: u64, urls: &Urls) -> Option<Vec
                 );
             }
             if let Some(s) = t.statuses.get(w.status) {
-                put("status", json!({"id": s.id, "value": s.name, "formattedvalue": s.name}));
+                put(
+                    "status",
+                    json!({"id": s.id, "value": s.name, "formattedvalue": s.name}),
+                );
             }
             put("source", json!(w.source));
             put("sourcename", json!(w.sourcename));
@@ -142,7 +170,14 @@ fn not_found(object: Object) -> Response {
 }
 
 /// `GET /customers/{cid}/{segment}/{id}`.
-pub fn get(t: &Tenant, object: Object, id_text: &str, fields: Option<&str>, user: User, urls: &Urls) -> Response {
+pub fn get(
+    t: &Tenant,
+    object: Object,
+    id_text: &str,
+    fields: Option<&str>,
+    user: User,
+    urls: &Urls,
+) -> Response {
     let Ok(id) = id_text.parse::<u64>() else {
         return not_found(object);
     };
@@ -152,7 +187,12 @@ pub fn get(t: &Tenant, object: Object, id_text: &str, fields: Option<&str>, user
     let visible = |std_id: &str| user == User::Full || !t.is_hidden_for_restricted(std_id);
     let mut body = Map::new();
     let mut warnings = Vec::new();
-    match fields.map(|f| f.split(',').map(str::trim).filter(|s| !s.is_empty()).collect::<Vec<_>>()) {
+    match fields.map(|f| {
+        f.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .collect::<Vec<_>>()
+    }) {
         Some(wanted) if !wanted.is_empty() => {
             for w in wanted {
                 let w = w.to_ascii_lowercase();
@@ -174,15 +214,27 @@ pub fn get(t: &Tenant, object: Object, id_text: &str, fields: Option<&str>, user
             }
         }
     }
-    let mut links = vec![self_link("The current profile being viewed.", urls.profile(object, id))];
+    let mut links = vec![self_link(
+        "The current profile being viewed.",
+        urls.profile(object, id),
+    )];
     if let (Object::Workflow, Some(w)) = (object, t.workflow(id)) {
-        links.push(self_link("The base profile of this workflow.", urls.profile(Object::Job, w.job)));
-        links.push(self_link("The associated profile of this workflow.", urls.profile(Object::Person, w.person)));
+        links.push(self_link(
+            "The base profile of this workflow.",
+            urls.profile(Object::Job, w.job),
+        ));
+        links.push(self_link(
+            "The associated profile of this workflow.",
+            urls.profile(Object::Person, w.person),
+        ));
     }
     body.insert("links".into(), Value::Array(links));
     let mut r = Response::json(200, &Value::Object(body));
     for w in warnings {
-        r.headers.push(("X-Warning".into(), format!("4:{w}:Field does not exist or is not available.")));
+        r.headers.push((
+            "X-Warning".into(),
+            format!("4:{w}:Field does not exist or is not available."),
+        ));
     }
     r
 }
@@ -191,15 +243,41 @@ pub fn get(t: &Tenant, object: Object, id_text: &str, fields: Option<&str>, user
 pub fn known_field(t: &Tenant, object: Object, field: &str) -> bool {
     let std: &[&str] = match object {
         Object::Person => &[
-            "id", "firstname", "middlename", "lastname", "email", "folder", "externalid", "phones", "addresses",
-            "createddate", "updateddate",
+            "id",
+            "firstname",
+            "middlename",
+            "lastname",
+            "email",
+            "folder",
+            "externalid",
+            "phones",
+            "addresses",
+            "createddate",
+            "updateddate",
         ],
         Object::Job => &[
-            "id", "jobid", "jobtitle", "folder", "positioncategory", "numberofpositions", "joblocation",
-            "hiringmanager", "recruiter", "overview", "createddate", "updateddate",
+            "id",
+            "jobid",
+            "jobtitle",
+            "folder",
+            "positioncategory",
+            "numberofpositions",
+            "joblocation",
+            "hiringmanager",
+            "recruiter",
+            "overview",
+            "createddate",
+            "updateddate",
         ],
         Object::Workflow => &[
-            "id", "associatedprofile", "baseprofile", "status", "source", "sourcename", "createddate", "updateddate",
+            "id",
+            "associatedprofile",
+            "baseprofile",
+            "status",
+            "source",
+            "sourcename",
+            "createddate",
+            "updateddate",
         ],
     };
     std.contains(&field) || (object == Object::Person && field == t.linkedin_field)

@@ -23,15 +23,22 @@ pub struct QuotaState {
 
 impl QuotaState {
     pub fn apply(&self, r: &mut Response) {
-        r.headers.push(("x-ratelimit-limit".into(), self.limit.to_string()));
-        r.headers.push(("x-ratelimit-remaining".into(), self.remaining.to_string()));
-        r.headers.push(("x-ratelimit-reset".into(), self.reset_secs.to_string()));
+        r.headers
+            .push(("x-ratelimit-limit".into(), self.limit.to_string()));
+        r.headers
+            .push(("x-ratelimit-remaining".into(), self.remaining.to_string()));
+        r.headers
+            .push(("x-ratelimit-reset".into(), self.reset_secs.to_string()));
     }
 }
 
 impl Quota {
     pub fn new(limit: u64, clock: SandboxClock) -> Quota {
-        Quota { limit, clock, state: Mutex::new((i64::MIN, 0)) }
+        Quota {
+            limit,
+            clock,
+            state: Mutex::new((i64::MIN, 0)),
+        }
     }
 
     fn roll(&self, st: &mut (i64, u64)) {
@@ -58,7 +65,11 @@ impl Quota {
         self.roll(&mut st);
         let reset = self.clock.secs_until_midnight();
         if st.1 >= self.limit {
-            let qs = QuotaState { limit: self.limit, remaining: 0, reset_secs: reset };
+            let qs = QuotaState {
+                limit: self.limit,
+                remaining: 0,
+                reset_secs: reset,
+            };
             let mut r = Response::error(
                 429,
                 code::RATE_LIMITED,
@@ -69,7 +80,11 @@ impl Quota {
             return Err(r);
         }
         st.1 += 1;
-        Ok(QuotaState { limit: self.limit, remaining: self.limit - st.1, reset_secs: reset })
+        Ok(QuotaState {
+            limit: self.limit,
+            remaining: self.limit - st.1,
+            reset_secs: reset,
+        })
     }
 
     /// Calls used today (sandbox clock).

@@ -35,12 +35,21 @@ impl Response {
         }
     }
     pub fn empty(status: u16) -> Response {
-        Response { status, headers: Vec::new(), body: Vec::new(), content_type: "application/octet-stream" }
+        Response {
+            status,
+            headers: Vec::new(),
+            body: Vec::new(),
+            content_type: "application/octet-stream",
+        }
     }
     /// An iCIMS-style error: JSON `errors` body and `X-Error` header.
     pub fn error(status: u16, code: u32, message: &str) -> Response {
-        let mut r = Response::json(status, &json!({"errors":[{"errorMessage": message, "errorCode": code}]}));
-        r.headers.push(("X-Error".into(), format!("{code}:{}", sanitize(message))));
+        let mut r = Response::json(
+            status,
+            &json!({"errors":[{"errorMessage": message, "errorCode": code}]}),
+        );
+        r.headers
+            .push(("X-Error".into(), format!("{code}:{}", sanitize(message))));
         r
     }
     pub fn not_found(message: &str) -> Response {
@@ -57,7 +66,9 @@ impl Response {
 
 /// Header values must not carry CR/LF.
 fn sanitize(s: &str) -> String {
-    s.chars().map(|c| if c.is_control() { ' ' } else { c }).collect()
+    s.chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect()
 }
 
 pub fn reason(status: u16) -> &'static str {

@@ -76,20 +76,26 @@ fn properties(t: &Tenant, object: Object) -> Vec<(String, String, Value)> {
             ("updateddate", datetime()),
         ],
     };
-    let mut out: Vec<(String, String, Value)> =
-        v.drain(..).map(|(k, sch)| (k.to_string(), format!("{p}.{k}"), sch)).collect();
+    let mut out: Vec<(String, String, Value)> = v
+        .drain(..)
+        .map(|(k, sch)| (k.to_string(), format!("{p}.{k}"), sch))
+        .collect();
     if object == Object::Person {
-        out.push((t.linkedin_field.clone(), "person.linkedin".into(), s("string")));
+        out.push((
+            t.linkedin_field.clone(),
+            "person.linkedin".into(),
+            s("string"),
+        ));
     }
-    if object == Object::Workflow {
-        if let Some(st) = out.iter_mut().find(|(k, _, _)| k == "status") {
-            st.2["options"] = Value::Array(
+    if object == Object::Workflow
+        && let Some(st) = out.iter_mut().find(|(k, _, _)| k == "status")
+    {
+        st.2["options"] = Value::Array(
                 t.statuses
                     .iter()
                     .map(|x| json!({"id": x.id, "value": x.name, "bin": x.bin, "binid": x.bin_id, "rejection": x.is_rejection}))
                     .collect(),
             );
-        }
     }
     out
 }
@@ -112,8 +118,14 @@ pub fn profile_schema(t: &Tenant, object: Object, user: User) -> Response {
 }
 
 pub fn field_schema(t: &Tenant, object: Object, field: &str, user: User) -> Response {
-    match properties(t, object).into_iter().find(|(k, _, _)| k == field) {
+    match properties(t, object)
+        .into_iter()
+        .find(|(k, _, _)| k == field)
+    {
         Some((_, std_id, sch)) if visible(t, user, &std_id) => Response::json(200, &sch),
-        _ => Response::not_found(&format!("Field {field} not found on {}.", object.schema_type())),
+        _ => Response::not_found(&format!(
+            "Field {field} not found on {}.",
+            object.schema_type()
+        )),
     }
 }

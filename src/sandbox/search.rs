@@ -70,7 +70,9 @@ impl Field {
         use Field::*;
         match self {
             PId | JId | WId | WPersonId | WJobId | JPositions => Kind::Number,
-            PCreated | PUpdated | JCreated | JUpdated | WCreated | WUpdated | WPersonCreated => Kind::Date,
+            PCreated | PUpdated | JCreated | JUpdated | WCreated | WUpdated | WPersonCreated => {
+                Kind::Date
+            }
             PFolder | PState | PCountry | JFolder | JCategory | WStatus | WBin => Kind::Node,
             _ => Kind::Text,
         }
@@ -94,7 +96,10 @@ fn resolve(t: &Tenant, object: Object, name: &str) -> Option<Field> {
     if entity != object.search_entity() {
         return None;
     }
-    let linkedin = format!("customfield{}.text", t.linkedin_field.trim_start_matches("field"));
+    let linkedin = format!(
+        "customfield{}.text",
+        t.linkedin_field.trim_start_matches("field")
+    );
     Some(match (object, rest) {
         (Object::Person, "id") => PId,
         (Object::Person, "firstname") => PFirst,
@@ -171,11 +176,15 @@ fn strings(v: Option<&Value>, what: &str) -> Result<Vec<String>, String> {
             .map(|i| match i {
                 Value::String(s) => Ok(s.clone()),
                 Value::Number(n) => Ok(n.to_string()),
-                _ => Err(format!("Filter attribute '{what}' must be an array of strings")),
+                _ => Err(format!(
+                    "Filter attribute '{what}' must be an array of strings"
+                )),
             })
             .collect(),
         Some(Value::String(s)) => Ok(vec![s.clone()]),
-        Some(_) => Err(format!("Filter attribute '{what}' must be an array of strings")),
+        Some(_) => Err(format!(
+            "Filter attribute '{what}' must be an array of strings"
+        )),
     }
 }
 
@@ -198,7 +207,13 @@ pub fn parse_date(s: &str, today_midnight: i64) -> Option<i64> {
 }
 
 /// Parse and validate a search body for `object` as seen by `user`.
-pub fn parse(t: &Tenant, object: Object, user: User, body: &Value, now_ts: i64) -> Result<Group, String> {
+pub fn parse(
+    t: &Tenant,
+    object: Object,
+    user: User,
+    body: &Value,
+    now_ts: i64,
+) -> Result<Group, String> {
     let today = now_ts - now_ts.rem_euclid(86_400);
     let g = parse_group(t, object, user, body, today)?;
     if count(&g) == 0 {
@@ -211,7 +226,13 @@ fn count(g: &Group) -> usize {
     g.filters.len() + g.children.iter().map(count).sum::<usize>()
 }
 
-fn parse_group(t: &Tenant, object: Object, user: User, v: &Value, today: i64) -> Result<Group, String> {
+fn parse_group(
+    t: &Tenant,
+    object: Object,
+    user: User,
+    v: &Value,
+    today: i64,
+) -> Result<Group, String> {
     let Value::Object(m) = v else {
         return Err("A search group must be a JSON object".into());
     };
@@ -246,10 +267,20 @@ fn parse_group(t: &Tenant, object: Object, user: User, v: &Value, today: i64) ->
         }
         Some(_) => return Err("'children' must be an array".into()),
     }
-    Ok(Group { filters, or, children })
+    Ok(Group {
+        filters,
+        or,
+        children,
+    })
 }
 
-fn parse_filter(t: &Tenant, object: Object, user: User, v: &Value, today: i64) -> Result<Filter, String> {
+fn parse_filter(
+    t: &Tenant,
+    object: Object,
+    user: User,
+    v: &Value,
+    today: i64,
+) -> Result<Filter, String> {
     let Value::Object(m) = v else {
         return Err("A filter must be a JSON object".into());
     };
@@ -263,11 +294,19 @@ fn parse_filter(t: &Tenant, object: Object, user: User, v: &Value, today: i64) -
         _ => return Err("Filter name is required".into()),
     };
     let field = resolve(t, object, name)
-        .filter(|f| user == User::Full || f.standard_id().is_none_or(|s| !t.is_hidden_for_restricted(s)))
-        .ok_or_else(|| format!("Invalid filter: {name} is unknown, hidden or not valid for this search"))?;
+        .filter(|f| {
+            user == User::Full
+                || f.standard_id()
+                    .is_none_or(|s| !t.is_hidden_for_restricted(s))
+        })
+        .ok_or_else(|| {
+            format!("Invalid filter: {name} is unknown, hidden or not valid for this search")
+        })?;
     let op = match m.get("operator") {
         None | Some(Value::Null) => Op::Eq,
-        Some(Value::String(s)) => op_of(s).ok_or_else(|| format!("Invalid operator '{s}' for filter {name}"))?,
+        Some(Value::String(s)) => {
+            op_of(s).ok_or_else(|| format!("Invalid operator '{s}' for filter {name}"))?
+        }
         Some(other) => return Err(format!("Invalid operator {other} for filter {name}")),
     };
     let values = strings(m.get("value"), "value")?;
@@ -276,10 +315,19 @@ fn parse_filter(t: &Tenant, object: Object, user: User, v: &Value, today: i64) -
     if matches!(op, Op::Lt | Op::Gt | Op::Le | Op::Ge) && matches!(kind, Kind::Text | Kind::Node) {
         return Err(format!("Operator is not valid for filter {name}"));
     }
-    let mut f = Filter { field, op, values, numbers: Vec::new(), start: None, end: None };
+    let mut f = Filter {
+        field,
+        op,
+        values,
+        numbers: Vec::new(),
+        start: None,
+        end: None,
+    };
     match kind {
         Kind::Date => {
-            if f.values.iter().all(|s| s.trim().is_empty()) && secondary.iter().all(|s| s.trim().is_empty()) {
+            if f.values.iter().all(|s| s.trim().is_empty())
+                && secondary.iter().all(|s| s.trim().is_empty())
+            {
                 return Err(format!("Blank date filter {name} is not allowed"));
             }
             // Unparseable dates are ignored (the widest range).
@@ -291,7 +339,10 @@ fn parse_filter(t: &Tenant, object: Object, user: User, v: &Value, today: i64) -
                 return Err(format!("Filter {name} needs a value"));
             }
             for s in &f.values {
-                let n = s.trim().parse::<f64>().map_err(|_| format!("Filter {name}: '{s}' is not a number"))?;
+                let n = s
+                    .trim()
+                    .parse::<f64>()
+                    .map_err(|_| format!("Filter {name}: '{s}' is not a number"))?;
                 f.numbers.push(n);
             }
         }
@@ -327,8 +378,28 @@ fn value_of<'a>(t: &'a Tenant, object: Object, idx: usize, field: Field) -> Val<
                 PLinkedin => Val::Text(vec![&p.linkedin]),
                 PCity => Val::Text(p.addresses.iter().map(|a| a.city.as_str()).collect()),
                 PZip => Val::Text(p.addresses.iter().map(|a| a.zip.as_str()).collect()),
-                PState => Val::Nodes(p.addresses.iter().flat_map(|a| [(a.state.id.as_str(), a.state.value.as_str()), (a.state.id.as_str(), a.state.abbrev.as_str())]).collect()),
-                PCountry => Val::Nodes(p.addresses.iter().flat_map(|a| [(a.country.id.as_str(), a.country.value.as_str()), (a.country.id.as_str(), a.country.abbrev.as_str())]).collect()),
+                PState => Val::Nodes(
+                    p.addresses
+                        .iter()
+                        .flat_map(|a| {
+                            [
+                                (a.state.id.as_str(), a.state.value.as_str()),
+                                (a.state.id.as_str(), a.state.abbrev.as_str()),
+                            ]
+                        })
+                        .collect(),
+                ),
+                PCountry => Val::Nodes(
+                    p.addresses
+                        .iter()
+                        .flat_map(|a| {
+                            [
+                                (a.country.id.as_str(), a.country.value.as_str()),
+                                (a.country.id.as_str(), a.country.abbrev.as_str()),
+                            ]
+                        })
+                        .collect(),
+                ),
                 PFolder => Val::Nodes(vec![(&p.folder.id, &p.folder.value)]),
                 PCreated => Val::Date(p.createddate),
                 _ => Val::Date(p.updateddate),
@@ -356,8 +427,15 @@ fn value_of<'a>(t: &'a Tenant, object: Object, idx: usize, field: Field) -> Val<
                 WBin => Val::Nodes(vec![(&status.bin_id, &status.bin)]),
                 WPersonId => Val::Num(w.person as f64),
                 WJobId => Val::Num(w.job as f64),
-                WPersonEmail => Val::Text(t.person(w.person).map(|p| vec![p.email.as_str()]).unwrap_or_default()),
-                WPersonCreated => t.person(w.person).map(|p| Val::Date(p.createddate)).unwrap_or(Val::Text(vec![])),
+                WPersonEmail => Val::Text(
+                    t.person(w.person)
+                        .map(|p| vec![p.email.as_str()])
+                        .unwrap_or_default(),
+                ),
+                WPersonCreated => t
+                    .person(w.person)
+                    .map(|p| Val::Date(p.createddate))
+                    .unwrap_or(Val::Text(vec![])),
                 WSource => Val::Text(vec![&w.source]),
                 WCreated => Val::Date(w.createddate),
                 _ => Val::Date(w.updateddate),
@@ -377,8 +455,16 @@ fn matches_filter(t: &Tenant, object: Object, idx: usize, f: &Filter) -> bool {
             Op::Ge => x >= f.numbers[0],
         },
         Val::Text(texts) => {
-            let lower: Vec<String> = texts.iter().filter(|s| !s.is_empty()).map(|s| s.to_lowercase()).collect();
-            let contains = || f.values.iter().any(|v| lower.iter().any(|s| s.contains(v.as_str())));
+            let lower: Vec<String> = texts
+                .iter()
+                .filter(|s| !s.is_empty())
+                .map(|s| s.to_lowercase())
+                .collect();
+            let contains = || {
+                f.values
+                    .iter()
+                    .any(|v| lower.iter().any(|s| s.contains(v.as_str())))
+            };
             let exact = || f.values.iter().any(|v| lower.iter().any(|s| s == v));
             match f.op {
                 Op::Eq => contains(),
@@ -390,7 +476,9 @@ fn matches_filter(t: &Tenant, object: Object, idx: usize, f: &Filter) -> bool {
         }
         Val::Nodes(nodes) => {
             let hit = f.values.iter().any(|v| {
-                nodes.iter().any(|(id, value)| id.eq_ignore_ascii_case(v) || value.to_lowercase() == *v)
+                nodes
+                    .iter()
+                    .any(|(id, value)| id.eq_ignore_ascii_case(v) || value.to_lowercase() == *v)
             });
             match f.op {
                 Op::Ne | Op::NotExact => !hit,
@@ -429,7 +517,11 @@ pub fn run(t: &Tenant, object: Object, g: &Group) -> Vec<u64> {
         Object::Job => Box::new(t.jobs.iter().map(|j| j.id)),
         Object::Workflow => Box::new(t.workflows.iter().map(|w| w.id)),
     };
-    ids.enumerate().filter(|(i, _)| matches(t, object, *i, g)).map(|(_, id)| id).take(MAX_RESULTS).collect()
+    ids.enumerate()
+        .filter(|(i, _)| matches(t, object, *i, g))
+        .map(|(_, id)| id)
+        .take(MAX_RESULTS)
+        .collect()
 }
 
 /// The response body `{"searchResults":[{"self":…,"id":…}]}`.
@@ -456,7 +548,12 @@ mod tests {
         let mut last = 0u64;
         let mut all = Vec::new();
         loop {
-            let page = search(&t, Object::Person, json!({"filters":[{"name":"person.id","value":[last.to_string()],"operator":">"}]})).unwrap();
+            let page = search(
+                &t,
+                Object::Person,
+                json!({"filters":[{"name":"person.id","value":[last.to_string()],"operator":">"}]}),
+            )
+            .unwrap();
             assert!(page.len() <= MAX_RESULTS);
             assert!(page.windows(2).all(|w| w[0] < w[1]));
             all.extend_from_slice(&page);
@@ -474,12 +571,28 @@ mod tests {
         let t = generate(5, 600);
         let p = &t.people[100];
         let by_email = search(&t, Object::Person, json!({"filters":[{"name":"person.email","value":[p.email.to_uppercase()],"operator":"=="}]})).unwrap();
-        let expected: Vec<u64> = t.people.iter().filter(|q| q.email.eq_ignore_ascii_case(&p.email)).map(|q| q.id).collect();
+        let expected: Vec<u64> = t
+            .people
+            .iter()
+            .filter(|q| q.email.eq_ignore_ascii_case(&p.email))
+            .map(|q| q.id)
+            .collect();
         assert_eq!(by_email, expected);
         // contains on text with "="
         let part = &p.lastname[..3];
-        let hits = search(&t, Object::Person, json!({"filters":[{"name":"person.lastname","value":[part]}]})).unwrap();
-        let exp: Vec<u64> = t.people.iter().filter(|q| q.lastname.to_lowercase().contains(&part.to_lowercase())).map(|q| q.id).take(1000).collect();
+        let hits = search(
+            &t,
+            Object::Person,
+            json!({"filters":[{"name":"person.lastname","value":[part]}]}),
+        )
+        .unwrap();
+        let exp: Vec<u64> = t
+            .people
+            .iter()
+            .filter(|q| q.lastname.to_lowercase().contains(&part.to_lowercase()))
+            .map(|q| q.id)
+            .take(1000)
+            .collect();
         assert_eq!(hits, exp);
         // OR of two folders in a child group AND a date range
         let body = json!({
@@ -490,17 +603,41 @@ mod tests {
         let hits = search(&t, Object::Person, body).unwrap();
         let lo = parse_date("2025-01-01", 0).unwrap();
         let hi = parse_date("2026-01-01 11:59 PM", 0).unwrap();
-        let exp: Vec<u64> = t.people.iter().filter(|q| q.updateddate >= lo && q.updateddate <= hi && (q.folder.id == "C30101" || q.folder.value == "Cand:Archived")).map(|q| q.id).collect();
+        let exp: Vec<u64> = t
+            .people
+            .iter()
+            .filter(|q| {
+                q.updateddate >= lo
+                    && q.updateddate <= hi
+                    && (q.folder.id == "C30101" || q.folder.value == "Cand:Archived")
+            })
+            .map(|q| q.id)
+            .collect();
         assert!(!exp.is_empty());
         assert_eq!(hits, exp);
         // relation filters on workflows
         let w = &t.workflows[10];
         let hits = search(&t, Object::Workflow, json!({"filters":[{"name":"applicantworkflow.person.id","value":[w.person.to_string()]},{"name":"applicantworkflow.status","value":[t.statuses[w.status].id]}]})).unwrap();
-        let exp: Vec<u64> = t.workflows.iter().filter(|x| x.person == w.person && x.status == w.status).map(|x| x.id).collect();
+        let exp: Vec<u64> = t
+            .workflows
+            .iter()
+            .filter(|x| x.person == w.person && x.status == w.status)
+            .map(|x| x.id)
+            .collect();
         assert_eq!(hits, exp);
         // != on nodes
-        let hits = search(&t, Object::Job, json!({"filters":[{"name":"job.folder","value":["D31001"],"operator":"!="}]})).unwrap();
-        let exp: Vec<u64> = t.jobs.iter().filter(|j| j.folder.id != "D31001").map(|j| j.id).collect();
+        let hits = search(
+            &t,
+            Object::Job,
+            json!({"filters":[{"name":"job.folder","value":["D31001"],"operator":"!="}]}),
+        )
+        .unwrap();
+        let exp: Vec<u64> = t
+            .jobs
+            .iter()
+            .filter(|j| j.folder.id != "D31001")
+            .map(|j| j.id)
+            .collect();
         assert_eq!(hits, exp);
     }
 
@@ -511,11 +648,25 @@ mod tests {
         assert!(e(json!({"filters":[]})).contains("At least one filter"));
         assert!(e(json!({})).contains("At least one filter"));
         assert!(e(json!({"filters":[{"name1":"person.id","value":["1"]}]})).contains("name1"));
-        assert!(e(json!({"filters":[{"name":"job.jobtitle","value":["x"]}]})).contains("job.jobtitle"));
-        assert!(e(json!({"filters":[{"name":"person.id","value":["1"]}],"operator":"^"})).contains("group operator"));
-        assert!(e(json!({"filters":[{"name":"person.firstname","value":["a"],"operator":">"}]})).contains("not valid"));
+        assert!(
+            e(json!({"filters":[{"name":"job.jobtitle","value":["x"]}]})).contains("job.jobtitle")
+        );
+        assert!(
+            e(json!({"filters":[{"name":"person.id","value":["1"]}],"operator":"^"}))
+                .contains("group operator")
+        );
+        assert!(
+            e(json!({"filters":[{"name":"person.firstname","value":["a"],"operator":">"}]}))
+                .contains("not valid")
+        );
         assert!(e(json!({"filters":[{"name":"person.updateddate"}]})).contains("Blank date"));
-        let g = parse(&t, Object::Person, User::Restricted, &json!({"filters":[{"name":"person.addresscity","value":["Boston"]}]}), 0);
+        let g = parse(
+            &t,
+            Object::Person,
+            User::Restricted,
+            &json!({"filters":[{"name":"person.addresscity","value":["Boston"]}]}),
+            0,
+        );
         assert!(g.is_err());
     }
 }

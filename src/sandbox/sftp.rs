@@ -36,7 +36,9 @@ pub fn host_key(seed: u64) -> PrivateKey {
     let digest = sha2::Sha256::digest(format!("icims-sandbox-hostkey:{seed}").as_bytes());
     let mut bytes = [0u8; 32];
     bytes.copy_from_slice(&digest);
-    PrivateKey::from(russh::keys::ssh_key::private::Ed25519Keypair::from_seed(&bytes))
+    PrivateKey::from(russh::keys::ssh_key::private::Ed25519Keypair::from_seed(
+        &bytes,
+    ))
 }
 
 /// `SHA256:…` fingerprint of the host key, as OpenSSH prints it.
@@ -44,7 +46,12 @@ pub fn fingerprint(key: &PrivateKey) -> String {
     key.public_key().fingerprint(HashAlg::Sha256).to_string()
 }
 
-pub async fn serve(listener: TcpListener, key: PrivateKey, settings: SftpSettings, mut shutdown: watch::Receiver<bool>) {
+pub async fn serve(
+    listener: TcpListener,
+    key: PrivateKey,
+    settings: SftpSettings,
+    mut shutdown: watch::Receiver<bool>,
+) {
     let config = Arc::new(russh::server::Config {
         auth_rejection_time: Duration::from_millis(200),
         auth_rejection_time_initial: Some(Duration::from_millis(0)),
@@ -102,7 +109,11 @@ impl russh::server::Handler for SshHandler {
         Ok(())
     }
 
-    async fn channel_eof(&mut self, channel: ChannelId, session: &mut Session) -> Result<(), Self::Error> {
+    async fn channel_eof(
+        &mut self,
+        channel: ChannelId,
+        session: &mut Session,
+    ) -> Result<(), Self::Error> {
         session.close(channel)?;
         Ok(())
     }
@@ -116,7 +127,11 @@ impl russh::server::Handler for SshHandler {
         match (name, self.channels.remove(&channel_id)) {
             ("sftp", Some(channel)) => {
                 session.channel_success(channel_id)?;
-                let fs = SftpFs { root: self.settings.root.clone(), handles: HashMap::new(), next: 0 };
+                let fs = SftpFs {
+                    root: self.settings.root.clone(),
+                    handles: HashMap::new(),
+                    next: 0,
+                };
                 russh_sftp::server::run(channel.into_stream(), fs).await;
             }
             _ => session.channel_failure(channel_id)?,
@@ -157,11 +172,20 @@ fn normalize(path: &str) -> String {
 }
 
 fn dir_attrs() -> FileAttributes {
-    FileAttributes { size: Some(4096), permissions: Some(0o040555), ..FileAttributes::empty() }
+    FileAttributes {
+        size: Some(4096),
+        permissions: Some(0o040555),
+        ..FileAttributes::empty()
+    }
 }
 
 fn ok(id: u32) -> Status {
-    Status { id, status_code: StatusCode::Ok, error_message: "Ok".into(), language_tag: "en-US".into() }
+    Status {
+        id,
+        status_code: StatusCode::Ok,
+        error_message: "Ok".into(),
+        language_tag: "en-US".into(),
+    }
 }
 
 impl SftpFs {
@@ -230,18 +254,28 @@ impl russh_sftp::server::Handler for SftpFs {
         StatusCode::OpUnsupported
     }
 
-    async fn init(&mut self, _version: u32, _extensions: HashMap<String, String>) -> Result<Version, Self::Error> {
+    async fn init(
+        &mut self,
+        _version: u32,
+        _extensions: HashMap<String, String>,
+    ) -> Result<Version, Self::Error> {
         Ok(Version::new())
     }
 
     async fn realpath(&mut self, id: u32, path: String) -> Result<Name, Self::Error> {
         let p = normalize(&path);
-        Ok(Name { id, files: vec![File::new(p, dir_attrs())] })
+        Ok(Name {
+            id,
+            files: vec![File::new(p, dir_attrs())],
+        })
     }
 
     async fn stat(&mut self, id: u32, path: String) -> Result<Attrs, Self::Error> {
         let node = self.resolve(&path).ok_or(StatusCode::NoSuchFile)?;
-        Ok(Attrs { id, attrs: self.attrs_of(&node)? })
+        Ok(Attrs {
+            id,
+            attrs: self.attrs_of(&node)?,
+        })
     }
 
     async fn lstat(&mut self, id: u32, path: String) -> Result<Attrs, Self::Error> {
@@ -256,7 +290,10 @@ impl russh_sftp::server::Handler for SftpFs {
                 a.permissions = Some(0o100444);
                 Ok(Attrs { id, attrs: a })
             }
-            Some(OpenHandle::Dir { .. }) => Ok(Attrs { id, attrs: dir_attrs() }),
+            Some(OpenHandle::Dir { .. }) => Ok(Attrs {
+                id,
+                attrs: dir_attrs(),
+            }),
             None => Err(StatusCode::Failure),
         }
     }
@@ -264,7 +301,12 @@ impl russh_sftp::server::Handler for SftpFs {
     async fn opendir(&mut self, id: u32, path: String) -> Result<Handle, Self::Error> {
         let node = self.resolve(&path).ok_or(StatusCode::NoSuchFile)?;
         let entries = self.list(&node)?;
-        Ok(Handle { id, handle: self.new_handle(OpenHandle::Dir { entries: Some(entries) }) })
+        Ok(Handle {
+            id,
+            handle: self.new_handle(OpenHandle::Dir {
+                entries: Some(entries),
+            }),
+        })
     }
 
     async fn readdir(&mut self, id: u32, handle: String) -> Result<Name, Self::Error> {
@@ -292,10 +334,19 @@ impl russh_sftp::server::Handler for SftpFs {
             return Err(StatusCode::NoSuchFile);
         };
         let file = std::fs::File::open(p).map_err(|_| StatusCode::NoSuchFile)?;
-        Ok(Handle { id, handle: self.new_handle(OpenHandle::File { file }) })
+        Ok(Handle {
+            id,
+            handle: self.new_handle(OpenHandle::File { file }),
+        })
     }
 
-    async fn read(&mut self, id: u32, handle: String, offset: u64, len: u32) -> Result<Data, Self::Error> {
+    async fn read(
+        &mut self,
+        id: u32,
+        handle: String,
+        offset: u64,
+        len: u32,
+    ) -> Result<Data, Self::Error> {
         let Some(OpenHandle::File { file }) = self.handles.get(&handle) else {
             return Err(StatusCode::Failure);
         };

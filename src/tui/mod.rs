@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use color_eyre::Result;
-use crossterm::event::{Event, EventStream, KeyEventKind};
+use crossterm::event::{Event, EventStream, KeyCode, KeyEvent, KeyEventKind, MouseEventKind};
 use futures::StreamExt;
 
 use crate::onboarding::{self, OnboardingFacts};
@@ -103,6 +103,12 @@ async fn run_loop(store: Store) -> Result<ExitCode> {
             event = events.next() => match event {
                 Some(Ok(Event::Key(key))) if key.kind == KeyEventKind::Press => Msg::Key(key),
                 Some(Ok(Event::Resize(w, h))) => Msg::Resize(w, h),
+                // With ICIMS_ONBOARD_MOUSE set, the wheel moves the selection like ↑/↓.
+                Some(Ok(Event::Mouse(m))) => match m.kind {
+                    MouseEventKind::ScrollUp => Msg::Key(KeyEvent::from(KeyCode::Up)),
+                    MouseEventKind::ScrollDown => Msg::Key(KeyEvent::from(KeyCode::Down)),
+                    _ => continue,
+                },
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => return Err(e.into()),
                 None => break,

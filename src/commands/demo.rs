@@ -1,0 +1,156 @@
+//! `icims-onboard demo`: start the sandbox tenant in-process, create (or re-point) a team
+//! at it with every sandbox credential stored, and open the console on it. A safe place to
+//! learn the console on a fresh machine with nothing else installed.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use color_eyre::Result;
+use color_eyre::eyre::WrapErr;
+use secrecy::SecretString;
+
+use super::db_path;
+use crate::sandbox::{Sandbox, SandboxConfig, SandboxInfo};
+use crate::store::{
+    Actor, CredentialKind, CredentialParams, NewTeam, Region, Store, StoreError, Team,
+};
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct DemoArgs {
+    /// Name of the demo team (created or re-pointed at the sandbox).
+    #[arg(long, default_value = "Demo (sandbox)")]
+    pub team: String,
+    /// Seed of the sandbox tenant.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+    /// Number of people in the sandbox tenant.
+    #[arg(long, default_value_t = 1000)]
+    pub people: usize,
+    /// Set up the team and keep the sandbox serving without opening the console
+    /// (prints the team name; stops on SIGINT/SIGTERM).
+    #[arg(long)]
+    pub no_console: bool,
+}
+
+/// Creates or re-points `name` at the running sandbox and stores its credentials.
+pub fn prepare_team(store: &Store, name: &str, info: &SandboxInfo, actor: &Actor) -> Result<Team> {
+    let team = match store.team(name) {
+        Ok(mut team) => {
+            team.customer_id = info.customer_id;
+            team.region = Region::Us;
+            team.api_base_override = Some(info.api_base.clone());
+            team.token_url_override = Some(info.token_url.clone());
+            team.datastream_base_override = Some(info.datastream.base.clone());
+            store.update_team(&team, actor)?;
+            team
+        }
+        Err(StoreError::NoSuchTeam(_)) => store.add_team(
+            &NewTeam {
+                name: name.to_string(),
+                customer_id: info.customer_id,
+                region: Some(Region::Us),
+                api_base: Some(info.api_base.clone()),
+                token_url: Some(info.token_url.clone()),
+                datastream_base: Some(info.datastream.base.clone()),
+            },
+            actor,
+        )?,
+        Err(e) => return Err(e.into()),
+    };
+    let secret = |s: &str| SecretString::from(s.to_string());
+    store.set_credential(
+        &team,
+        CredentialKind::Basic,
+        &CredentialParams {
+            username: Some(info.basic.username.clone()),
+            ..Default::default()
+        },
+        &secret(&info.basic.password),
+        actor,
+    )?;
+    store.set_credential(
+        &team,
+        CredentialKind::Rest,
+        &CredentialParams {
+            client_id: Some(info.oauth.client_id.clone()),
+            ..Default::default()
+        },
+        &secret(&info.oauth.client_secret),
+        actor,
+    )?;
+    store.set_credential(
+        &team,
+        CredentialKind::Datastream,
+        &CredentialParams {
+            client_id: Some(info.datastream.client_id.clone()),
+            ..Default::default()
+        },
+        &secret(&info.datastream.client_secret),
+        actor,
+    )?;
+    store.set_credential(
+        &team,
+        CredentialKind::Sftp,
+        &CredentialParams {
+            host: Some(info.sftp.host.clone()),
+            port: Some(info.sftp.port),
+            username: Some(info.sftp.username.clone()),
+            path: Some(info.sftp.path.clone()),
+            ..Default::default()
+        },
+        &secret(&info.sftp.password),
+        actor,
+    )?;
+    store.audit(
+        actor,
+        Some(&team.name),
+        "demo.prepare",
+        Some(&info.api_base),
+    )?;
+    Ok(team)
+}
+
+pub fn run(db: Option<&Path>, args: &DemoArgs) -> Result<ExitCode> {
+    crate::store::teams::validate_name(&args.team).map_err(super::UsageError)?;
+    let path = db_path(db);
+    // Open the store first: a bad database should fail before anything starts.
+    let store = Store::open(&path)?;
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()?;
+    let sandbox = runtime
+        .block_on(Sandbox::start(SandboxConfig {
+            seed: args.seed,
+            people: args.people,
+            ..SandboxConfig::default()
+        }))
+        .wrap_err("cannot start the sandbox tenant")?;
+    let info = sandbox.info();
+    let team = prepare_team(&store, &args.team, &info, &Actor::from_env())?;
+    drop(store);
+    tracing::info!(team = %team.name, api = %info.api_base, "demo sandbox running");
+    let code = if args.no_console {
+        println!("{}", team.name);
+        println!(
+            "sandbox API {} (customer {}), SFTP {}:{}",
+            info.api_base, info.customer_id, info.sftp.host, info.sftp.port
+        );
+        runtime.block_on(wait_for_signal())?;
+        ExitCode::SUCCESS
+    } else {
+        crate::tui::run(&path)?
+    };
+    runtime.block_on(sandbox.shutdown());
+    Ok(code)
+}
+
+async fn wait_for_signal() -> Result<()> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut term = signal(SignalKind::terminate())?;
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
+    }
+    Ok(())
+}
