@@ -625,3 +625,235 @@ fn cli_suggest_export_import_approve() {
         .clone();
     assert_eq!(step["state"], "done", "{step}");
 }
+
+// ---- step 4 screen: snapshots at fixed sizes and key handling --------------------------
+
+mod screen {
+    use super::*;
+    use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+    use icims_onboard::store::Region;
+    use icims_onboard::tui::app::{App, Effect, Msg, Screen, TeamRow, update};
+    use icims_onboard::tui::render::render;
+    use icims_onboard::tui::screens::field_mapping::{
+        FieldMappingState, MappingEffect, MappingMsg,
+    };
+    use icims_onboard::tui::theme::Theme;
+    use ratatui::Terminal;
+    use ratatui::backend::TestBackend;
+
+    const AT: &str = "2026-11-20T10:00:00Z";
+
+    /// The suggested mapping of a generated tenant (seed 5), as stored.
+    fn suggested() -> Vec<MappingEntry> {
+        let fx = fixture(5);
+        storage::load(&fx.store, &fx.team).unwrap()
+    }
+
+    fn app_with(state: FieldMappingState, size: (u16, u16)) -> App {
+        let mut app = App::new("/data/onboard.db", size);
+        let team = icims_onboard::store::Team {
+            id: 1,
+            name: "Acme".into(),
+            customer_id: 1234,
+            region: Region::Us,
+            api_base_override: None,
+            token_url_override: None,
+            datastream_base_override: None,
+            created_at: AT.into(),
+        };
+        app.teams = vec![TeamRow {
+            steps: onboarding::derive(&OnboardingFacts::default()),
+            credentials: Vec::new(),
+            sync_enabled: false,
+            team,
+        }];
+        app.screen = Screen::Team {
+            name: "Acme".into(),
+            step: 3,
+        };
+        app.mapping = Some(state);
+        app
+    }
+
+    fn state(entries: Vec<MappingEntry>, approval: Option<(String, String)>) -> FieldMappingState {
+        FieldMappingState::new("Acme", Catalogue::standard()).with_entries(entries, approval)
+    }
+
+    fn snap(name: &str, app: &App) {
+        let mut terminal = Terminal::new(TestBackend::new(app.size.0, app.size.1)).unwrap();
+        terminal.draw(|f| render(f, app, &Theme::dark())).unwrap();
+        insta::assert_snapshot!(name, terminal.backend());
+    }
+
+    fn key(app: &mut App, code: KeyCode) -> Vec<Effect> {
+        update(app, Msg::Key(KeyEvent::new(code, KeyModifiers::NONE)))
+    }
+
+    fn typed(app: &mut App, text: &str) {
+        for c in text.chars() {
+            key(app, KeyCode::Char(c));
+        }
+    }
+
+    #[test]
+    fn snapshot_empty() {
+        snap(
+            "mapping_empty_120x40",
+            &app_with(state(Vec::new(), None), (120, 40)),
+        );
+    }
+
+    #[test]
+    fn snapshot_suggested() {
+        snap(
+            "mapping_suggested_120x40",
+            &app_with(state(suggested(), None), (120, 40)),
+        );
+        snap(
+            "mapping_suggested_80x24",
+            &app_with(state(suggested(), None), (80, 24)),
+        );
+    }
+
+    #[test]
+    fn snapshot_with_errors() {
+        let mut entries = suggested();
+        let email = entries
+            .iter()
+            .position(|e| e.field.name == "Email")
+            .unwrap();
+        edit::ignore(&mut entries[email]);
+        let created = entries
+            .iter()
+            .position(|e| e.field.object == Object::Person && e.field.name == "Created Date")
+            .unwrap();
+        edit::change(
+            &mut entries[created],
+            "person.updateddate",
+            &Catalogue::standard(),
+        )
+        .unwrap();
+        let mut app = app_with(state(entries, None), (120, 40));
+        // Filtered to the person rows, sorted by state.
+        key(&mut app, KeyCode::Char('/'));
+        typed(&mut app, "person");
+        key(&mut app, KeyCode::Enter);
+        key(&mut app, KeyCode::Char('s'));
+        snap("mapping_with_errors_120x40", &app);
+    }
+
+    #[test]
+    fn snapshot_approved_and_picker() {
+        let mut entries = suggested();
+        edit::accept_all_above(&mut entries, 0.0);
+        let mut app = app_with(state(entries, Some(("alice".into(), AT.into()))), (120, 40));
+        snap("mapping_approved_120x40", &app);
+        for _ in 0..20 {
+            key(&mut app, KeyCode::Down);
+        }
+        key(&mut app, KeyCode::Char('t'));
+        typed(&mut app, "recr");
+        snap("mapping_picker_120x40", &app);
+    }
+
+    #[test]
+    fn keys_edit_save_and_approve() {
+        let mut app = app_with(state(suggested(), None), (120, 40));
+        // Help overlay lists the mapping keys.
+        key(&mut app, KeyCode::Char('?'));
+        assert!(app.help);
+        key(&mut app, KeyCode::Esc);
+        assert!(!app.help && app.mapping.is_some());
+
+        // Accept the first row.
+        let effects = key(&mut app, KeyCode::Char('a'));
+        let m = app.mapping.as_ref().unwrap();
+        assert_eq!(m.entries[m.view[0]].state, MappingState::Accepted);
+        assert!(matches!(
+            &effects[..],
+            [Effect::Mapping(MappingEffect::Save { .. })]
+        ));
+
+        // Pick a different target through the searchable list.
+        let coordinator = m
+            .view
+            .iter()
+            .position(|&i| m.entries[i].field.name == "Coordinator")
+            .unwrap();
+        for _ in 0..coordinator {
+            key(&mut app, KeyCode::Down);
+        }
+        key(&mut app, KeyCode::Enter);
+        typed(&mut app, "secondary");
+        let effects = key(&mut app, KeyCode::Enter);
+        assert!(matches!(
+            &effects[..],
+            [Effect::Mapping(MappingEffect::Save { .. })]
+        ));
+        let m = app.mapping.as_ref().unwrap();
+        let e = &m.entries[m.view[coordinator]];
+        assert_eq!(e.target.as_deref(), Some("job.secondaryrecruiter"));
+        assert_eq!(e.state, MappingState::Changed);
+
+        // Ignore and custom request.
+        key(&mut app, KeyCode::Down);
+        key(&mut app, KeyCode::Char('i'));
+        key(&mut app, KeyCode::Down);
+        key(&mut app, KeyCode::Char('c'));
+        let m = app.mapping.as_ref().unwrap();
+        assert_eq!(
+            m.entries[m.view[coordinator + 1]].state,
+            MappingState::Ignored
+        );
+        assert_eq!(
+            m.entries[m.view[coordinator + 2]].state,
+            MappingState::CustomRequest
+        );
+
+        // Accept all ≥ 95%.
+        key(&mut app, KeyCode::Char('A'));
+        for _ in 0..4 {
+            key(&mut app, KeyCode::Backspace);
+        }
+        typed(&mut app, "95%");
+        let effects = key(&mut app, KeyCode::Enter);
+        assert!(matches!(
+            &effects[..],
+            [Effect::Mapping(MappingEffect::Save { .. })]
+        ));
+        let m = app.mapping.as_ref().unwrap();
+        assert!(m.entries.iter().all(|e| e.state != MappingState::Suggested
+            || e.suggestion.target.is_none()
+            || e.suggestion.confidence < 0.95));
+
+        // Approve is refused on screen while there are problems, asked for otherwise.
+        let m = app.mapping.as_mut().unwrap();
+        let first_required = m
+            .entries
+            .iter()
+            .position(|e| e.target.as_deref() == Some("person.email"))
+            .unwrap();
+        edit::ignore(&mut m.entries[first_required]);
+        m.recompute();
+        assert!(key(&mut app, KeyCode::Char('p')).is_empty());
+        let fixed = suggested();
+        update(
+            &mut app,
+            Msg::Mapping(MappingMsg::Loaded {
+                entries: fixed,
+                approval: None,
+            }),
+        );
+        let effects = key(&mut app, KeyCode::Char('p'));
+        assert_eq!(
+            effects,
+            vec![Effect::Mapping(MappingEffect::Approve {
+                team: "Acme".into()
+            })]
+        );
+        // Esc goes back to the team screen.
+        let effects = key(&mut app, KeyCode::Esc);
+        assert!(app.mapping.is_none());
+        assert_eq!(effects, vec![Effect::LoadTeams]);
+    }
+}

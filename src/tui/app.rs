@@ -5,6 +5,7 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::keymap::{self, Action, Context};
+use super::screens::field_mapping::{self, FieldMappingState, MappingEffect, MappingMsg};
 use super::screens::new_team::NewTeamForm;
 use crate::onboarding::{Step, StepStatus};
 use crate::store::{CredentialKind, CredentialSummary, NewTeam, Team};
@@ -51,6 +52,8 @@ pub struct App {
     pub filtering: bool,
     pub form: Option<NewTeamForm>,
     pub help: bool,
+    /// The step 4 screen, when open (over the team screen).
+    pub mapping: Option<FieldMappingState>,
     pub size: (u16, u16),
     pub status: Option<Status>,
     pub db_label: String,
@@ -68,13 +71,17 @@ pub enum Msg {
     TeamsLoaded(Vec<TeamRow>),
     TeamCreated(Result<String, String>),
     Failed(String),
+    /// A reply for the field mapping screen.
+    Mapping(MappingMsg),
 }
 
 /// Work for the driver: store reads and writes, or leaving.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     LoadTeams,
     CreateTeam(NewTeam),
+    /// Load, save or approve the field mapping (step 4).
+    Mapping(MappingEffect),
     Quit,
 }
 
@@ -88,6 +95,7 @@ impl App {
             filtering: false,
             form: None,
             help: false,
+            mapping: None,
             size,
             status: None,
             db_label: db_label.into(),
@@ -100,6 +108,8 @@ impl App {
     pub fn context(&self) -> Context {
         if self.help {
             Context::Help
+        } else if let Some(m) = &self.mapping {
+            m.context()
         } else if self.form.is_some() {
             Context::Form
         } else if self.filtering {
@@ -143,8 +153,15 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Resize(w, h) => {
             app.size = (w, h);
+            if let Some(m) = app.mapping.as_mut() {
+                m.page = mapping_page(h);
+            }
             app.dirty = true;
             Vec::new()
+        }
+        Msg::Mapping(msg) => {
+            app.dirty = true;
+            mapping_update(app, msg)
         }
         Msg::Tick => vec![Effect::LoadTeams],
         Msg::TeamsLoaded(teams) => {
@@ -230,7 +247,55 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         Context::Filter => filter_key(app, key, action),
         Context::Home => home_key(app, action),
         Context::Team => team_key(app, action),
+        Context::FieldMapping if action == Some(Action::Help) => {
+            app.help = true;
+            Vec::new()
+        }
+        Context::FieldMapping | Context::TargetPicker | Context::MappingInput => {
+            mapping_update(app, MappingMsg::Key(key))
+        }
     }
+}
+
+/// Opens the step 4 screen of the team on screen and asks for its mapping.
+fn open_field_mapping(app: &mut App) -> Vec<Effect> {
+    let Screen::Team { name, .. } = &app.screen else {
+        return Vec::new();
+    };
+    let team = name.clone();
+    let mut state = FieldMappingState::new(team.clone(), crate::mapping::Catalogue::standard());
+    state.page = mapping_page(app.size.1);
+    app.mapping = Some(state);
+    app.status = None;
+    vec![Effect::Mapping(MappingEffect::Load { team })]
+}
+
+/// Table rows that fit on the field mapping screen at terminal height `h`.
+fn mapping_page(h: u16) -> usize {
+    h.saturating_sub(14).max(1) as usize
+}
+
+/// Runs the field mapping screen's update; closing returns to the team screen.
+fn mapping_update(app: &mut App, msg: MappingMsg) -> Vec<Effect> {
+    let Some(m) = app.mapping.as_mut() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for effect in field_mapping::update(m, msg) {
+        match effect {
+            MappingEffect::Close => {
+                app.mapping = None;
+                out.push(Effect::LoadTeams);
+                break;
+            }
+            MappingEffect::Quit => {
+                app.quit = true;
+                out.push(Effect::Quit);
+            }
+            other => out.push(Effect::Mapping(other)),
+        }
+    }
+    out
 }
 
 fn form_key(app: &mut App, key: KeyEvent, action: Option<Action>) -> Vec<Effect> {
@@ -376,6 +441,9 @@ fn team_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
             Vec::new()
         }
         Some(Action::Refresh) => vec![Effect::LoadTeams],
+        Some(Action::Open) if Step::ALL.get(*step) == Some(&Step::FieldMapping) => {
+            open_field_mapping(app)
+        }
         _ => Vec::new(),
     }
 }

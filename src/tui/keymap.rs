@@ -11,6 +11,12 @@ pub enum Context {
     Team,
     Form,
     Help,
+    /// The step 4 field mapping table.
+    FieldMapping,
+    /// The searchable list of standard fields (step 4).
+    TargetPicker,
+    /// A one-line input on the field mapping screen (filter, confidence).
+    MappingInput,
 }
 
 impl Context {
@@ -21,6 +27,9 @@ impl Context {
             Context::Team => "Team",
             Context::Form => "New team",
             Context::Help => "Help",
+            Context::FieldMapping => "Field mapping",
+            Context::TargetPicker => "Standard field picker",
+            Context::MappingInput => "Input",
         }
     }
 }
@@ -43,6 +52,15 @@ pub enum Action {
     Cancel,
     ToggleRegion,
     Refresh,
+    PageUp,
+    PageDown,
+    Accept,
+    AcceptAbove,
+    PickTarget,
+    Ignore,
+    CustomRequest,
+    Sort,
+    Approve,
 }
 
 /// One binding: the keys, what they do, and whether the footer shows it.
@@ -158,6 +176,13 @@ const TEAM: &[Binding] = &[
         true
     ),
     bind!(
+        "Enter",
+        [(KeyCode::Enter, NONE)],
+        Open,
+        "open the step's screen (field mapping)",
+        false
+    ),
+    bind!(
         "r",
         [(KeyCode::Char('r'), NONE)],
         Refresh,
@@ -224,6 +249,137 @@ const FORM: &[Binding] = &[
     bind!("Ctrl-c", [(KeyCode::Char('c'), CTRL)], Quit, "quit", false),
 ];
 
+const FIELD_MAPPING: &[Binding] = &[
+    bind!(
+        "↑↓ j k",
+        [
+            (KeyCode::Up, NONE),
+            (KeyCode::Down, NONE),
+            (KeyCode::Char('k'), NONE),
+            (KeyCode::Char('j'), NONE)
+        ],
+        Up,
+        "move the selection",
+        false
+    ),
+    bind!(
+        "PgUp PgDn",
+        [(KeyCode::PageUp, NONE), (KeyCode::PageDown, NONE)],
+        PageUp,
+        "move a page",
+        false
+    ),
+    bind!(
+        "a",
+        [(KeyCode::Char('a'), NONE)],
+        Accept,
+        "accept the suggestion",
+        true
+    ),
+    bind!(
+        "A",
+        [(KeyCode::Char('A'), SHIFT), (KeyCode::Char('A'), NONE)],
+        AcceptAbove,
+        "accept all suggestions above a confidence",
+        true
+    ),
+    bind!(
+        "Enter t",
+        [(KeyCode::Enter, NONE), (KeyCode::Char('t'), NONE)],
+        PickTarget,
+        "pick the standard field from a list",
+        true
+    ),
+    bind!(
+        "i",
+        [(KeyCode::Char('i'), NONE)],
+        Ignore,
+        "ignore the field",
+        true
+    ),
+    bind!(
+        "c",
+        [(KeyCode::Char('c'), NONE)],
+        CustomRequest,
+        "mark as a custom-field request",
+        true
+    ),
+    bind!(
+        "/",
+        [(KeyCode::Char('/'), NONE)],
+        Filter,
+        "filter the fields",
+        true
+    ),
+    bind!(
+        "s",
+        [(KeyCode::Char('s'), NONE)],
+        Sort,
+        "change the sort order",
+        true
+    ),
+    bind!(
+        "p",
+        [(KeyCode::Char('p'), NONE)],
+        Approve,
+        "approve the mapping",
+        true
+    ),
+    bind!(
+        "r",
+        [(KeyCode::Char('r'), NONE)],
+        Refresh,
+        "reload from the database",
+        false
+    ),
+    bind!(
+        "?",
+        [(KeyCode::Char('?'), NONE), (KeyCode::Char('?'), SHIFT)],
+        Help,
+        "show this help",
+        true
+    ),
+    bind!(
+        "Esc",
+        [(KeyCode::Esc, NONE), (KeyCode::Backspace, NONE)],
+        Back,
+        "back to the team",
+        true
+    ),
+    bind!(
+        "q",
+        [(KeyCode::Char('q'), NONE), (KeyCode::Char('c'), CTRL)],
+        Quit,
+        "quit",
+        false
+    ),
+];
+
+const TARGET_PICKER: &[Binding] = &[
+    bind!(
+        "↑↓",
+        [(KeyCode::Up, NONE), (KeyCode::Down, NONE)],
+        Up,
+        "move the selection",
+        true
+    ),
+    bind!(
+        "Enter",
+        [(KeyCode::Enter, NONE)],
+        Submit,
+        "map to the selected field",
+        true
+    ),
+    bind!("Esc", [(KeyCode::Esc, NONE)], Cancel, "cancel", true),
+    bind!("Ctrl-c", [(KeyCode::Char('c'), CTRL)], Quit, "quit", false),
+];
+
+const MAPPING_INPUT: &[Binding] = &[
+    bind!("Enter", [(KeyCode::Enter, NONE)], Submit, "apply", true),
+    bind!("Esc", [(KeyCode::Esc, NONE)], Cancel, "cancel", true),
+    bind!("Ctrl-c", [(KeyCode::Char('c'), CTRL)], Quit, "quit", false),
+];
+
 const HELP: &[Binding] = &[bind!(
     "? Esc q",
     [
@@ -245,6 +401,9 @@ pub fn bindings(ctx: Context) -> &'static [Binding] {
         Context::Team => TEAM,
         Context::Form => FORM,
         Context::Help => HELP,
+        Context::FieldMapping => FIELD_MAPPING,
+        Context::TargetPicker => TARGET_PICKER,
+        Context::MappingInput => MAPPING_INPUT,
     }
 }
 
@@ -258,6 +417,7 @@ pub fn lookup(ctx: Context, key: KeyEvent) -> Option<Action> {
     })?;
     Some(match (binding.action, key.code) {
         (Action::Up, KeyCode::Down | KeyCode::Char('j')) => Action::Down,
+        (Action::PageUp, KeyCode::PageDown) => Action::PageDown,
         (action, _) => action,
     })
 }
@@ -283,6 +443,16 @@ fn short(help: &'static str) -> &'static str {
         "keep the filter" => "apply",
         "clear the filter" => "clear",
         "close the help" => "close",
+        "accept the suggestion" => "accept",
+        "accept all suggestions above a confidence" => "accept all ≥",
+        "pick the standard field from a list" => "target",
+        "ignore the field" => "ignore",
+        "mark as a custom-field request" => "custom",
+        "filter the fields" => "filter",
+        "change the sort order" => "sort",
+        "approve the mapping" => "approve",
+        "back to the team" => "back",
+        "map to the selected field" => "choose",
         other => other,
     }
 }
@@ -299,6 +469,9 @@ mod tests {
             Context::Team,
             Context::Form,
             Context::Help,
+            Context::FieldMapping,
+            Context::TargetPicker,
+            Context::MappingInput,
         ] {
             for b in bindings(ctx) {
                 for (code, mods) in b.keys {

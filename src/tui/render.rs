@@ -8,7 +8,7 @@ use ratatui::widgets::Paragraph;
 
 use super::app::{App, Screen};
 use super::keymap::Context;
-use super::screens::{help, home, new_team, team, too_small};
+use super::screens::{field_mapping, help, home, new_team, team, too_small};
 use super::theme::Theme;
 use super::widgets::footer;
 
@@ -40,6 +40,11 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
     frame.render_widget(Paragraph::new(Line::from(title)), header);
 
     match (&app.screen, app.open_team()) {
+        _ if app.mapping.is_some() => {
+            if let Some(m) = &app.mapping {
+                field_mapping::render(frame, body, m, theme);
+            }
+        }
         (Screen::Team { step, .. }, Some(row)) => team::render(frame, body, row, *step, theme),
         (Screen::Team { name, .. }, None) => frame.render_widget(
             Paragraph::new(Span::styled(
@@ -53,7 +58,9 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
     if let Some(form) = &app.form {
         new_team::render(frame, body, form, theme);
     }
-    let under = if app.form.is_some() {
+    let under = if let Some(m) = &app.mapping {
+        m.context()
+    } else if app.form.is_some() {
         Context::Form
     } else {
         match app.screen {

@@ -1,5 +1,8 @@
 //! Small reusable widgets, one per file.
 
 pub mod footer;
+pub mod mapping_table;
 pub mod state_badge;
 pub mod step_list;
+pub mod target_picker;
+pub mod validation_panel;
