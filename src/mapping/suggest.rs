@@ -6,7 +6,7 @@
 //! fields × catalogue.
 
 use super::catalogue::{Catalogue, FieldType, StandardField};
-use super::model::{CustomerField, Suggestion};
+use super::model::{CustomerField, Object, Suggestion};
 use super::shape::{Fit, Shape, dominant_shape, fit, schema_shape};
 
 /// Candidates below this confidence are not proposed.
@@ -54,19 +54,39 @@ fn is_custom_id(name: &str) -> bool {
     })
 }
 
+/// A label split for comparison: its words and its compact form.
+struct Term {
+    text: String,
+    words: Vec<String>,
+    compact: String,
+}
+
+impl Term {
+    fn new(text: &str) -> Term {
+        Term {
+            text: text.to_string(),
+            words: words(text),
+            compact: compact(text),
+        }
+    }
+}
+
 /// Name similarity 0–1 of two labels: the best of word overlap, edit distance and
 /// Jaro-Winkler (scaled), with a floor when every meaningful word of `target` occurs in
 /// `field`.
 pub fn similarity(field: &str, target: &str) -> f64 {
-    let (fw, tw) = (words(field), words(target));
+    term_similarity(&Term::new(field), &Term::new(target))
+}
+
+fn term_similarity(field: &Term, target: &Term) -> f64 {
+    let (fw, tw) = (&field.words, &target.words);
     if fw.is_empty() || tw.is_empty() {
         return 0.0;
     }
     let common = tw.iter().filter(|w| fw.contains(w)).count();
     let dice = 2.0 * common as f64 / (fw.len() + tw.len()) as f64;
-    let (fc, tc) = (compact(field), compact(target));
-    let lev = strsim::normalized_levenshtein(&fc, &tc);
-    let jw = strsim::jaro_winkler(&fc, &tc) * 0.9;
+    let lev = strsim::normalized_levenshtein(&field.compact, &target.compact);
+    let jw = strsim::jaro_winkler(&field.compact, &target.compact) * 0.9;
     let contained = common == tw.len() && tw.iter().any(|w| !GENERIC.contains(&w.as_str()));
     let mut sim = dice.max(lev).max(jw);
     if contained {
@@ -84,57 +104,85 @@ struct Candidate {
     reasons: Vec<String>,
 }
 
+/// A standard field with its names prepared once per [`suggest`] call.
+struct Prepared<'a> {
+    std: &'a StandardField,
+    label: String,
+    flat: Vec<String>,
+    aliases: Vec<(String, &'a str)>,
+    /// Aliases, label and field id, for similarity.
+    terms: Vec<Term>,
+}
+
+impl<'a> Prepared<'a> {
+    fn new(std: &'a StandardField) -> Prepared<'a> {
+        Prepared {
+            std,
+            label: compact(&std.label),
+            flat: std.flat.iter().map(|f| compact(f)).collect(),
+            aliases: std
+                .aliases
+                .iter()
+                .map(|a| (compact(a), a.as_str()))
+                .collect(),
+            terms: std
+                .aliases
+                .iter()
+                .map(String::as_str)
+                .chain([std.label.as_str(), std.field_id()])
+                .map(Term::new)
+                .collect(),
+        }
+    }
+}
+
+/// A customer field's names prepared once.
+struct FieldNames {
+    name_compact: String,
+    label: Term,
+    custom_id: bool,
+}
+
 /// Name evidence: (confidence, reason).
-fn name_evidence(field: &CustomerField, std: &StandardField) -> Option<(f64, String)> {
+fn name_evidence(field: &CustomerField, names: &FieldNames, p: &Prepared) -> Option<(f64, String)> {
+    let std = p.std;
     let name = field.name.trim();
-    let label = field.display_label().trim();
+    let label = names.label.text.trim();
     let fid = std.field_id();
     if name.eq_ignore_ascii_case(&std.id)
-        || compact(name) == fid
-        || (!label.is_empty() && compact(label) == fid)
+        || names.name_compact == fid
+        || (!label.is_empty() && names.label.compact == fid)
     {
         return Some((
             0.97,
             format!("id match: {name:?} is the iCIMS field id {fid}"),
         ));
     }
-    if is_custom_id(name) && field.label.is_none() {
+    if names.custom_id && field.label.is_none() {
         // A bare custom field id carries no name evidence; only flat headers can match.
-        let c = compact(name);
-        return std
+        return p
             .flat
-            .iter()
-            .any(|f| compact(f) == c)
+            .contains(&names.name_compact)
             .then(|| (0.95, format!("flat-file header {name} is {}", std.id)));
     }
-    let lc = compact(label);
-    let nc = compact(name);
-    if std
-        .flat
-        .iter()
-        .any(|f| compact(f) == nc || compact(f) == lc)
-    {
+    let lc = &names.label.compact;
+    if p.flat.iter().any(|f| *f == names.name_compact || f == lc) {
         return Some((0.95, format!("flat-file header {name:?} is {}", std.id)));
     }
-    if lc == compact(&std.label) {
+    if *lc == p.label {
         return Some((0.95, format!("label match: {label:?} is the iCIMS label")));
     }
-    if let Some(alias) = std.aliases.iter().find(|a| compact(a) == lc) {
+    if let Some((_, alias)) = p.aliases.iter().find(|(c, _)| c == lc) {
         return Some((
             0.9,
             format!("known alias: {alias:?} is {} ({})", std.id, std.label),
         ));
     }
     let mut best: Option<(f64, &str)> = None;
-    for cand in std
-        .aliases
-        .iter()
-        .map(String::as_str)
-        .chain([std.label.as_str(), fid])
-    {
-        let sim = similarity(label, cand);
+    for term in &p.terms {
+        let sim = term_similarity(&names.label, term);
         if best.is_none_or(|(b, _)| sim > b) {
-            best = Some((sim, cand));
+            best = Some((sim, term.text.as_str()));
         }
     }
     let (sim, cand) = best?;
@@ -165,6 +213,18 @@ fn percent(x: f64) -> String {
 /// Suggests a standard field for every customer field (same order as `fields`).
 pub fn suggest(fields: &[CustomerField], catalogue: &Catalogue) -> Vec<Suggestion> {
     let std_fields = catalogue.fields();
+    let prepared: Vec<Prepared> = std_fields.iter().map(Prepared::new).collect();
+    let objects: Vec<Option<Object>> = std_fields.iter().map(StandardField::object).collect();
+    // Standard fields of the same object and type, per standard field.
+    let same_type: Vec<usize> = std_fields
+        .iter()
+        .map(|a| {
+            std_fields
+                .iter()
+                .filter(|b| b.object() == a.object() && b.field_type == a.field_type)
+                .count()
+        })
+        .collect();
     let mut candidates: Vec<Candidate> = Vec::new();
     let mut shapes: Vec<Option<(Shape, f64)>> = Vec::with_capacity(fields.len());
     for (fi, field) in fields.iter().enumerate() {
@@ -176,18 +236,20 @@ pub fn suggest(fields: &[CustomerField], catalogue: &Catalogue) -> Vec<Suggestio
                 .map(|s| (s, 1.0))
         });
         shapes.push(shape);
+        let names = FieldNames {
+            name_compact: compact(field.name.trim()),
+            label: Term::new(field.display_label()),
+            custom_id: is_custom_id(field.name.trim()),
+        };
         for (ti, std) in std_fields.iter().enumerate() {
-            if std.object() != Some(field.object) {
+            if objects[ti] != Some(field.object) {
                 continue;
             }
-            let (mut confidence, mut reasons) = match name_evidence(field, std) {
+            let (mut confidence, mut reasons) = match name_evidence(field, &names, &prepared[ti]) {
                 Some((c, r)) => (c, vec![r]),
                 None => {
-                    let same_type = catalogue
-                        .of(field.object)
-                        .filter(|s| s.field_type == std.field_type)
-                        .count();
-                    match shape.and_then(|(s, _)| shape_only(s, std, same_type).map(|c| (s, c))) {
+                    match shape.and_then(|(s, _)| shape_only(s, std, same_type[ti]).map(|c| (s, c)))
+                    {
                         Some((s, c)) => (
                             c,
                             vec![format!("values are {}, as {} holds", s.describe(), std.id)],
