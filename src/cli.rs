@@ -31,6 +31,11 @@ pub enum Command {
     Demo(crate::commands::demo::DemoArgs),
     /// Run the simulated iCIMS tenant (API + SFTP export) on loopback until stopped.
     Sandbox(crate::commands::sandbox::SandboxArgs),
+    /// Step 3: list, fetch and import the historical export; summary; handoff ticket.
+    #[command(subcommand)]
+    Export(crate::commands::export::ExportCommand),
+    /// Run queued jobs (export fetch and import) until stopped, or until idle.
+    Worker(crate::commands::worker::WorkerArgs),
     /// Step 4 field mapping (and, later, step 6 stage mapping).
     #[command(subcommand)]
     Mapping(MappingCommand),

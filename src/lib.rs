@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod commands;
+pub mod export;
 pub mod icims;
 pub mod logging;
 pub mod mapping;
@@ -15,3 +16,4 @@ pub mod sandbox;
 pub mod sftp;
 pub mod store;
 pub mod tui;
+pub mod worker;

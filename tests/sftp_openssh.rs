@@ -312,8 +312,7 @@ fn resumes_after_the_connection_is_cut_mid_file() {
                 }
             },
         )
-        .err()
-        .expect("the download must fail when the connection is cut");
+        .expect_err("the download must fail when the connection is cut");
     assert!(cut, "the download finished before it could be cut");
     assert_eq!(err.kind(), "connection_lost", "{err}");
     let partial = fs::metadata(sftp::partial_path(&local)).unwrap().len();

@@ -3,9 +3,11 @@
 
 pub mod creds;
 pub mod demo;
+pub mod export;
 pub mod mapping;
 pub mod sandbox;
 pub mod team;
+pub mod worker;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -41,5 +43,7 @@ pub fn run(cli: &Cli, command: &Command) -> Result<ExitCode> {
         Command::Demo(args) => demo::run(db, args),
         Command::Mapping(cmd) => mapping::run(db, cmd),
         Command::Sandbox(args) => sandbox::run(args).map(|()| ExitCode::SUCCESS),
+        Command::Export(cmd) => export::run(db, cmd),
+        Command::Worker(args) => worker::run(db, args),
     }
 }

@@ -25,7 +25,7 @@ pub use pins::{
     HostKeyPin, TeamSftp, connect_for_team, forget_host_key, pin_host_key, pinned_host_key,
     probe_for_team, team_sftp,
 };
-pub use progress::{Progress, ProgressMeter};
+pub use progress::{Progress, ProgressMeter, format_bytes};
 
 /// How to authenticate.
 pub enum Auth {

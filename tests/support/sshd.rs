@@ -63,7 +63,7 @@ fn password() -> Result<&'static str, String> {
         .get_or_init(|| {
             let pw = format!(
                 "t-{:016x}{:08x}",
-                std::process::id() as u64 * 7919 ^ now_nanos(),
+                (std::process::id() as u64 * 7919) ^ now_nanos(),
                 std::process::id()
             );
             ensure_user()?;
@@ -110,10 +110,10 @@ fn ensure_user() -> Result<(), String> {
         let r =
             run(Command::new("useradd").args(["-M", "-d", "/nonexistent", "-s", "/bin/sh", USER]));
         // Another test process may have created it meanwhile.
-        if let Err(e) = r {
-            if !e.contains("already exists") {
-                return Err(e);
-            }
+        if let Err(e) = r
+            && !e.contains("already exists")
+        {
+            return Err(e);
         }
     }
     Ok(())

@@ -1,0 +1,247 @@
+//! The headless worker: claims jobs by lease, renews the lease while a job runs, runs
+//! `export.fetch` / `export.import` (more kinds plug in as match arms in [`dispatch`]),
+//! writes progress to the job row, and can be started detached by the console or CLI.
+//!
+//! Liveness of the detached worker is a lock file next to the database
+//! (`<db>.worker.lock`): a worker holds an exclusive `flock` on it for its whole life and
+//! writes its pid into it; the kernel drops the lock when the process dies, however it
+//! dies. Jobs themselves are protected by their leases (owner `host:pid:nonce`); a lease
+//! whose owner process is gone on this host is taken over at once instead of waiting for
+//! it to expire, which is how an import killed with SIGKILL resumes immediately.
+
+mod handle;
+mod lease;
+mod lock;
+
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+
+pub use handle::JobHandle;
+pub use lease::{claim_job_by_id, owner_id, reap_dead_leases};
+pub use lock::{WorkerLock, WorkerStatus, ensure_worker, live_worker_pid, lock_path};
+
+use crate::export::{self, ExportError, FetchParams, ImportOptions, ImportParams};
+use crate::sftp::Progress;
+use crate::store::{Job, JobState, Store};
+
+/// Seconds a lease lasts; renewed every third of it while the job runs.
+pub const LEASE_SECS: i64 = 30;
+
+/// Job kinds this worker runs.
+pub const JOB_KINDS: &[&str] = &[export::FETCH_JOB, export::IMPORT_JOB];
+
+/// What a running job reports (for a CLI printing progress).
+#[derive(Debug, Clone)]
+pub enum JobEvent {
+    Fetch(Progress),
+    Import(export::ImportProgress),
+}
+
+/// How a job ended.
+#[derive(Debug, Clone, PartialEq)]
+pub struct JobOutcome {
+    pub job_id: i64,
+    pub kind: String,
+    pub state: JobState,
+    pub error: Option<String>,
+    /// The job's result (the fetch or import report as JSON).
+    pub result: serde_json::Value,
+}
+
+/// Worker loop settings.
+#[derive(Debug, Clone)]
+pub struct WorkerOptions {
+    /// Exit when no job is waiting instead of polling.
+    pub until_idle: bool,
+    pub poll: Duration,
+}
+
+impl Default for WorkerOptions {
+    fn default() -> Self {
+        WorkerOptions {
+            until_idle: false,
+            poll: Duration::from_secs(2),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum WorkerError {
+    #[error(transparent)]
+    Store(#[from] crate::store::StoreError),
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// Runs jobs from the database at `db` until idle (with `until_idle`) or forever.
+/// Returns the outcomes of the jobs it ran.
+pub fn run_worker(
+    db: &Path,
+    opts: &WorkerOptions,
+    events: &mut dyn FnMut(i64, &JobEvent),
+) -> Result<Vec<JobOutcome>, WorkerError> {
+    let _lock = WorkerLock::try_acquire(db)?;
+    let mut store = Store::open(db)?;
+    let owner = owner_id();
+    let mut outcomes = Vec::new();
+    loop {
+        reap_dead_leases(&store)?;
+        match store.claim_job(&owner, LEASE_SECS, JOB_KINDS)? {
+            Some(job) => {
+                tracing::info!(job = job.id, kind = %job.kind, "claimed job");
+                let id = job.id;
+                let actor = format!("worker {owner}");
+                let outcome =
+                    run_claimed(&mut store, db, job, &owner, &actor, &mut |e| events(id, e))?;
+                tracing::info!(job = id, state = %outcome.state, error = ?outcome.error, "job ended");
+                outcomes.push(outcome);
+            }
+            None if opts.until_idle => return Ok(outcomes),
+            None => std::thread::sleep(opts.poll),
+        }
+    }
+}
+
+/// Claims one job by id (taking it over if its owner died) and runs it in this process.
+/// `None` if it is held by a live worker or no longer open.
+pub fn run_job_inline(
+    db: &Path,
+    job_id: i64,
+    events: &mut dyn FnMut(&JobEvent),
+) -> Result<Option<JobOutcome>, WorkerError> {
+    let mut store = Store::open(db)?;
+    let owner = owner_id();
+    reap_dead_leases(&store)?;
+    let Some(job) = claim_job_by_id(&store, job_id, &owner, LEASE_SECS)? else {
+        return Ok(None);
+    };
+    let actor = crate::store::Actor::from_env().user;
+    Ok(Some(run_claimed(
+        &mut store, db, job, &owner, &actor, events,
+    )?))
+}
+
+/// Runs a claimed job to its end, renewing the lease from a helper thread.
+pub fn run_claimed(
+    store: &mut Store,
+    db: &Path,
+    job: Job,
+    owner: &str,
+    actor: &str,
+    events: &mut dyn FnMut(&JobEvent),
+) -> Result<JobOutcome, WorkerError> {
+    let cancel = Arc::new(AtomicBool::new(false));
+    let renewer = lease::Renewer::start(db, job.id, owner, LEASE_SECS, cancel.clone());
+    let handle = JobHandle {
+        id: job.id,
+        owner: owner.to_string(),
+        actor: actor.to_string(),
+        checkpoint: job.checkpoint.clone(),
+        cancel: cancel.clone(),
+    };
+    let result = dispatch(store, &job, &handle, events);
+    renewer.stop();
+    let (state, error, value) = match result {
+        Ok(value) => (JobState::Done, None, value),
+        Err(ExportError::LeaseLost) => {
+            // Another worker owns the job now; leave its row alone.
+            return Ok(JobOutcome {
+                job_id: job.id,
+                kind: job.kind,
+                state: JobState::Running,
+                error: Some(ExportError::LeaseLost.to_string()),
+                result: serde_json::Value::Null,
+            });
+        }
+        Err(ExportError::Cancelled) if handle.cancelled() => {
+            return Ok(JobOutcome {
+                job_id: job.id,
+                kind: job.kind,
+                state: JobState::Running,
+                error: Some("lease lost; stopped".into()),
+                result: serde_json::Value::Null,
+            });
+        }
+        Err(ExportError::Cancelled) => (JobState::Cancelled, None, serde_json::Value::Null),
+        Err(e) => (
+            JobState::Failed,
+            Some(e.to_string()),
+            serde_json::Value::Null,
+        ),
+    };
+    if !value.is_null() {
+        store.set_job_progress(job.id, &value)?;
+    }
+    store.finish_job(job.id, state, error.as_deref())?;
+    Ok(JobOutcome {
+        job_id: job.id,
+        kind: job.kind,
+        state,
+        error,
+        result: value,
+    })
+}
+
+/// Runs one job by kind. New kinds (e.g. `sync.deep`) are added here.
+fn dispatch(
+    store: &mut Store,
+    job: &Job,
+    handle: &JobHandle,
+    events: &mut dyn FnMut(&JobEvent),
+) -> Result<serde_json::Value, ExportError> {
+    let team = store.team_by_id(job.team_id)?;
+    let bad_params =
+        |e: serde_json::Error| ExportError::Internal(format!("job {} params: {e}", job.id));
+    match job.kind.as_str() {
+        export::FETCH_JOB => {
+            let params: FetchParams =
+                serde_json::from_value(job.params.clone()).map_err(bad_params)?;
+            let shared: &Store = store;
+            let mut last_write = Instant::now() - Duration::from_secs(10);
+            let report = export::run_fetch(shared, &team, handle, &params, &mut |p| {
+                if p.done || last_write.elapsed() >= Duration::from_millis(500) {
+                    last_write = Instant::now();
+                    let _ = shared.set_job_progress(handle.id, &json!({ "fetch": p }));
+                }
+                events(&JobEvent::Fetch(p.clone()));
+            })?;
+            Ok(json!({ "fetch": report }))
+        }
+        export::IMPORT_JOB => {
+            let params: ImportParams =
+                serde_json::from_value(job.params.clone()).map_err(bad_params)?;
+            let report = export::run_import(
+                store,
+                &team,
+                handle,
+                &params,
+                &ImportOptions::default(),
+                &mut |p| events(&JobEvent::Import(p.clone())),
+            )?;
+            if !report.failed.is_empty() {
+                let list: Vec<String> = report
+                    .failed
+                    .iter()
+                    .map(|(name, why)| format!("{name}: {why}"))
+                    .collect();
+                return Err(ExportError::Unreadable {
+                    file: format!(
+                        "{} of {} files",
+                        report.failed.len(),
+                        report.failed.len() + report.units.len()
+                    ),
+                    reason: format!("not imported ({}); the other files were", list.join("; ")),
+                });
+            }
+            Ok(json!({ "import": report }))
+        }
+        other => Err(ExportError::Internal(format!(
+            "unknown job kind {other:?}; this worker runs {}",
+            JOB_KINDS.join(", ")
+        ))),
+    }
+}
