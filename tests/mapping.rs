@@ -527,20 +527,18 @@ fn cli_suggest_export_import_approve() {
     home.ok(&["team", "add", "Acme", "--customer-id", "1234"], "");
     let export_dir = home.dir.path().join("export");
     export::write_all(&generator::generate(8, 100), &export_dir).unwrap();
-    let dir = export_dir.to_str().unwrap();
-
-    let out = home.ok(
-        &[
-            "mapping",
-            "fields",
-            "suggest",
-            "Acme",
-            "--export-dir",
-            dir,
-            "--json",
-        ],
-        "",
-    );
+    // Step 3's import stages the files; suggest reads the staged columns, samples and fill.
+    let files: Vec<String> = discover::export_files_in(&export_dir)
+        .unwrap()
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect();
+    let mut args = vec!["export", "import", "Acme"];
+    args.extend(files.iter().map(String::as_str));
+    home.ok(&args, "");
+    let human = home.ok(&["mapping", "fields", "suggest", "Acme"], "");
+    assert!(human.contains("staged import"), "{human}");
+    let out = home.ok(&["mapping", "fields", "suggest", "Acme", "--json"], "");
     let list: serde_json::Value = serde_json::from_str(&out).unwrap();
     let list = list.as_array().unwrap();
     assert_eq!(list.len(), 33);
@@ -563,6 +561,23 @@ fn cli_suggest_export_import_approve() {
         .unwrap();
     assert_eq!(coordinator["object"], "job");
     assert_eq!(coordinator["target"], "job.recruiter");
+
+    // Without a staged import, --export-dir reads the CSV files directly.
+    home.ok(&["team", "add", "Globex", "--customer-id", "99"], "");
+    let dir = export_dir.to_str().unwrap();
+    let out = home.ok(
+        &[
+            "mapping",
+            "fields",
+            "suggest",
+            "Globex",
+            "--export-dir",
+            dir,
+        ],
+        "",
+    );
+    assert!(out.contains("read 3 export file(s)"), "{out}");
+    assert!(out.contains("validation: no problems"), "{out}");
 
     let sheet_path = home.dir.path().join("mapping.csv");
     let sheet = sheet_path.to_str().unwrap();
