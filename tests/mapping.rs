@@ -872,3 +872,126 @@ mod screen {
         assert_eq!(effects, vec![Effect::LoadTeams]);
     }
 }
+
+// ---- the console through step 4, driven in tmux ----------------------------------------
+
+mod walkthrough {
+    use super::*;
+    use std::process::Command;
+    use std::time::{Duration, Instant};
+
+    struct Tmux {
+        socket: String,
+    }
+
+    impl Tmux {
+        fn start(width: u16, height: u16, command: &str) -> Tmux {
+            common::require_tool("tmux");
+            let t = Tmux {
+                socket: format!("icims-mapping-{}", std::process::id()),
+            };
+            let status = Command::new("tmux")
+                .args(["-L", &t.socket, "-f", "/dev/null", "new-session", "-d"])
+                .args([
+                    "-s",
+                    "t",
+                    "-x",
+                    &width.to_string(),
+                    "-y",
+                    &height.to_string(),
+                ])
+                .arg(command)
+                .status()
+                .expect("run tmux");
+            assert!(status.success());
+            t
+        }
+        fn tmux(&self, args: &[&str]) -> String {
+            let out = Command::new("tmux")
+                .args(["-L", &self.socket])
+                .args(args)
+                .output()
+                .expect("run tmux");
+            String::from_utf8_lossy(&out.stdout).into_owned()
+        }
+        fn keys(&self, keys: &[&str]) {
+            for k in keys {
+                self.tmux(&["send-keys", "-t", "t", k]);
+            }
+        }
+        fn wait_text(&self, text: &str) -> String {
+            let start = Instant::now();
+            loop {
+                let screen = self.tmux(&["capture-pane", "-p", "-t", "t"]);
+                if screen.contains(text) {
+                    return screen;
+                }
+                assert!(
+                    start.elapsed() < Duration::from_secs(20),
+                    "timed out waiting for {text:?}; screen:\n{screen}"
+                );
+                std::thread::sleep(Duration::from_millis(50));
+            }
+        }
+    }
+
+    impl Drop for Tmux {
+        fn drop(&mut self) {
+            let _ = Command::new("tmux")
+                .args(["-L", &self.socket, "kill-server"])
+                .status();
+        }
+    }
+
+    #[test]
+    fn console_accepts_and_approves_step_4() {
+        let home = common::Sandbox::new();
+        home.ok(&["team", "add", "Acme", "--customer-id", "1234"], "");
+        let export_dir = home.dir.path().join("export");
+        export::write_all(&generator::generate(6, 100), &export_dir).unwrap();
+        home.ok(
+            &[
+                "mapping",
+                "fields",
+                "suggest",
+                "Acme",
+                "--export-dir",
+                export_dir.to_str().unwrap(),
+            ],
+            "",
+        );
+        let q = |p: &Path| format!("'{}'", p.display());
+        let command = format!(
+            "env ICIMS_ONBOARD_DB={} ICIMS_ONBOARD_LOG={} XDG_CONFIG_HOME={} TERM=xterm-256color {}; echo EXITED:$?; sleep 60",
+            q(&home.db()),
+            q(&home.log()),
+            q(&home.config_home()),
+            q(Path::new(env!("CARGO_BIN_EXE_icims-onboard"))),
+        );
+        let tmux = Tmux::start(120, 40, &command);
+        tmux.wait_text("Acme");
+        tmux.keys(&["Enter"]);
+        tmux.wait_text("Basic sync");
+        tmux.keys(&["j", "j", "j", "Enter"]);
+        let screen = tmux.wait_text("Customer fields (33 shown)");
+        assert!(screen.contains("Coordinator"), "{screen}");
+        assert!(screen.contains("not approved"), "{screen}");
+        tmux.keys(&["A", "Enter"]);
+        tmux.wait_text("accepted");
+        tmux.keys(&["?"]);
+        tmux.wait_text("Keys on the field mapping screen");
+        tmux.keys(&["Escape", "p"]);
+        let approved = tmux.wait_text("✓ approved by");
+        assert!(approved.contains("accepted"), "{approved}");
+        tmux.keys(&["Escape"]);
+        tmux.wait_text("approved by");
+        tmux.keys(&["q"]);
+        tmux.wait_text("EXITED:0");
+
+        let store = Store::open(&home.db()).unwrap();
+        let team = store.team("Acme").unwrap();
+        assert!(storage::approval(&store, &team).unwrap().is_some());
+        let entries = storage::load(&store, &team).unwrap();
+        assert!(entries.iter().any(|e| e.state == MappingState::Accepted));
+    }
+}
