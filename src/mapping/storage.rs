@@ -188,8 +188,8 @@ pub fn merge(
         s.dedup();
         s
     };
-    // Suggest over the rediscovered fields together with the kept rows of other sources,
-    // so one-to-one assignment sees everything on each side.
+    // Suggestions are computed over the rediscovered fields; rows of the sources not
+    // rediscovered this time are kept as they are.
     let kept: Vec<&MappingEntry> = existing
         .iter()
         .filter(|e| !sources.contains(&e.field.source))
