@@ -29,6 +29,8 @@ pub enum Command {
     Creds(CredsCommand),
     /// Start the sandbox tenant in-process, prepare a team on it, and open the console.
     Demo(crate::commands::demo::DemoArgs),
+    /// Run the step 1 and step 2 tests (basic test, preflight matrix, hidden fields).
+    Check(crate::commands::check::CheckArgs),
     /// Run the simulated iCIMS tenant (API + SFTP export) on loopback until stopped.
     Sandbox(crate::commands::sandbox::SandboxArgs),
     /// Step 3: list, fetch and import the historical export; summary; handoff ticket.

@@ -1,6 +1,7 @@
 //! The headless commands: each submodule runs one command group over the library and
 //! prints for people or, with `--json`, for scripts.
 
+pub mod check;
 pub mod creds;
 pub mod demo;
 pub mod export;
@@ -41,6 +42,7 @@ pub fn run(cli: &Cli, command: &Command) -> Result<ExitCode> {
         Command::Team(cmd) => team::run(db, cmd),
         Command::Creds(cmd) => creds::run(db, cmd),
         Command::Demo(args) => demo::run(db, args),
+        Command::Check(args) => check::run(db, args),
         Command::Mapping(cmd) => mapping::run(db, cmd),
         Command::Sandbox(args) => sandbox::run(args).map(|()| ExitCode::SUCCESS),
         Command::Export(cmd) => export::run(db, cmd),

@@ -657,3 +657,213 @@ fn with_attempts(e: IcimsError, n: u32) -> IcimsError {
         other => other,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn client(auth: AuthConfig) -> IcimsClient {
+        let e = Endpoints::new(
+            1234,
+            "https://api.icims.com",
+            "https://login.icims.com/oauth/token",
+            "https://ds.example/streams",
+        )
+        .unwrap();
+        IcimsClient::new(e, auth, ClientConfig::default()).unwrap()
+    }
+
+    fn basic() -> AuthConfig {
+        AuthConfig::Basic {
+            username: "u".into(),
+            password: SecretString::from("p".to_string()),
+        }
+    }
+
+    fn reply(status: u16, body: &str, headers: &[(&str, &str)]) -> Reply {
+        let mut h = HeaderMap::new();
+        for (k, v) in headers {
+            h.insert(
+                reqwest::header::HeaderName::from_bytes(k.as_bytes()).unwrap(),
+                HeaderValue::from_str(v).unwrap(),
+            );
+        }
+        Reply {
+            status,
+            headers: h,
+            body: body.as_bytes().to_vec(),
+        }
+    }
+
+    fn fail(a: Attempt) -> IcimsError {
+        match a {
+            Attempt::Fail(e) => e,
+            Attempt::Done(_) => panic!("done"),
+            Attempt::Retry { error, .. } => panic!("retry {error:?}"),
+            Attempt::Refresh { error, .. } => panic!("refresh {error:?}"),
+        }
+    }
+
+    #[test]
+    fn classifies_client_errors() {
+        let c = client(basic());
+        let judge = |r: Reply| fail(c.judge(r, "api.icims.com", Target::Api, None));
+        let e = judge(reply(403, "", &[]));
+        assert!(
+            matches!(&e, IcimsError::Forbidden { allow_list, .. } if allow_list.len() == 2),
+            "{e:?}"
+        );
+        assert!(e.remedy().contains("54.173.229.200"));
+        let e = judge(reply(
+            404,
+            r#"{"errors":[{"errorMessage":"Access denied to customer 99.","errorCode":3}]}"#,
+            &[],
+        ));
+        assert!(
+            matches!(
+                e,
+                IcimsError::UnknownCustomer {
+                    customer_id: 1234,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        let e = judge(reply(
+            404,
+            r#"{"errors":[{"errorMessage":"No access to this job.","errorCode":3}]}"#,
+            &[],
+        ));
+        assert!(matches!(e, IcimsError::AccessDenied { .. }), "{e:?}");
+        let e = judge(reply(404, "", &[("x-error", "2:Job not found.")]));
+        assert!(
+            matches!(&e, IcimsError::NotFound { code: Some(2), message, .. } if message == "Job not found."),
+            "{e:?}"
+        );
+        let e = judge(reply(
+            401,
+            r#"{"errors":[{"errorMessage":"Invalid Username or Password credentials provided.","errorCode":6}]}"#,
+            &[],
+        ));
+        assert!(
+            matches!(e, IcimsError::BadCredentials { code: Some(6), .. }),
+            "{e:?}"
+        );
+        let e = judge(reply(
+            400,
+            r#"{"errors":[{"errorMessage":"At least one filter must be specified","errorCode":"CODE"}]}"#,
+            &[],
+        ));
+        assert!(
+            matches!(
+                e,
+                IcimsError::Rejected {
+                    status: 400,
+                    code: None,
+                    ..
+                }
+            ),
+            "{e:?}"
+        );
+        let e = judge(reply(505, "", &[]));
+        assert!(matches!(e, IcimsError::HttpVersion { .. }), "{e:?}");
+        let e = fail(c.judge(
+            reply(
+                401,
+                r#"{"error":"access_denied","error_description":"Unauthorized"}"#,
+                &[],
+            ),
+            "login.icims.com",
+            Target::Token,
+            None,
+        ));
+        assert!(
+            matches!(&e, IcimsError::TokenRejected { message, .. } if message == "access_denied: Unauthorized"),
+            "{e:?}"
+        );
+    }
+
+    #[test]
+    fn transient_answers_are_retried_and_401_with_a_token_refreshes() {
+        let c = client(basic());
+        for status in [500, 502, 503, 504] {
+            assert!(matches!(
+                c.judge(reply(status, "", &[]), "h", Target::Api, None),
+                Attempt::Retry {
+                    error: IcimsError::Server { .. },
+                    retry_after: None
+                }
+            ));
+        }
+        match c.judge(
+            reply(429, "", &[("retry-after", "2")]),
+            "h",
+            Target::Api,
+            None,
+        ) {
+            Attempt::Retry { retry_after, .. } => {
+                assert_eq!(retry_after, Some(Duration::from_secs(2)))
+            }
+            _ => panic!("429 is retried"),
+        }
+        // A Retry-After beyond the policy is not waited out.
+        let e = fail(c.judge(
+            reply(429, "", &[("retry-after", "3600")]),
+            "h",
+            Target::Api,
+            None,
+        ));
+        assert!(matches!(e, IcimsError::Throttled { .. }), "{e:?}");
+        // 200 with broken JSON is retried as malformed.
+        assert!(matches!(
+            c.judge(reply(200, "{\"a\":", &[]), "h", Target::Api, None),
+            Attempt::Retry {
+                error: IcimsError::Malformed { .. },
+                ..
+            }
+        ));
+        assert!(matches!(
+            c.judge(reply(401, "", &[]), "h", Target::Api, Some(3)),
+            Attempt::Refresh { generation: 3, .. }
+        ));
+    }
+
+    #[test]
+    fn a_spent_quota_fails_at_once() {
+        let c = client(basic());
+        *c.quota.lock().unwrap() = Some(QuotaSnapshot {
+            limit: Some(10_000),
+            remaining: Some(0),
+            reset_secs: Some(3_600),
+            observed_at: std::time::Instant::now(),
+        });
+        let e = fail(c.judge(
+            reply(429, "", &[("retry-after", "3600")]),
+            "h",
+            Target::Api,
+            None,
+        ));
+        assert!(
+            matches!(
+                e,
+                IcimsError::QuotaExhausted {
+                    limit: Some(10_000),
+                    reset_secs: Some(3_600)
+                }
+            ),
+            "{e:?}"
+        );
+        assert!(e.to_string().contains("1h00m"), "{e}");
+    }
+
+    #[test]
+    fn debug_shows_no_secret() {
+        let c = client(AuthConfig::OAuth {
+            client_id: "cid".into(),
+            client_secret: SecretString::from("very-secret-value".to_string()),
+            audience: crate::icims::AUDIENCE.into(),
+        });
+        let d = format!("{c:?}");
+        assert!(d.contains("cid") && !d.contains("very-secret-value"), "{d}");
+    }
+}

@@ -106,3 +106,57 @@ mod tests {
         assert!(ProfileSchema::from_json(&json!({"x": 1})).is_none());
     }
 }
+
+impl IcimsClient {
+    /// `GET profiledefinitions/v1/{type}/{field}/schema` — one field's schema as JSON.
+    pub async fn field_schema(&self, schema_type: &str, field: &str) -> Result<Value, IcimsError> {
+        let url = self.endpoints().api_url(&format!(
+            "profiledefinitions/v1/{schema_type}/{field}/schema"
+        ));
+        self.get_json(url).await
+    }
+
+    /// The recruiting-workflow status catalogue, when the tenant's `submittal/status` field
+    /// schema lists it (`options` with id, value, bin). An empty list when it does not.
+    pub async fn status_catalogue(&self) -> Result<Vec<StatusOption>, IcimsError> {
+        let v = self.field_schema("submittal", "status").await?;
+        Ok(status_options(&v))
+    }
+}
+
+/// One workflow status of the catalogue.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StatusOption {
+    pub id: String,
+    pub value: String,
+    pub bin: Option<String>,
+    pub rejection: bool,
+}
+
+/// Reads the `options` of a status field schema (unknown keys ignored).
+pub fn status_options(v: &Value) -> Vec<StatusOption> {
+    v.get("options")
+        .and_then(Value::as_array)
+        .map(|a| {
+            a.iter()
+                .filter_map(|o| {
+                    let id = match o.get("id")? {
+                        Value::String(s) => s.clone(),
+                        Value::Number(n) => n.to_string(),
+                        _ => return None,
+                    };
+                    Some(StatusOption {
+                        value: o
+                            .get("value")
+                            .and_then(Value::as_str)
+                            .unwrap_or(&id)
+                            .to_string(),
+                        id,
+                        bin: o.get("bin").and_then(Value::as_str).map(str::to_string),
+                        rejection: o.get("rejection").and_then(Value::as_bool).unwrap_or(false),
+                    })
+                })
+                .collect()
+        })
+        .unwrap_or_default()
+}

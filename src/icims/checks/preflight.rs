@@ -1,0 +1,329 @@
+//! Step 2 *Test*: the preflight matrix — one row per permission the deep sync needs:
+//! the REST token; people, jobs and applicant-workflow search and get; statuses; person
+//! folders; the Schema API; the Data Stream token, subscriptions and events. It also
+//! keeps the ids the searches returned, for hidden-field sampling.
+
+use std::collections::BTreeSet;
+
+use super::super::client::IcimsClient;
+use super::super::error::IcimsError;
+use super::super::model::Id;
+use super::super::profiles::ProfileType;
+use super::super::search::{Filter, SearchQuery};
+use super::{CheckEvent, CheckRow, Progress};
+
+/// Ids found by the preflight searches (first page of each), ascending.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Samples {
+    pub people: Vec<Id>,
+    pub jobs: Vec<Id>,
+    pub workflows: Vec<Id>,
+}
+
+impl Samples {
+    pub fn of(&self, kind: ProfileType) -> &[Id] {
+        match kind {
+            ProfileType::People => &self.people,
+            ProfileType::Jobs => &self.jobs,
+            ProfileType::ApplicantWorkflows => &self.workflows,
+        }
+    }
+
+    fn set(&mut self, kind: ProfileType, ids: Vec<Id>) {
+        match kind {
+            ProfileType::People => self.people = ids,
+            ProfileType::Jobs => self.jobs = ids,
+            ProfileType::ApplicantWorkflows => self.workflows = ids,
+        }
+    }
+}
+
+/// Row names of the REST part, in order.
+pub const REST_ROWS: [&str; 10] = [
+    "rest.token",
+    "people.search",
+    "people.get",
+    "jobs.search",
+    "jobs.get",
+    "applicantworkflows.search",
+    "applicantworkflows.get",
+    "statuses",
+    "person.folders",
+    "schema",
+];
+
+/// Row names of the Data Stream part, in order.
+pub const DATASTREAM_ROWS: [&str; 3] = [
+    "datastream.token",
+    "datastream.subscriptions",
+    "datastream.events",
+];
+
+fn emit(progress: Progress<'_>, rows: &mut Vec<CheckRow>, row: CheckRow) {
+    progress(CheckEvent::Finished(row.clone()));
+    rows.push(row);
+}
+
+fn start(progress: Progress<'_>, name: &str) {
+    progress(CheckEvent::Started {
+        name: name.to_string(),
+    });
+}
+
+/// The REST rows. `None` (no REST credential stored) gives rows that say so.
+pub async fn rest_matrix(
+    client: Option<&IcimsClient>,
+    team: &str,
+    progress: Progress<'_>,
+) -> (Vec<CheckRow>, Samples) {
+    let mut rows = Vec::new();
+    let mut samples = Samples::default();
+    let Some(client) = client else {
+        for name in REST_ROWS {
+            emit(
+                progress,
+                &mut rows,
+                CheckRow::not_run(
+                    name,
+                    2,
+                    "no REST API credentials are stored",
+                    format!(
+                        "Store the OAuth client iCIMS issued: `icims-onboard creds set {team} --kind rest --client-id ID --secret-stdin`."
+                    ),
+                ),
+            );
+        }
+        return (rows, samples);
+    };
+
+    start(progress, "rest.token");
+    let token = client.fetch_token().await;
+    let token_row = CheckRow::from_result("rest.token", 2, &token, |life| {
+        format!(
+            "token issued to {} (valid {}h{:02}m)",
+            client.auth().principal(),
+            life.as_secs() / 3600,
+            (life.as_secs() % 3600) / 60
+        )
+    });
+    let token_ok = token_row.ok;
+    emit(progress, &mut rows, token_row);
+    if !token_ok {
+        let remedy = rows[0].remedy.clone().unwrap_or_default();
+        for name in &REST_ROWS[1..] {
+            emit(
+                progress,
+                &mut rows,
+                CheckRow::not_run(name, 2, "not run: no REST token", remedy.clone()),
+            );
+        }
+        return (rows, samples);
+    }
+
+    for kind in ProfileType::ALL {
+        let search_name = format!("{}.search", kind.segment());
+        start(progress, &search_name);
+        let query = SearchQuery::all(vec![Filter::gt(
+            &format!("{}.id", kind.search_entity()),
+            "0",
+        )]);
+        let result = client.search(kind, &query).await;
+        let row = CheckRow::from_result(&search_name, 2, &result, |hits| match hits.len() {
+            0 => format!("search works; no {} records yet", kind.object()),
+            n if n >= super::super::search::PAGE_SIZE => {
+                format!("search works; {n}+ {} ids (first page)", kind.object())
+            }
+            n => format!("search works; {n} {} ids", kind.object()),
+        });
+        let ids: Vec<Id> = result
+            .as_ref()
+            .map(|h| h.iter().map(|h| h.id).collect())
+            .unwrap_or_default();
+        emit(progress, &mut rows, row);
+
+        let get_name = format!("{}.get", kind.segment());
+        start(progress, &get_name);
+        let row = match ids.first() {
+            Some(&id) => {
+                let result = client.get_profile(kind, id, &[]).await;
+                CheckRow::from_result(&get_name, 2, &result, |p| {
+                    format!(
+                        "read {} {id} ({} fields)",
+                        kind.object(),
+                        p.field_names().len()
+                    )
+                })
+            }
+            None if result.is_ok() => CheckRow::pass(
+                &get_name,
+                2,
+                format!(
+                    "not verified: the search found no {} to read",
+                    kind.object()
+                ),
+            ),
+            None => CheckRow::not_run(
+                &get_name,
+                2,
+                format!("not run: the {} search failed", kind.object()),
+                "Fix the search permission first (see the row above).",
+            ),
+        };
+        emit(progress, &mut rows, row);
+        samples.set(kind, ids);
+    }
+
+    start(progress, "statuses");
+    let result = client.status_catalogue().await;
+    let row = CheckRow::from_result("statuses", 2, &result, |opts| {
+        if opts.is_empty() {
+            "status field readable; the tenant lists no status catalogue".to_string()
+        } else {
+            let bins: BTreeSet<&str> = opts.iter().filter_map(|o| o.bin.as_deref()).collect();
+            let rejections = opts.iter().filter(|o| o.rejection).count();
+            format!(
+                "{} statuses in {} bins ({rejections} rejection reasons)",
+                opts.len(),
+                bins.len()
+            )
+        }
+    });
+    emit(progress, &mut rows, row);
+
+    start(progress, "person.folders");
+    let result = client.list_nodes("lists.person.folders").await;
+    let row = CheckRow::from_result("person.folders", 2, &result, |nodes| {
+        let users = nodes
+            .iter()
+            .filter(|n| super::source_person::is_user_folder(n.label()))
+            .count();
+        format!(
+            "{} person folders ({users} user folders HM:/Emp:)",
+            nodes.len()
+        )
+    });
+    emit(progress, &mut rows, row);
+
+    start(progress, "schema");
+    let mut parts = Vec::new();
+    let mut failure: Option<IcimsError> = None;
+    for kind in ProfileType::ALL {
+        match client.profile_schema(kind.schema_type()).await {
+            Ok(s) => parts.push(format!("{} {} fields", kind.schema_type(), s.fields.len())),
+            Err(e) => {
+                failure = Some(e);
+                break;
+            }
+        }
+    }
+    let row = match failure {
+        Some(e) => CheckRow::fail("schema", 2, &e),
+        None => CheckRow::pass("schema", 2, parts.join(", ")),
+    };
+    emit(progress, &mut rows, row);
+    (rows, samples)
+}
+
+/// The Data Stream rows. `None` (no Data Stream credential stored) gives rows that say so.
+pub async fn datastream_matrix(
+    client: Option<&IcimsClient>,
+    team: &str,
+    progress: Progress<'_>,
+) -> Vec<CheckRow> {
+    let mut rows = Vec::new();
+    let Some(client) = client else {
+        for name in DATASTREAM_ROWS {
+            emit(
+                progress,
+                &mut rows,
+                CheckRow::not_run(
+                    name,
+                    2,
+                    "no Data Stream credentials are stored",
+                    format!(
+                        "Store the Data Stream client: `icims-onboard creds set {team} --kind datastream --client-id ID --secret-stdin`."
+                    ),
+                ),
+            );
+        }
+        return rows;
+    };
+    start(progress, "datastream.token");
+    let token = client.fetch_token().await;
+    let row = CheckRow::from_result("datastream.token", 2, &token, |_| {
+        format!("token issued to {}", client.auth().principal())
+    });
+    let ok = row.ok;
+    emit(progress, &mut rows, row);
+    if !ok {
+        let remedy = rows[0].remedy.clone().unwrap_or_default();
+        for name in &DATASTREAM_ROWS[1..] {
+            emit(
+                progress,
+                &mut rows,
+                CheckRow::not_run(name, 2, "not run: no Data Stream token", remedy.clone()),
+            );
+        }
+        return rows;
+    }
+    start(progress, "datastream.subscriptions");
+    let subs = client.datastream_subscriptions().await;
+    let row = CheckRow::from_result("datastream.subscriptions", 2, &subs, |s| {
+        if s.is_empty() {
+            "no subscriptions configured".to_string()
+        } else {
+            let ids: Vec<&str> = s.iter().map(|s| s.id.as_str()).collect();
+            format!("{} subscriptions: {}", s.len(), ids.join(", "))
+        }
+    });
+    let first = subs
+        .as_ref()
+        .ok()
+        .and_then(|s| s.first().map(|s| s.id.clone()));
+    let subs_ok = row.ok;
+    let empty = subs.as_ref().is_ok_and(|s| s.is_empty());
+    let row = if empty {
+        CheckRow {
+            ok: false,
+            remedy: Some(
+                "Ask the customer's iCIMS contact to set up the Data Stream subscriptions (people, jobs, workflows) for this client."
+                    .into(),
+            ),
+            ..row
+        }
+    } else {
+        row
+    };
+    emit(progress, &mut rows, row);
+    start(progress, "datastream.events");
+    let row = match first {
+        Some(sub) => {
+            let page = client.datastream_events(&sub, None).await;
+            CheckRow::from_result("datastream.events", 2, &page, |p| {
+                format!(
+                    "read {} events of {sub}{}",
+                    p.events.len(),
+                    if p.next_key.is_some() {
+                        " (more pages)"
+                    } else {
+                        ""
+                    }
+                )
+            })
+        }
+        None if subs_ok => CheckRow::not_run(
+            "datastream.events",
+            2,
+            "not run: no subscription to read",
+            "Ask the customer's iCIMS contact to set up the Data Stream subscriptions.",
+        ),
+        None => CheckRow::not_run(
+            "datastream.events",
+            2,
+            "not run: subscriptions could not be listed",
+            "Fix the subscriptions row first.",
+        ),
+    };
+    emit(progress, &mut rows, row);
+    rows
+}
