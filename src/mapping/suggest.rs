@@ -15,8 +15,22 @@ pub const MIN_CONFIDENCE: f64 = 0.5;
 /// Words too generic to carry a match on their own.
 const GENERIC: [&str; 8] = ["id", "date", "name", "number", "the", "of", "no", "type"];
 
-/// Lowercase words of a label ("Requisition #" → ["requisition", "#"]).
+/// A word with a past-tense "-ed" reduced to "-e" ("created" → "create"), so the
+/// inflections customers use compare equal. Applied to both sides of a comparison.
+fn stem(w: String) -> String {
+    if w.len() > 5 && w.ends_with("ed") {
+        w[..w.len() - 1].to_string()
+    } else {
+        w
+    }
+}
+
+/// Lowercase words of a label, lightly stemmed ("Requisition #" → ["requisition", "#"]).
 pub fn words(s: &str) -> Vec<String> {
+    raw_words(s).into_iter().map(stem).collect()
+}
+
+fn raw_words(s: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut cur = String::new();
     for c in s.chars() {
