@@ -949,17 +949,14 @@ mod walkthrough {
         home.ok(&["team", "add", "Acme", "--customer-id", "1234"], "");
         let export_dir = home.dir.path().join("export");
         export::write_all(&generator::generate(6, 100), &export_dir).unwrap();
-        home.ok(
-            &[
-                "mapping",
-                "fields",
-                "suggest",
-                "Acme",
-                "--export-dir",
-                export_dir.to_str().unwrap(),
-            ],
-            "",
-        );
+        let files: Vec<String> = discover::export_files_in(&export_dir)
+            .unwrap()
+            .iter()
+            .map(|p| p.display().to_string())
+            .collect();
+        let mut args = vec!["export", "import", "Acme"];
+        args.extend(files.iter().map(String::as_str));
+        home.ok(&args, "");
         let q = |p: &Path| format!("'{}'", p.display());
         let command = format!(
             "env ICIMS_ONBOARD_DB={} ICIMS_ONBOARD_LOG={} XDG_CONFIG_HOME={} TERM=xterm-256color {}; echo EXITED:$?; sleep 60",
@@ -973,6 +970,8 @@ mod walkthrough {
         tmux.keys(&["Enter"]);
         tmux.wait_text("Basic sync");
         tmux.keys(&["j", "j", "j", "Enter"]);
+        tmux.wait_text("press d to discover");
+        tmux.keys(&["d"]);
         let screen = tmux.wait_text("Customer fields (33 shown)");
         assert!(screen.contains("Coordinator"), "{screen}");
         assert!(screen.contains("not approved"), "{screen}");

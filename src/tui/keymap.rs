@@ -61,6 +61,7 @@ pub enum Action {
     CustomRequest,
     Sort,
     Approve,
+    Discover,
 }
 
 /// One binding: the keys, what they do, and whether the footer shows it.
@@ -324,6 +325,13 @@ const FIELD_MAPPING: &[Binding] = &[
         Approve,
         "approve the mapping",
         true
+    ),
+    bind!(
+        "d",
+        [(KeyCode::Char('d'), NONE)],
+        Discover,
+        "discover fields from the export and suggest again",
+        false
     ),
     bind!(
         "r",

@@ -79,6 +79,7 @@ fn mapping_effect(store: &Store, actor: &Actor, effect: MappingEffect) -> Mappin
     let result = (|| -> Result<MappingMsg, String> {
         let team_name = match &effect {
             MappingEffect::Load { team }
+            | MappingEffect::Discover { team }
             | MappingEffect::Save { team, .. }
             | MappingEffect::Approve { team } => team.clone(),
             MappingEffect::Close | MappingEffect::Quit => return Err("nothing to do".into()),
@@ -87,6 +88,27 @@ fn mapping_effect(store: &Store, actor: &Actor, effect: MappingEffect) -> Mappin
         match &effect {
             MappingEffect::Save { entries, .. } => {
                 storage::save(store, &team, entries, &catalogue, actor)
+                    .map_err(|e| e.to_string())?;
+            }
+            MappingEffect::Discover { .. } => {
+                let mut fields = crate::mapping::discover::from_export_staging(store, &team)
+                    .map_err(|e| e.to_string())?;
+                if fields.is_empty() {
+                    let dir = crate::paths::exports_dir(store.path(), &team.name);
+                    if dir.is_dir() {
+                        let files = crate::mapping::discover::export_files_in(&dir)
+                            .map_err(|e| e.to_string())?;
+                        fields = crate::mapping::discover::from_export_files(&files)
+                            .map_err(|e| e.to_string())?;
+                    }
+                }
+                if fields.is_empty() {
+                    return Err(format!(
+                        "no export imported for {} yet (step 3); nothing to discover",
+                        team.name
+                    ));
+                }
+                storage::refresh(store, &team, fields, &catalogue, actor)
                     .map_err(|e| e.to_string())?;
             }
             MappingEffect::Approve { .. } => {

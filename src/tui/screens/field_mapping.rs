@@ -109,6 +109,10 @@ pub enum MappingEffect {
     Load {
         team: String,
     },
+    /// Discover the customer's fields (staged export, else the export files) and suggest.
+    Discover {
+        team: String,
+    },
     Save {
         team: String,
         entries: Vec<MappingEntry>,
@@ -234,6 +238,13 @@ fn state_rank(s: MappingState) -> u8 {
 pub fn update(state: &mut FieldMappingState, msg: MappingMsg) -> Vec<MappingEffect> {
     match msg {
         MappingMsg::Loaded { entries, approval } => {
+            if state
+                .message
+                .as_ref()
+                .is_some_and(|(_, m)| m.starts_with("discovering"))
+            {
+                state.message = Some((true, format!("{} customer fields", entries.len())));
+            }
             state.entries = entries;
             state.approval = approval;
             state.loaded = true;
@@ -270,6 +281,12 @@ fn table_key(state: &mut FieldMappingState, action: Option<Action>) -> Vec<Mappi
         Some(Action::PageDown) => state.selected = (state.selected + page).min(n.saturating_sub(1)),
         Some(Action::Refresh) => {
             return vec![MappingEffect::Load {
+                team: state.team.clone(),
+            }];
+        }
+        Some(Action::Discover) => {
+            state.message = Some((true, "discovering fields…".to_string()));
+            return vec![MappingEffect::Discover {
                 team: state.team.clone(),
             }];
         }
@@ -595,7 +612,7 @@ fn render_why(frame: &mut Frame, area: Rect, state: &FieldMappingState, theme: &
             ]),
         ],
         None if state.loaded => vec![Line::from(Span::styled(
-            "No customer fields yet: import the export (step 3) or run `icims-onboard mapping fields suggest TEAM`.",
+            "No customer fields yet: press d to discover them from the imported export (step 3), or run `icims-onboard mapping fields suggest TEAM`.",
             theme.muted,
         ))],
         None => Vec::new(),
