@@ -7,6 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::keymap::{self, Action, Context};
 use super::screens::basic_sync::BasicSyncScreen;
 use super::screens::deep_sync::DeepSyncScreen;
+use super::screens::field_mapping::{self, FieldMappingState, MappingEffect, MappingMsg};
 use super::screens::new_team::NewTeamForm;
 use super::screens::step_screen::{StepEffect, StepMsg, StepScreen};
 use crate::onboarding::{Step, StepStatus};
@@ -56,6 +57,8 @@ pub struct App {
     /// The step 1 or step 2 screen, when open over the team screen.
     pub step_screen: Option<StepScreen>,
     pub help: bool,
+    /// The step 4 screen, when open (over the team screen).
+    pub mapping: Option<FieldMappingState>,
     pub size: (u16, u16),
     pub status: Option<Status>,
     pub db_label: String,
@@ -75,15 +78,19 @@ pub enum Msg {
     Failed(String),
     /// Replies and progress for the step screens.
     Step(StepMsg),
+    /// A reply for the field mapping screen.
+    Mapping(MappingMsg),
 }
 
 /// Work for the driver: store reads and writes, or leaving.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     LoadTeams,
     CreateTeam(NewTeam),
     /// Work of the step 1 / step 2 screens (saves, background tests, recording).
     Step(StepEffect),
+    /// Load, save or approve the field mapping (step 4).
+    Mapping(MappingEffect),
     Quit,
 }
 
@@ -98,6 +105,7 @@ impl App {
             form: None,
             step_screen: None,
             help: false,
+            mapping: None,
             size,
             status: None,
             db_label: db_label.into(),
@@ -110,6 +118,8 @@ impl App {
     pub fn context(&self) -> Context {
         if self.help {
             Context::Help
+        } else if let Some(m) = &self.mapping {
+            m.context()
         } else if self.form.is_some() {
             Context::Form
         } else if self.step_screen.is_some() {
@@ -155,8 +165,15 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Resize(w, h) => {
             app.size = (w, h);
+            if let Some(m) = app.mapping.as_mut() {
+                m.page = mapping_page(h);
+            }
             app.dirty = true;
             Vec::new()
+        }
+        Msg::Mapping(msg) => {
+            app.dirty = true;
+            mapping_update(app, msg)
         }
         Msg::Tick => vec![Effect::LoadTeams],
         Msg::TeamsLoaded(teams) => {
@@ -270,7 +287,55 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         Context::Filter => filter_key(app, key, action),
         Context::Home => home_key(app, action),
         Context::Team => team_key(app, action),
+        Context::FieldMapping if action == Some(Action::Help) => {
+            app.help = true;
+            Vec::new()
+        }
+        Context::FieldMapping | Context::TargetPicker | Context::MappingInput => {
+            mapping_update(app, MappingMsg::Key(key))
+        }
     }
+}
+
+/// Opens the step 4 screen of the team on screen and asks for its mapping.
+fn open_field_mapping(app: &mut App) -> Vec<Effect> {
+    let Screen::Team { name, .. } = &app.screen else {
+        return Vec::new();
+    };
+    let team = name.clone();
+    let mut state = FieldMappingState::new(team.clone(), crate::mapping::Catalogue::standard());
+    state.page = mapping_page(app.size.1);
+    app.mapping = Some(state);
+    app.status = None;
+    vec![Effect::Mapping(MappingEffect::Load { team })]
+}
+
+/// Table rows that fit on the field mapping screen at terminal height `h`.
+fn mapping_page(h: u16) -> usize {
+    h.saturating_sub(14).max(1) as usize
+}
+
+/// Runs the field mapping screen's update; closing returns to the team screen.
+fn mapping_update(app: &mut App, msg: MappingMsg) -> Vec<Effect> {
+    let Some(m) = app.mapping.as_mut() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for effect in field_mapping::update(m, msg) {
+        match effect {
+            MappingEffect::Close => {
+                app.mapping = None;
+                out.push(Effect::LoadTeams);
+                break;
+            }
+            MappingEffect::Quit => {
+                app.quit = true;
+                out.push(Effect::Quit);
+            }
+            other => out.push(Effect::Mapping(other)),
+        }
+    }
+    out
 }
 
 fn form_key(app: &mut App, key: KeyEvent, action: Option<Action>) -> Vec<Effect> {
@@ -411,7 +476,7 @@ fn step_key(app: &mut App, key: KeyEvent, action: Option<Action>) -> Vec<Effect>
     }
 }
 
-/// Opens the screen of step `step` (0-based) when it has one.
+/// Opens the step 1 or step 2 screen (`step` is 0-based).
 fn open_step_screen(app: &mut App, step: usize) -> Vec<Effect> {
     let Some(row) = app.open_team() else {
         return Vec::new();
@@ -425,12 +490,7 @@ fn open_step_screen(app: &mut App, step: usize) -> Vec<Effect> {
             let (s, e) = DeepSyncScreen::open(row);
             (StepScreen::Deep(Box::new(s)), e)
         }
-        _ => {
-            app.status = Some(Status::Info(
-                "this step is driven from the command line for now (see the hint)".into(),
-            ));
-            return Vec::new();
-        }
+        _ => return Vec::new(),
     };
     app.step_screen = Some(screen);
     app.status = None;
@@ -438,11 +498,14 @@ fn open_step_screen(app: &mut App, step: usize) -> Vec<Effect> {
 }
 
 fn team_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
-    if action == Some(Action::Open) {
-        if let Screen::Team { step, .. } = app.screen {
-            return open_step_screen(app, step);
-        }
-        return Vec::new();
+    if action == Some(Action::Open)
+        && let Screen::Team { step, .. } = app.screen
+        && matches!(
+            Step::ALL.get(step),
+            Some(Step::BasicSync | Step::DeepSyncCredentials)
+        )
+    {
+        return open_step_screen(app, step);
     }
     let Screen::Team { step, .. } = &mut app.screen else {
         return Vec::new();
@@ -469,6 +532,9 @@ fn team_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
             Vec::new()
         }
         Some(Action::Refresh) => vec![Effect::LoadTeams],
+        Some(Action::Open) if Step::ALL.get(*step) == Some(&Step::FieldMapping) => {
+            open_field_mapping(app)
+        }
         _ => Vec::new(),
     }
 }

@@ -13,6 +13,12 @@ pub enum Context {
     /// The step 1 / step 2 screen.
     Step,
     Help,
+    /// The step 4 field mapping table.
+    FieldMapping,
+    /// The searchable list of standard fields (step 4).
+    TargetPicker,
+    /// A one-line input on the field mapping screen (filter, confidence).
+    MappingInput,
 }
 
 impl Context {
@@ -24,6 +30,9 @@ impl Context {
             Context::Form => "New team",
             Context::Step => "Step",
             Context::Help => "Help",
+            Context::FieldMapping => "Field mapping",
+            Context::TargetPicker => "Standard field picker",
+            Context::MappingInput => "Input",
         }
     }
 }
@@ -50,6 +59,16 @@ pub enum Action {
     PrevSection,
     RunTest,
     Save,
+    PageUp,
+    PageDown,
+    Accept,
+    AcceptAbove,
+    PickTarget,
+    Ignore,
+    CustomRequest,
+    Sort,
+    Approve,
+    Discover,
 }
 
 /// One binding: the keys, what they do, and whether the footer shows it.
@@ -168,7 +187,7 @@ const TEAM: &[Binding] = &[
         "Enter e",
         [(KeyCode::Enter, NONE), (KeyCode::Char('e'), NONE)],
         Open,
-        "work on the step (steps 1 and 2)",
+        "open the step's screen (steps 1, 2 and 4)",
         false
     ),
     bind!(
@@ -302,6 +321,144 @@ const STEP: &[Binding] = &[
     bind!("Ctrl-c", [(KeyCode::Char('c'), CTRL)], Quit, "quit", false),
 ];
 
+const FIELD_MAPPING: &[Binding] = &[
+    bind!(
+        "↑↓ j k",
+        [
+            (KeyCode::Up, NONE),
+            (KeyCode::Down, NONE),
+            (KeyCode::Char('k'), NONE),
+            (KeyCode::Char('j'), NONE)
+        ],
+        Up,
+        "move the selection",
+        false
+    ),
+    bind!(
+        "PgUp PgDn",
+        [(KeyCode::PageUp, NONE), (KeyCode::PageDown, NONE)],
+        PageUp,
+        "move a page",
+        false
+    ),
+    bind!(
+        "a",
+        [(KeyCode::Char('a'), NONE)],
+        Accept,
+        "accept the suggestion",
+        true
+    ),
+    bind!(
+        "A",
+        [(KeyCode::Char('A'), SHIFT), (KeyCode::Char('A'), NONE)],
+        AcceptAbove,
+        "accept all suggestions above a confidence",
+        true
+    ),
+    bind!(
+        "Enter t",
+        [(KeyCode::Enter, NONE), (KeyCode::Char('t'), NONE)],
+        PickTarget,
+        "pick the standard field from a list",
+        true
+    ),
+    bind!(
+        "i",
+        [(KeyCode::Char('i'), NONE)],
+        Ignore,
+        "ignore the field",
+        true
+    ),
+    bind!(
+        "c",
+        [(KeyCode::Char('c'), NONE)],
+        CustomRequest,
+        "mark as a custom-field request",
+        true
+    ),
+    bind!(
+        "/",
+        [(KeyCode::Char('/'), NONE)],
+        Filter,
+        "filter the fields",
+        true
+    ),
+    bind!(
+        "s",
+        [(KeyCode::Char('s'), NONE)],
+        Sort,
+        "change the sort order",
+        true
+    ),
+    bind!(
+        "p",
+        [(KeyCode::Char('p'), NONE)],
+        Approve,
+        "approve the mapping",
+        true
+    ),
+    bind!(
+        "d",
+        [(KeyCode::Char('d'), NONE)],
+        Discover,
+        "discover fields from the export and suggest again",
+        false
+    ),
+    bind!(
+        "r",
+        [(KeyCode::Char('r'), NONE)],
+        Refresh,
+        "reload from the database",
+        false
+    ),
+    bind!(
+        "?",
+        [(KeyCode::Char('?'), NONE), (KeyCode::Char('?'), SHIFT)],
+        Help,
+        "show this help",
+        true
+    ),
+    bind!(
+        "Esc",
+        [(KeyCode::Esc, NONE), (KeyCode::Backspace, NONE)],
+        Back,
+        "back to the team",
+        true
+    ),
+    bind!(
+        "q",
+        [(KeyCode::Char('q'), NONE), (KeyCode::Char('c'), CTRL)],
+        Quit,
+        "quit",
+        false
+    ),
+];
+
+const TARGET_PICKER: &[Binding] = &[
+    bind!(
+        "↑↓",
+        [(KeyCode::Up, NONE), (KeyCode::Down, NONE)],
+        Up,
+        "move the selection",
+        true
+    ),
+    bind!(
+        "Enter",
+        [(KeyCode::Enter, NONE)],
+        Submit,
+        "map to the selected field",
+        true
+    ),
+    bind!("Esc", [(KeyCode::Esc, NONE)], Cancel, "cancel", true),
+    bind!("Ctrl-c", [(KeyCode::Char('c'), CTRL)], Quit, "quit", false),
+];
+
+const MAPPING_INPUT: &[Binding] = &[
+    bind!("Enter", [(KeyCode::Enter, NONE)], Submit, "apply", true),
+    bind!("Esc", [(KeyCode::Esc, NONE)], Cancel, "cancel", true),
+    bind!("Ctrl-c", [(KeyCode::Char('c'), CTRL)], Quit, "quit", false),
+];
+
 const HELP: &[Binding] = &[bind!(
     "? Esc q",
     [
@@ -324,6 +481,9 @@ pub fn bindings(ctx: Context) -> &'static [Binding] {
         Context::Form => FORM,
         Context::Step => STEP,
         Context::Help => HELP,
+        Context::FieldMapping => FIELD_MAPPING,
+        Context::TargetPicker => TARGET_PICKER,
+        Context::MappingInput => MAPPING_INPUT,
     }
 }
 
@@ -338,6 +498,7 @@ pub fn lookup(ctx: Context, key: KeyEvent) -> Option<Action> {
     Some(match (binding.action, key.code) {
         (Action::Up, KeyCode::Down | KeyCode::Char('j')) => Action::Down,
         (Action::NextSection, KeyCode::PageUp) => Action::PrevSection,
+        (Action::PageUp, KeyCode::PageDown) => Action::PageDown,
         (action, _) => action,
     })
 }
@@ -363,13 +524,23 @@ fn short(help: &'static str) -> &'static str {
         "keep the filter" => "apply",
         "clear the filter" => "clear",
         "close the help" => "close",
-        "work on the step (steps 1 and 2)" => "work on step",
+        "open the step's screen (steps 1, 2 and 4)" => "open step",
         "next field or button" => "next",
         "press the button / next field" => "press",
         "run the test in the background" => "test",
         "save the inputs" => "save",
         "next/previous section (step 1), scroll the results (step 2)" => "section/scroll",
         "back to the steps" => "back",
+        "accept the suggestion" => "accept",
+        "accept all suggestions above a confidence" => "accept all ≥",
+        "pick the standard field from a list" => "target",
+        "ignore the field" => "ignore",
+        "mark as a custom-field request" => "custom",
+        "filter the fields" => "filter",
+        "change the sort order" => "sort",
+        "approve the mapping" => "approve",
+        "back to the team" => "back",
+        "map to the selected field" => "choose",
         other => other,
     }
 }
@@ -387,6 +558,9 @@ mod tests {
             Context::Form,
             Context::Step,
             Context::Help,
+            Context::FieldMapping,
+            Context::TargetPicker,
+            Context::MappingInput,
         ] {
             for b in bindings(ctx) {
                 for (code, mods) in b.keys {

@@ -24,6 +24,7 @@ use futures::StreamExt;
 use crate::onboarding::{self, OnboardingFacts};
 use crate::store::{Actor, Store, StoreError};
 use app::{App, Effect, Msg, TeamRow};
+use screens::field_mapping::{MappingEffect, MappingMsg};
 
 /// How often the console re-reads the store (to follow background jobs).
 const REFRESH: Duration = Duration::from_secs(2);
@@ -69,6 +70,7 @@ fn run_effect(
             Ok(teams) => Msg::TeamsLoaded(teams),
             Err(e) => Msg::Failed(e.to_string()),
         }),
+        Effect::Mapping(effect) => Some(Msg::Mapping(mapping_effect(store, actor, effect))),
         Effect::CreateTeam(new) => Some(Msg::TeamCreated(
             store
                 .add_team(&new, actor)
@@ -76,6 +78,59 @@ fn run_effect(
                 .map_err(|e| e.to_string()),
         )),
     }
+}
+
+/// Runs a field mapping effect; the reply is the reloaded mapping or the failure.
+fn mapping_effect(store: &Store, actor: &Actor, effect: MappingEffect) -> MappingMsg {
+    use crate::mapping::{Catalogue, storage};
+    let catalogue = Catalogue::standard();
+    let result = (|| -> Result<MappingMsg, String> {
+        let team_name = match &effect {
+            MappingEffect::Load { team }
+            | MappingEffect::Discover { team }
+            | MappingEffect::Save { team, .. }
+            | MappingEffect::Approve { team } => team.clone(),
+            MappingEffect::Close | MappingEffect::Quit => return Err("nothing to do".into()),
+        };
+        let team = store.team(&team_name).map_err(|e| e.to_string())?;
+        match &effect {
+            MappingEffect::Save { entries, .. } => {
+                storage::save(store, &team, entries, &catalogue, actor)
+                    .map_err(|e| e.to_string())?;
+            }
+            MappingEffect::Discover { .. } => {
+                let mut fields = crate::mapping::discover::from_export_staging(store, &team)
+                    .map_err(|e| e.to_string())?;
+                if fields.is_empty() {
+                    let dir = crate::paths::exports_dir(store.path(), &team.name);
+                    if dir.is_dir() {
+                        let files = crate::mapping::discover::export_files_in(&dir)
+                            .map_err(|e| e.to_string())?;
+                        fields = crate::mapping::discover::from_export_files(&files)
+                            .map_err(|e| e.to_string())?;
+                    }
+                }
+                if fields.is_empty() {
+                    return Err(format!(
+                        "no export imported for {} yet (step 3); nothing to discover",
+                        team.name
+                    ));
+                }
+                storage::refresh(store, &team, fields, &catalogue, actor)
+                    .map_err(|e| e.to_string())?;
+            }
+            MappingEffect::Approve { .. } => {
+                storage::approve(store, &team, &catalogue, None, actor)
+                    .map_err(|e| e.to_string())?;
+            }
+            _ => {}
+        }
+        Ok(MappingMsg::Loaded {
+            entries: storage::load(store, &team).map_err(|e| e.to_string())?,
+            approval: storage::approval(store, &team).map_err(|e| e.to_string())?,
+        })
+    })();
+    result.unwrap_or_else(MappingMsg::Failed)
 }
 
 async fn run_loop(store: Store) -> Result<ExitCode> {

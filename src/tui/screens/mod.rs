@@ -2,6 +2,7 @@
 
 pub mod basic_sync;
 pub mod deep_sync;
+pub mod field_mapping;
 pub mod help;
 pub mod home;
 pub mod new_team;
