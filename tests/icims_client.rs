@@ -700,6 +700,7 @@ mod cli {
             .args(args)
             .env("ICIMS_ONBOARD_KEY_FILE", dir.join("key"))
             .env("ICIMS_ONBOARD_LOG", dir.join("log"))
+            .env("ICIMS_ONBOARD_LOG_LEVEL", "trace")
             .env_remove("ICIMS_ONBOARD_KEY")
             .env_remove("ICIMS_ONBOARD_DB")
             .stdin(Stdio::piped())
@@ -958,8 +959,25 @@ mod cli {
         ] {
             assert!(!all.contains(secret));
         }
+        // The log (at trace level, dependencies included) holds no secret or token.
         let log = std::fs::read_to_string(d.join("log")).unwrap_or_default();
-        assert!(!log.contains("definitely-wrong-pw") && !log.contains(&info.oauth.client_secret));
+        assert!(log.contains("iCIMS call"), "the client logged its calls");
+        for secret in [
+            "definitely-wrong-pw",
+            info.oauth.client_secret.as_str(),
+            info.datastream.client_secret.as_str(),
+            info.restricted.password.as_str(),
+        ] {
+            assert!(!log.contains(secret), "secret in the log");
+        }
+        assert!(
+            !log.to_ascii_lowercase().contains("bearer "),
+            "token in the log"
+        );
+        assert!(
+            !log.to_ascii_lowercase().contains("authorization: basic"),
+            "basic header in the log"
+        );
 
         // The outcomes are facts with time and actor; step states follow them.
         let store = Store::open(&d.join("db.sqlite")).unwrap();
