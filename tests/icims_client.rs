@@ -236,8 +236,13 @@ async fn good_credentials_pass_every_check() {
         "{}",
         statuses.message
     );
-    // Every API call made was counted by the sandbox's quota.
+    // Every API call made was counted by the sandbox's quota, and the report carries the
+    // quota as the last answer stated it.
     assert_eq!(report.api_calls, sb.quota_used_today());
+    let q = report.quota.expect("quota figures");
+    assert_eq!(q.limit, Some(10_000));
+    assert_eq!(q.remaining, Some(10_000 - report.api_calls));
+    assert!(q.reset_secs.is_some_and(|s| s <= 86_400));
 }
 
 #[tokio::test]

@@ -379,6 +379,21 @@ fn print_human(team: &Team, report: &CheckReport) {
             );
         }
     }
+    if let Some(q) = &report.quota
+        && let (Some(left), Some(limit)) = (q.remaining, q.limit)
+    {
+        let reset = q
+            .reset_secs
+            .map(|s| {
+                format!(
+                    " (resets in {}h{:02}m, 00:00 UTC)",
+                    s / 3600,
+                    (s % 3600) / 60
+                )
+            })
+            .unwrap_or_default();
+        println!("\nQuota: {left} of {limit} calls left today{reset}");
+    }
     let failed = report.checks.iter().filter(|r| r.required && !r.ok).count();
     println!(
         "\n{} ({} API call{})",

@@ -231,7 +231,7 @@ pub fn run(
             tokio::spawn(async move {
                 let progress_tx = bg.clone();
                 let progress = move |e: CheckEvent| send(&progress_tx, StepMsg::Progress(e));
-                let (rows, hidden, linkedin_field, _) = run_preflight(
+                let run = run_preflight(
                     &t,
                     auth.rest.as_ref(),
                     auth.datastream.as_ref(),
@@ -243,9 +243,9 @@ pub fn run(
                     &bg,
                     StepMsg::PreflightDone {
                         team: t.name.clone(),
-                        rows,
-                        hidden,
-                        linkedin_field,
+                        rows: run.rows,
+                        hidden: run.hidden,
+                        linkedin_field: run.linkedin_field,
                     },
                 );
             });

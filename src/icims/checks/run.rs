@@ -60,6 +60,9 @@ pub struct CheckReport {
     pub linkedin_field: Option<String>,
     /// API calls made (each counts against the customer's daily quota).
     pub api_calls: u64,
+    /// The customer's daily quota as the last answer reported it (`x-ratelimit-*`).
+    #[serde(default)]
+    pub quota: Option<QuotaFigures>,
     /// A Basic credential was stored (step 1 really ran).
     #[serde(skip)]
     pub basic_configured: bool,
@@ -242,15 +245,45 @@ pub async fn run_basic(
     (vec![row, fields], hidden, Some(client))
 }
 
+/// What step 2 found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PreflightRun {
+    pub rows: Vec<CheckRow>,
+    pub hidden: Vec<HiddenField>,
+    /// The LinkedIn custom field, found with the REST client.
+    pub linkedin_field: Option<String>,
+    pub api_calls: u64,
+    /// The quota figures of the last REST answer.
+    pub quota: Option<QuotaFigures>,
+}
+
+/// The customer's daily quota as the last answer reported it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuotaFigures {
+    pub limit: Option<u64>,
+    pub remaining: Option<u64>,
+    /// Seconds until the reset at 00:00 UTC.
+    pub reset_secs: Option<u64>,
+}
+
+impl QuotaFigures {
+    fn of(client: &IcimsClient) -> Option<QuotaFigures> {
+        client.quota().map(|q| QuotaFigures {
+            limit: q.limit,
+            remaining: q.remaining,
+            reset_secs: q.reset_secs,
+        })
+    }
+}
+
 /// Step 2: the preflight matrix and the fields the REST client cannot see.
-/// Returns rows, hidden fields and the LinkedIn field found with the REST client.
 pub async fn run_preflight(
     team: &Team,
     rest: Option<&AuthConfig>,
     datastream: Option<&AuthConfig>,
     config: &ClientConfig,
     progress: Progress<'_>,
-) -> (Vec<CheckRow>, Vec<HiddenField>, Option<String>, u64) {
+) -> PreflightRun {
     let mut calls = 0;
     let build = |a: Option<&AuthConfig>| -> Result<Option<IcimsClient>, IcimsError> {
         a.map(|a| client_for(team, a, config)).transpose()
@@ -260,7 +293,10 @@ pub async fn run_preflight(
         (Err(e), _) | (_, Err(e)) => {
             let row = CheckRow::fail("rest.token", 2, &e);
             progress(CheckEvent::Finished(row.clone()));
-            return (vec![row], Vec::new(), None, 0);
+            return PreflightRun {
+                rows: vec![row],
+                ..PreflightRun::default()
+            };
         }
     };
     let (mut rows, samples) = rest_matrix(rest_client.as_ref(), &team.name, progress).await;
@@ -298,7 +334,13 @@ pub async fn run_preflight(
     {
         calls += c.stats().api_calls;
     }
-    (rows, hidden, linkedin, calls)
+    PreflightRun {
+        rows,
+        hidden,
+        linkedin_field: linkedin,
+        api_calls: calls,
+        quota: rest_client.as_ref().and_then(QuotaFigures::of),
+    }
 }
 
 /// Both steps, as `icims-onboard check` runs them. The REST client (which normally sees
@@ -309,7 +351,7 @@ pub async fn run_checks(
     config: &ClientConfig,
     progress: Progress<'_>,
 ) -> CheckReport {
-    let (rows2, hidden2, mut linkedin, calls2) = run_preflight(
+    let deep = run_preflight(
         team,
         auth.rest.as_ref(),
         auth.datastream.as_ref(),
@@ -317,6 +359,8 @@ pub async fn run_checks(
         progress,
     )
     .await;
+    let mut linkedin = deep.linkedin_field.clone();
+    let mut discovery_calls = 0;
     if linkedin.is_none()
         && let Some(basic) = auth.basic.as_ref()
         && let Ok(client) = client_for(team, basic, config)
@@ -326,6 +370,7 @@ pub async fn run_checks(
             .await
             .ok()
             .flatten();
+        discovery_calls = client.stats().api_calls;
     }
     let (rows1, hidden1, basic_client) = run_basic(
         team,
@@ -335,16 +380,24 @@ pub async fn run_checks(
         progress,
     )
     .await;
-    let calls1 = basic_client.map(|c| c.stats().api_calls).unwrap_or(0);
+    let calls1 = basic_client
+        .as_ref()
+        .map(|c| c.stats().api_calls)
+        .unwrap_or(0);
+    let quota = basic_client
+        .as_ref()
+        .and_then(QuotaFigures::of)
+        .or(deep.quota);
     let mut checks = rows1;
-    checks.extend(rows2);
+    checks.extend(deep.rows);
     let mut hidden_fields = hidden1;
-    hidden_fields.extend(hidden2);
+    hidden_fields.extend(deep.hidden);
     CheckReport {
         checks,
         hidden_fields,
         linkedin_field: linkedin,
-        api_calls: calls1 + calls2,
+        api_calls: calls1 + deep.api_calls + discovery_calls,
+        quota,
         basic_configured: auth.basic.is_some(),
         deep_configured: auth.rest.is_some() || auth.datastream.is_some(),
     }
