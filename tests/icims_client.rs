@@ -790,6 +790,25 @@ mod cli {
             Some(&format!("{}\n", info.restricted.password)),
         )
         .await);
+        // `--step 1` runs step 1 alone: it passes (hidden fields are warnings).
+        let out = run_async(d, &["check", "acme", "--step", "1", "--json"], None).await;
+        ok(&out);
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let steps: Vec<u64> = v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["step"].as_u64().unwrap())
+            .collect();
+        assert_eq!(steps, vec![1, 1], "{v}");
+        assert_eq!(
+            run_async(d, &["check", "acme", "--step", "3"], None)
+                .await
+                .status
+                .code(),
+            Some(2)
+        );
+
         // Only step 1 configured: step 2 rows say what to store, exit 1, and step 2 stays
         // "todo" (a step never configured is not recorded as failed).
         let out = run_async(d, &["check", "acme", "--json"], None).await;

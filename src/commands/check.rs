@@ -18,6 +18,7 @@ use crate::icims::checks::dedupe::{
     Candidate, DedupeVerdict, dedupe_preview, parse_candidates_csv,
 };
 use crate::icims::checks::record::{LINKEDIN_FIELD, record_report};
+use crate::icims::checks::run::{run_step1, run_step2};
 use crate::icims::checks::source_person::{check_emails, parse_email_list};
 use crate::icims::checks::{CheckEvent, CheckReport, TeamAuth, run_checks, title_of};
 use crate::icims::{ClientConfig, DEFAULT_ALLOW_LIST, IcimsClient};
@@ -31,6 +32,9 @@ pub struct CheckArgs {
     /// Print one JSON object: {"checks":[…],"hidden_fields":[…],…}.
     #[arg(long)]
     pub json: bool,
+    /// Run only step 1 (basic sync) or step 2 (deep sync credentials); both by default.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=2))]
+    pub step: Option<u8>,
     /// Seconds one API request may take (connects time out after a third of it, at least 2 s).
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub timeout: u64,
@@ -200,12 +204,17 @@ pub fn run(db: Option<&Path>, args: &CheckArgs) -> Result<ExitCode> {
         }
     };
     let (report, dedupe, source) = runtime.block_on(async {
-        let report = run_checks(&team, &auth, &config, &progress).await;
+        let known = args.linkedin_field.clone().or(stored_linkedin);
+        let report = match args.step {
+            Some(1) => run_step1(&team, &auth, &config, known.as_deref(), &progress).await,
+            Some(_) => run_step2(&team, &auth, &config, &progress).await,
+            None => run_checks(&team, &auth, &config, &progress).await,
+        };
         let linkedin = args
             .linkedin_field
             .clone()
             .or_else(|| report.linkedin_field.clone())
-            .or(stored_linkedin);
+            .or(known);
         let (dedupe, source) =
             run_extras(&team, &auth, &config, &report, &extras, linkedin.as_deref()).await;
         (report, dedupe, source)
@@ -319,9 +328,12 @@ fn print_human(team: &Team, report: &CheckReport) {
         (1u8, "Step 1 — basic sync"),
         (2, "Step 2 — deep sync credentials"),
     ] {
-        println!("\n{title}");
         let rows: Vec<&crate::icims::checks::CheckRow> =
             report.checks.iter().filter(|r| r.step == step).collect();
+        if rows.is_empty() {
+            continue;
+        }
+        println!("\n{title}");
         let mut i = 0;
         while i < rows.len() {
             let r = rows[i];

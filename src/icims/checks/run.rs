@@ -402,3 +402,50 @@ pub async fn run_checks(
         deep_configured: auth.rest.is_some() || auth.datastream.is_some(),
     }
 }
+
+/// Step 1 only (`check --step 1`), with a LinkedIn field known from earlier runs.
+pub async fn run_step1(
+    team: &Team,
+    auth: &TeamAuth,
+    config: &ClientConfig,
+    linkedin_field: Option<&str>,
+    progress: Progress<'_>,
+) -> CheckReport {
+    let (checks, hidden_fields, client) =
+        run_basic(team, auth.basic.as_ref(), config, linkedin_field, progress).await;
+    CheckReport {
+        checks,
+        hidden_fields,
+        linkedin_field: linkedin_field.map(str::to_string),
+        api_calls: client.as_ref().map(|c| c.stats().api_calls).unwrap_or(0),
+        quota: client.as_ref().and_then(QuotaFigures::of),
+        basic_configured: auth.basic.is_some(),
+        deep_configured: false,
+    }
+}
+
+/// Step 2 only (`check --step 2`).
+pub async fn run_step2(
+    team: &Team,
+    auth: &TeamAuth,
+    config: &ClientConfig,
+    progress: Progress<'_>,
+) -> CheckReport {
+    let deep = run_preflight(
+        team,
+        auth.rest.as_ref(),
+        auth.datastream.as_ref(),
+        config,
+        progress,
+    )
+    .await;
+    CheckReport {
+        checks: deep.rows,
+        hidden_fields: deep.hidden,
+        linkedin_field: deep.linkedin_field,
+        api_calls: deep.api_calls,
+        quota: deep.quota,
+        basic_configured: false,
+        deep_configured: auth.rest.is_some() || auth.datastream.is_some(),
+    }
+}
