@@ -23,7 +23,8 @@ fn cut(s: &str, width: usize) -> String {
     out
 }
 
-fn row_line(r: &CheckRow, width: usize, theme: &Theme) -> Line<'static> {
+/// One row; the HTTP status and error code columns exist only when some row failed.
+fn row_line(r: &CheckRow, width: usize, status_cols: bool, theme: &Theme) -> Line<'static> {
     let (mark, style) = match (r.ok, r.required) {
         (true, _) => ("✓", theme.ok),
         (false, true) => ("✗", theme.error),
@@ -37,19 +38,22 @@ fn row_line(r: &CheckRow, width: usize, theme: &Theme) -> Line<'static> {
         (false, Some(c)) => format!(" #{c:<3}"),
         _ => "     ".into(),
     };
-    let fixed = 2 + NAME_WIDTH + 1 + 4 + 5 + 1;
+    let fixed = 2 + NAME_WIDTH + 1 + if status_cols { 4 + 5 + 1 } else { 0 };
     let msg = cut(&r.message, width.saturating_sub(fixed).max(8));
-    Line::from(vec![
+    let mut spans = vec![
         Span::styled(format!("{mark} "), style),
         Span::styled(
             format!("{:<NAME_WIDTH$} ", cut(&title_of(&r.name), NAME_WIDTH)),
             theme.text,
         ),
-        Span::styled(http, theme.muted),
-        Span::styled(code, theme.muted),
-        Span::raw(" "),
-        Span::styled(msg, if r.ok { theme.muted } else { style }),
-    ])
+    ];
+    if status_cols {
+        spans.push(Span::styled(http, theme.muted));
+        spans.push(Span::styled(code, theme.muted));
+        spans.push(Span::raw(" "));
+    }
+    spans.push(Span::styled(msg, if r.ok { theme.muted } else { style }));
+    Line::from(spans)
 }
 
 /// The lines of a run, for a pane `width` columns wide.
@@ -81,7 +85,8 @@ pub fn lines(run: &TestRun, idle_hint: &str, width: usize, theme: &Theme) -> Vec
                     theme.accent,
                 ),
             ]));
-            out.extend(done.iter().map(|r| row_line(r, width, theme)));
+            let cols = done.iter().any(|r| !r.ok);
+            out.extend(done.iter().map(|r| row_line(r, width, cols, theme)));
         }
         TestRun::Finished { rows, hidden, when } => {
             let failed: Vec<&CheckRow> = rows.iter().filter(|r| r.required && !r.ok).collect();
@@ -115,7 +120,8 @@ pub fn lines(run: &TestRun, idle_hint: &str, width: usize, theme: &Theme) -> Vec
                 head.push(Span::styled(format!(" · {w}"), theme.muted));
             }
             out.push(Line::from(head));
-            out.extend(rows.iter().map(|r| row_line(r, width, theme)));
+            let cols = rows.iter().any(|r| !r.ok);
+            out.extend(rows.iter().map(|r| row_line(r, width, cols, theme)));
             let fixes: Vec<&CheckRow> = rows
                 .iter()
                 .filter(|r| !r.ok && r.remedy.is_some())
