@@ -1,5 +1,7 @@
 //! The iCIMS client and the step 1/2 checks against the sandbox tenant over real TCP.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use icims_onboard::icims::checks::dedupe::{
@@ -1060,93 +1062,10 @@ async fn tls_to_a_plain_http_port_is_reported_as_tls() {
 mod walkthrough {
     use std::path::Path;
     use std::process::Command;
-    use std::time::{Duration, Instant};
 
     use icims_onboard::sandbox::{Sandbox, SandboxConfig};
 
-    struct Tmux {
-        socket: String,
-    }
-
-    impl Tmux {
-        fn start(name: &str, width: u16, height: u16, command: &str) -> Tmux {
-            let found = Command::new("tmux")
-                .arg("-V")
-                .output()
-                .is_ok_and(|o| o.status.success());
-            assert!(
-                found,
-                "tmux is required for the console walkthrough (apt-get install tmux)"
-            );
-            let t = Tmux {
-                socket: format!("icims-client-{name}-{}", std::process::id()),
-            };
-            let ok = Command::new("tmux")
-                .args([
-                    "-L",
-                    &t.socket,
-                    "-f",
-                    "/dev/null",
-                    "new-session",
-                    "-d",
-                    "-s",
-                    "t",
-                ])
-                .args(["-x", &width.to_string(), "-y", &height.to_string()])
-                .arg(command)
-                .status()
-                .unwrap()
-                .success();
-            assert!(ok, "tmux new-session");
-            t
-        }
-
-        fn tmux(&self, args: &[&str]) -> String {
-            let out = Command::new("tmux")
-                .args(["-L", &self.socket])
-                .args(args)
-                .output()
-                .unwrap();
-            String::from_utf8_lossy(&out.stdout).into_owned()
-        }
-
-        fn keys(&self, keys: &[&str]) {
-            for k in keys {
-                self.tmux(&["send-keys", "-t", "t", k]);
-            }
-        }
-
-        fn type_text(&self, text: &str) {
-            self.tmux(&["send-keys", "-t", "t", "-l", text]);
-        }
-
-        fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-            let start = Instant::now();
-            loop {
-                let screen = self.tmux(&["capture-pane", "-p", "-t", "t"]);
-                if pred(&screen) {
-                    return screen;
-                }
-                assert!(
-                    start.elapsed() < Duration::from_secs(30),
-                    "timed out waiting for {what}; screen:\n{screen}"
-                );
-                std::thread::sleep(Duration::from_millis(50));
-            }
-        }
-
-        fn wait_text(&self, text: &str) -> String {
-            self.wait_for(text, |s| s.contains(text))
-        }
-    }
-
-    impl Drop for Tmux {
-        fn drop(&mut self) {
-            let _ = Command::new("tmux")
-                .args(["-L", &self.socket, "kill-server"])
-                .status();
-        }
-    }
+    use crate::common::tmux::Tmux;
 
     fn cli(dir: &Path, args: &[&str], stdin: &str) {
         use std::io::Write;

@@ -877,71 +877,7 @@ mod screen {
 
 mod walkthrough {
     use super::*;
-    use std::process::Command;
-    use std::time::{Duration, Instant};
-
-    struct Tmux {
-        socket: String,
-    }
-
-    impl Tmux {
-        fn start(width: u16, height: u16, command: &str) -> Tmux {
-            common::require_tool("tmux");
-            let t = Tmux {
-                socket: format!("icims-mapping-{}", std::process::id()),
-            };
-            let status = Command::new("tmux")
-                .args(["-L", &t.socket, "-f", "/dev/null", "new-session", "-d"])
-                .args([
-                    "-s",
-                    "t",
-                    "-x",
-                    &width.to_string(),
-                    "-y",
-                    &height.to_string(),
-                ])
-                .arg(command)
-                .status()
-                .expect("run tmux");
-            assert!(status.success());
-            t
-        }
-        fn tmux(&self, args: &[&str]) -> String {
-            let out = Command::new("tmux")
-                .args(["-L", &self.socket])
-                .args(args)
-                .output()
-                .expect("run tmux");
-            String::from_utf8_lossy(&out.stdout).into_owned()
-        }
-        fn keys(&self, keys: &[&str]) {
-            for k in keys {
-                self.tmux(&["send-keys", "-t", "t", k]);
-            }
-        }
-        fn wait_text(&self, text: &str) -> String {
-            let start = Instant::now();
-            loop {
-                let screen = self.tmux(&["capture-pane", "-p", "-t", "t"]);
-                if screen.contains(text) {
-                    return screen;
-                }
-                assert!(
-                    start.elapsed() < Duration::from_secs(20),
-                    "timed out waiting for {text:?}; screen:\n{screen}"
-                );
-                std::thread::sleep(Duration::from_millis(50));
-            }
-        }
-    }
-
-    impl Drop for Tmux {
-        fn drop(&mut self) {
-            let _ = Command::new("tmux")
-                .args(["-L", &self.socket, "kill-server"])
-                .status();
-        }
-    }
+    use common::tmux::Tmux;
 
     #[test]
     fn console_accepts_and_approves_step_4() {
@@ -965,7 +901,7 @@ mod walkthrough {
             q(&home.config_home()),
             q(Path::new(env!("CARGO_BIN_EXE_icims-onboard"))),
         );
-        let tmux = Tmux::start(120, 40, &command);
+        let tmux = Tmux::start("mapping", 120, 40, &command);
         tmux.wait_text("Acme");
         tmux.keys(&["Enter"]);
         tmux.wait_text("Basic sync");
