@@ -38,6 +38,73 @@ pub enum Command {
     Export(crate::commands::export::ExportCommand),
     /// Run queued jobs (export fetch and import) until stopped, or until idle.
     Worker(crate::commands::worker::WorkerArgs),
+    /// Step 4 field mapping (and, later, step 6 stage mapping).
+    #[command(subcommand)]
+    Mapping(MappingCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MappingCommand {
+    /// Map the customer's fields to the standard fields (step 4).
+    #[command(subcommand)]
+    Fields(FieldsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FieldsCommand {
+    /// Discover the customer's fields and suggest a standard field for each.
+    Suggest(FieldsSuggestArgs),
+    /// Write the mapping with samples and suggestions as CSV ("-" for stdout).
+    Export {
+        /// Team name.
+        name: String,
+        /// CSV file to write.
+        file: PathBuf,
+    },
+    /// Read an edited CSV: show the diff, validate, apply (nothing changes on errors).
+    Import {
+        /// Team name.
+        name: String,
+        /// The edited CSV file.
+        file: PathBuf,
+        /// Show the diff and the validation without applying.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approve the mapping (records who and when; completes step 4).
+    Approve {
+        /// Team name.
+        name: String,
+        /// A remark stored with the approval.
+        #[arg(long)]
+        note: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct FieldsSuggestArgs {
+    /// Team name.
+    pub name: String,
+    /// Read export CSV files from this directory when no import is staged
+    /// (default: the team's exports directory next to the database).
+    #[arg(long, value_name = "DIR")]
+    pub export_dir: Option<PathBuf>,
+    /// Also discover fields from the Schema API and sample records (needs REST or basic
+    /// credentials; costs 2 + RECORDS API calls per object).
+    #[arg(long)]
+    pub api: bool,
+    /// Sample records fetched per object with --api.
+    #[arg(long, default_value_t = 5, value_name = "RECORDS")]
+    pub records: usize,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]

@@ -9,6 +9,7 @@ pub mod commands;
 pub mod export;
 pub mod icims;
 pub mod logging;
+pub mod mapping;
 pub mod onboarding;
 pub mod paths;
 pub mod sandbox;

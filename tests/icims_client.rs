@@ -1,5 +1,7 @@
 //! The iCIMS client and the step 1/2 checks against the sandbox tenant over real TCP.
 
+mod common;
+
 use std::time::{Duration, Instant};
 
 use icims_onboard::icims::checks::dedupe::{
@@ -236,8 +238,13 @@ async fn good_credentials_pass_every_check() {
         "{}",
         statuses.message
     );
-    // Every API call made was counted by the sandbox's quota.
+    // Every API call made was counted by the sandbox's quota, and the report carries the
+    // quota as the last answer stated it.
     assert_eq!(report.api_calls, sb.quota_used_today());
+    let q = report.quota.expect("quota figures");
+    assert_eq!(q.limit, Some(10_000));
+    assert_eq!(q.remaining, Some(10_000 - report.api_calls));
+    assert!(q.reset_secs.is_some_and(|s| s <= 86_400));
 }
 
 #[tokio::test]
@@ -700,6 +707,7 @@ mod cli {
             .args(args)
             .env("ICIMS_ONBOARD_KEY_FILE", dir.join("key"))
             .env("ICIMS_ONBOARD_LOG", dir.join("log"))
+            .env("ICIMS_ONBOARD_LOG_LEVEL", "trace")
             .env_remove("ICIMS_ONBOARD_KEY")
             .env_remove("ICIMS_ONBOARD_DB")
             .stdin(Stdio::piped())
@@ -784,6 +792,33 @@ mod cli {
             Some(&format!("{}\n", info.restricted.password)),
         )
         .await);
+        // `--step 1` runs step 1 alone: it passes (hidden fields are warnings).
+        let out = run_async(d, &["check", "acme", "--step", "1", "--json"], None).await;
+        ok(&out);
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let steps: Vec<u64> = v["checks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["step"].as_u64().unwrap())
+            .collect();
+        assert_eq!(steps, vec![1, 1], "{v}");
+        assert_eq!(
+            run_async(d, &["check", "acme", "--step", "3"], None)
+                .await
+                .status
+                .code(),
+            Some(2)
+        );
+
+        // Only step 1 configured: step 2 rows say what to store, exit 1, and step 2 stays
+        // "todo" (a step never configured is not recorded as failed).
+        let out = run_async(d, &["check", "acme", "--json"], None).await;
+        assert_eq!(out.status.code(), Some(1));
+        let show = run_async(d, &["team", "show", "acme", "--json"], None).await;
+        let v: Value = serde_json::from_slice(&show.stdout).unwrap();
+        assert_eq!(v["steps"][1]["state"], "todo", "{v}");
+        assert_ne!(v["steps"][0]["state"], "todo", "{v}");
         ok(&run_async(
             d,
             &[
@@ -854,6 +889,62 @@ mod cli {
             "{hidden:?}"
         );
 
+        // Dedupe preview and source-person check through the CLI.
+        let tenant = sb.tenant();
+        let group = tenant.collisions.email[0].clone();
+        let emails_file = d.join("recruiters.txt");
+        let emails: Vec<String> = tenant
+            .recruiter_emails
+            .iter()
+            .map(|c| c.email.clone())
+            .collect();
+        std::fs::write(
+            &emails_file,
+            format!("# recruiters\n{}\nnot-an-email@\n", emails.join(", ")),
+        )
+        .unwrap();
+        let out = run_async(
+            d,
+            &[
+                "check",
+                "acme",
+                "--json",
+                "--dedupe-email",
+                &group.key,
+                "--source-person-emails",
+                emails_file.to_str().unwrap(),
+            ],
+            None,
+        )
+        .await;
+        ok(&out);
+        let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let ids: Vec<u64> = v["dedupe"][0]["keys"][0]["person_ids"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i.as_u64().unwrap())
+            .collect();
+        assert_eq!(ids, group.person_ids);
+        assert_eq!(v["dedupe"][0]["verdict"], "ambiguous");
+        let rows = v["source_person"].as_array().unwrap();
+        assert_eq!(rows.len(), tenant.recruiter_emails.len());
+        for (case, row) in tenant.recruiter_emails.iter().zip(rows) {
+            let users: Vec<u64> = row["users"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|u| u["id"].as_u64().unwrap())
+                .collect();
+            assert_eq!(users, case.user_ids, "{}", case.email);
+        }
+        let problems = v["source_person_problems"].as_array().unwrap();
+        assert_eq!(problems.len(), 1);
+        assert!(
+            problems[0].as_str().unwrap().contains("line 3"),
+            "{problems:?}"
+        );
+
         // Wrong password: exit 1, errorCode 6 in the basic row.
         ok(&run_async(
             d,
@@ -894,8 +985,25 @@ mod cli {
         ] {
             assert!(!all.contains(secret));
         }
+        // The log (at trace level, dependencies included) holds no secret or token.
         let log = std::fs::read_to_string(d.join("log")).unwrap_or_default();
-        assert!(!log.contains("definitely-wrong-pw") && !log.contains(&info.oauth.client_secret));
+        assert!(log.contains("iCIMS call"), "the client logged its calls");
+        for secret in [
+            "definitely-wrong-pw",
+            info.oauth.client_secret.as_str(),
+            info.datastream.client_secret.as_str(),
+            info.restricted.password.as_str(),
+        ] {
+            assert!(!log.contains(secret), "secret in the log");
+        }
+        assert!(
+            !log.to_ascii_lowercase().contains("bearer "),
+            "token in the log"
+        );
+        assert!(
+            !log.to_ascii_lowercase().contains("authorization: basic"),
+            "basic header in the log"
+        );
 
         // The outcomes are facts with time and actor; step states follow them.
         let store = Store::open(&d.join("db.sqlite")).unwrap();
@@ -947,4 +1055,204 @@ async fn tls_to_a_plain_http_port_is_reported_as_tls() {
         .unwrap_err();
     assert_eq!(err.kind(), "tls", "{err:?}");
     assert!(err.remedy().contains("https"));
+}
+
+/// Steps 1 and 2 walked through in the console, as a person would: the built binary in tmux
+/// against the sandbox, keys in, screen read back.
+mod walkthrough {
+    use std::path::Path;
+    use std::process::Command;
+
+    use icims_onboard::sandbox::{Sandbox, SandboxConfig};
+
+    use crate::common::tmux::Tmux;
+
+    fn cli(dir: &Path, args: &[&str], stdin: &str) {
+        use std::io::Write;
+        let mut child = Command::new(env!("CARGO_BIN_EXE_icims-onboard"))
+            .arg("--db")
+            .arg(dir.join("db.sqlite"))
+            .args(args)
+            .env("ICIMS_ONBOARD_KEY_FILE", dir.join("key"))
+            .env("ICIMS_ONBOARD_LOG", dir.join("log"))
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
+        assert!(child.wait().unwrap().success(), "{args:?}");
+    }
+
+    /// The state line under a step in the sidebar.
+    fn state_of(screen: &str, step: &str) -> String {
+        let lines: Vec<&str> = screen.lines().collect();
+        let at = lines
+            .iter()
+            .position(|l| l.contains(step))
+            .unwrap_or_else(|| panic!("{step}:\n{screen}"));
+        lines[at + 1].to_string()
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn steps_1_and_2_in_the_console() {
+        let sb = Sandbox::start(SandboxConfig {
+            people: 300,
+            ..Default::default()
+        })
+        .await
+        .unwrap();
+        let info = sb.info();
+        let collision = sb.tenant().collisions.email[0].clone();
+        tokio::task::spawn_blocking(move || {
+            let dir = tempfile::tempdir().unwrap();
+            let d = dir.path();
+            let cid = info.customer_id.to_string();
+            cli(
+                d,
+                &["team", "add", "demo", "--customer-id", &cid, "--api-base", &info.api_base,
+                  "--token-url", &info.token_url, "--datastream-base", &info.datastream.base],
+                "",
+            );
+            cli(d, &["creds", "set", "demo", "--kind", "rest", "--client-id", &info.oauth.client_id, "--secret-stdin"],
+                &format!("{}\n", info.oauth.client_secret));
+            cli(d, &["creds", "set", "demo", "--kind", "datastream", "--client-id", &info.datastream.client_id, "--secret-stdin"],
+                &format!("{}\n", info.datastream.client_secret));
+            let bin = env!("CARGO_BIN_EXE_icims-onboard");
+            let command = format!(
+                "env ICIMS_ONBOARD_KEY_FILE='{}' ICIMS_ONBOARD_LOG='{}' TERM=xterm-256color '{bin}' --db '{}'; sleep 30",
+                d.join("key").display(),
+                d.join("log").display(),
+                d.join("db.sqlite").display()
+            );
+            let t = Tmux::start("typed", 100, 30, &command);
+            t.wait_text("demo");
+            t.keys(&["Enter"]);
+            t.wait_text("Stage mapping");
+
+            // Step 1: enter the API user (the password is masked), test, enable sync.
+            t.keys(&["Enter"]);
+            t.wait_text("1. Basic sync");
+            t.keys(&["Tab", "Tab"]);
+            t.type_text(&info.basic.username);
+            t.keys(&["Tab"]);
+            t.type_text(&info.basic.password);
+            let typed = t.wait_text("••••");
+            assert!(!typed.contains(&info.basic.password), "password shown:\n{typed}");
+            t.keys(&["C-t"]);
+            let passed = t.wait_text("Test  passed");
+            assert!(passed.contains("Basic user: authenticated call"), "{passed}");
+            assert!(!passed.contains(&info.basic.password));
+            t.keys(&["Tab", "Tab", "Tab", "Space"]);
+            t.wait_text("Sync enabled: on");
+
+            // Dedupe preview of an email the generator planted on several people.
+            t.keys(&["NPage"]);
+            t.wait_text("or CSV file");
+            t.type_text(&collision.key);
+            t.keys(&["Tab", "Tab", "Tab", "Tab", "Enter"]);
+            let d_screen = t.wait_text("AMBIGUOUS");
+            for id in &collision.person_ids {
+                assert!(d_screen.contains(&id.to_string()), "{id} missing:\n{d_screen}");
+            }
+
+            // Back on the team screen, step 1 is done.
+            t.keys(&["Escape"]);
+            let team = t.wait_for("step 1 done", |s| s.contains("Stage mapping") && state_of(s, "1 Basic sync").contains("done"));
+            assert!(state_of(&team, "2 Deep sync credentials").contains("in progress"), "{team}");
+
+            // Step 2: the preflight matrix with the stored REST and Data Stream clients.
+            t.keys(&["Down", "Enter"]);
+            t.wait_text("2. Deep sync credentials");
+            let locked = t.wait_text("Deep sync: off (locked)");
+            assert!(!locked.contains(&info.oauth.client_secret));
+            t.keys(&["C-t"]);
+            let matrix = t.wait_text("Test  passed");
+            for row in ["REST OAuth token", "People search", "Data Stream events"] {
+                assert!(matrix.contains(row), "{row}:\n{matrix}");
+            }
+            t.keys(&["Escape"]);
+            t.wait_for("step 2 done", |s| {
+                s.contains("Stage mapping") && state_of(s, "2 Deep sync credentials").contains("done")
+            });
+            t.keys(&["q"]);
+        })
+        .await
+        .unwrap();
+    }
+
+    #[test]
+    fn steps_1_and_2_on_demo() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let bin = env!("CARGO_BIN_EXE_icims-onboard");
+        let command = format!(
+            "env ICIMS_ONBOARD_DB='{}' ICIMS_ONBOARD_LOG='{}' XDG_CONFIG_HOME='{}' TERM=xterm-256color '{bin}' demo --people 200; sleep 30",
+            d.join("db.sqlite").display(),
+            d.join("log").display(),
+            d.join("config").display()
+        );
+        let t = Tmux::start("demo", 110, 32, &command);
+        t.wait_text("Demo (sandbox)");
+        t.keys(&["Enter"]);
+        t.wait_text("Stage mapping");
+        // Step 1: test the stored API user, enable sync.
+        t.keys(&["Enter"]);
+        t.wait_text("1. Basic sync");
+        t.keys(&["C-t"]);
+        t.wait_text("Test  passed");
+        t.keys(&["Tab", "Tab", "Tab", "Tab", "Tab", "Tab", "Space"]);
+        t.wait_text("Sync enabled: on");
+        t.keys(&["Escape"]);
+        t.wait_for("step 1 done", |s| {
+            s.contains("Stage mapping") && state_of(s, "1 Basic sync").contains("done")
+        });
+        // Step 2: the preflight matrix passes on the sandbox; the deep sync stays locked.
+        t.keys(&["j", "Enter"]);
+        t.wait_text("Deep sync: off (locked)");
+        t.keys(&["C-t"]);
+        let matrix = t.wait_text("Test  passed");
+        assert!(matrix.contains("Data Stream events"), "{matrix}");
+        t.keys(&["Escape"]);
+        let team = t.wait_for("step 2 done", |s| {
+            s.contains("Stage mapping") && state_of(s, "2 Deep sync credentials").contains("done")
+        });
+        assert!(state_of(&team, "5 Deep sync").contains("locked"), "{team}");
+        t.keys(&["q"]);
+    }
+}
+
+#[tokio::test]
+async fn a_slow_host_times_out_within_the_bounds() {
+    let sb = start(SandboxConfig {
+        people: 20,
+        latency_ms: 1500,
+        ..Default::default()
+    })
+    .await;
+    let info = sb.info();
+    let config = ClientConfig {
+        request_timeout: Duration::from_millis(300),
+        retry: RetryPolicy {
+            max_attempts: 2,
+            base_delay: Duration::from_millis(10),
+            ..RetryPolicy::default()
+        },
+        ..fast_config()
+    };
+    let c = IcimsClient::new(endpoints(&info), basic(&info), config).unwrap();
+    let err = tokio::time::timeout(MUST_FINISH_WITHIN, c.lists())
+        .await
+        .unwrap()
+        .unwrap_err();
+    assert!(
+        matches!(err, IcimsError::Timeout { attempts: 2, .. }),
+        "{err:?}"
+    );
+    assert_eq!(c.stats().retries, 1);
+    assert!(err.to_string().contains("within 0.3s"), "{err}");
 }

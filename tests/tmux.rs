@@ -4,103 +4,10 @@
 mod common;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
-use common::{Sandbox, require_tool};
-
-/// A tmux server on its own socket, killed on drop.
-pub struct Tmux {
-    socket: String,
-    target: String,
-}
-
-impl Tmux {
-    /// Starts `command` (a shell line) in a detached session of the given size.
-    pub fn start(name: &str, width: u16, height: u16, command: &str) -> Tmux {
-        require_tool("tmux");
-        let socket = format!("icims-test-{name}-{}", std::process::id());
-        let t = Tmux {
-            socket,
-            target: "t".into(),
-        };
-        let status = Command::new("tmux")
-            .args([
-                "-L",
-                &t.socket,
-                "-f",
-                "/dev/null",
-                "new-session",
-                "-d",
-                "-s",
-                "t",
-            ])
-            .args(["-x", &width.to_string(), "-y", &height.to_string()])
-            .arg(command)
-            .status()
-            .expect("run tmux");
-        assert!(status.success(), "tmux new-session failed");
-        t
-    }
-
-    fn tmux(&self, args: &[&str]) -> String {
-        let out = Command::new("tmux")
-            .args(["-L", &self.socket])
-            .args(args)
-            .output()
-            .expect("run tmux");
-        String::from_utf8_lossy(&out.stdout).into_owned()
-    }
-
-    /// Sends tmux key names (Enter, Tab, Escape, or single characters).
-    pub fn keys(&self, keys: &[&str]) {
-        for k in keys {
-            self.tmux(&["send-keys", "-t", &self.target, k]);
-        }
-    }
-
-    /// Types literal text.
-    pub fn type_text(&self, text: &str) {
-        self.tmux(&["send-keys", "-t", &self.target, "-l", text]);
-    }
-
-    pub fn screen(&self) -> String {
-        self.tmux(&["capture-pane", "-p", "-t", &self.target])
-    }
-
-    pub fn format(&self, fmt: &str) -> String {
-        self.tmux(&["display-message", "-p", "-t", &self.target, fmt])
-            .trim()
-            .to_string()
-    }
-
-    /// Polls the screen until `pred` holds (or panics with the last screen after 20 s).
-    pub fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
-        let start = Instant::now();
-        loop {
-            let screen = self.screen();
-            if pred(&screen) {
-                return screen;
-            }
-            if start.elapsed() > Duration::from_secs(20) {
-                panic!("timed out waiting for {what}; screen:\n{screen}");
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    pub fn wait_text(&self, text: &str) -> String {
-        self.wait_for(text, |s| s.contains(text))
-    }
-}
-
-impl Drop for Tmux {
-    fn drop(&mut self) {
-        let _ = Command::new("tmux")
-            .args(["-L", &self.socket, "kill-server"])
-            .status();
-    }
-}
+use common::Sandbox;
+use common::tmux::Tmux;
 
 fn shell_quote(p: &Path) -> String {
     format!("'{}'", p.display().to_string().replace('\'', "'\\''"))

@@ -18,6 +18,7 @@ use crate::icims::checks::dedupe::{
     Candidate, DedupeVerdict, dedupe_preview, parse_candidates_csv,
 };
 use crate::icims::checks::record::{LINKEDIN_FIELD, record_report};
+use crate::icims::checks::run::{run_step1, run_step2};
 use crate::icims::checks::source_person::{check_emails, parse_email_list};
 use crate::icims::checks::{CheckEvent, CheckReport, TeamAuth, run_checks, title_of};
 use crate::icims::{ClientConfig, DEFAULT_ALLOW_LIST, IcimsClient};
@@ -31,6 +32,9 @@ pub struct CheckArgs {
     /// Print one JSON object: {"checks":[…],"hidden_fields":[…],…}.
     #[arg(long)]
     pub json: bool,
+    /// Run only step 1 (basic sync) or step 2 (deep sync credentials); both by default.
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u8).range(1..=2))]
+    pub step: Option<u8>,
     /// Seconds one API request may take (connects time out after a third of it, at least 2 s).
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub timeout: u64,
@@ -200,12 +204,17 @@ pub fn run(db: Option<&Path>, args: &CheckArgs) -> Result<ExitCode> {
         }
     };
     let (report, dedupe, source) = runtime.block_on(async {
-        let report = run_checks(&team, &auth, &config, &progress).await;
+        let known = args.linkedin_field.clone().or(stored_linkedin);
+        let report = match args.step {
+            Some(1) => run_step1(&team, &auth, &config, known.as_deref(), &progress).await,
+            Some(_) => run_step2(&team, &auth, &config, &progress).await,
+            None => run_checks(&team, &auth, &config, &progress).await,
+        };
         let linkedin = args
             .linkedin_field
             .clone()
             .or_else(|| report.linkedin_field.clone())
-            .or(stored_linkedin);
+            .or(known);
         let (dedupe, source) =
             run_extras(&team, &auth, &config, &report, &extras, linkedin.as_deref()).await;
         (report, dedupe, source)
@@ -265,8 +274,15 @@ async fn run_extras(
     }
     let basic_ok = report.checks.iter().any(|r| r.name == "basic.auth" && r.ok);
     let client = match (&auth.basic, basic_ok) {
+        // Live searches (staleness 0): a candidate created minutes ago must be found.
         (Some(a), true) => crate::icims::Endpoints::for_team(team)
-            .and_then(|e| IcimsClient::new(e, a.clone(), config.clone()))
+            .and_then(|e| {
+                let live = ClientConfig {
+                    search_staleness: Some(0),
+                    ..config.clone()
+                };
+                IcimsClient::new(e, a.clone(), live)
+            })
             .ok(),
         _ => None,
     };
@@ -312,8 +328,26 @@ fn print_human(team: &Team, report: &CheckReport) {
         (1u8, "Step 1 — basic sync"),
         (2, "Step 2 — deep sync credentials"),
     ] {
+        let rows: Vec<&crate::icims::checks::CheckRow> =
+            report.checks.iter().filter(|r| r.step == step).collect();
+        if rows.is_empty() {
+            continue;
+        }
         println!("\n{title}");
-        for r in report.checks.iter().filter(|r| r.step == step) {
+        let mut i = 0;
+        while i < rows.len() {
+            let r = rows[i];
+            // Failures that repeat the row before (same message and fix) print once.
+            let mut same = Vec::new();
+            while !r.ok
+                && i + 1 + same.len() < rows.len()
+                && rows[i + 1 + same.len()].message == r.message
+                && rows[i + 1 + same.len()].remedy == r.remedy
+                && !rows[i + 1 + same.len()].ok
+            {
+                same.push(title_of(&rows[i + 1 + same.len()].name));
+            }
+            i += 1 + same.len();
             let mark = match (r.ok, r.required) {
                 (true, _) => "✓",
                 (false, true) => "✗",
@@ -338,6 +372,9 @@ fn print_human(team: &Team, report: &CheckReport) {
                 title_of(&r.name),
                 r.message
             );
+            if !same.is_empty() {
+                println!("      also: {}", same.join(", "));
+            }
             if !r.ok
                 && let Some(fix) = &r.remedy
             {
@@ -354,15 +391,31 @@ fn print_human(team: &Team, report: &CheckReport) {
             );
         }
     }
+    if let Some(q) = &report.quota
+        && let (Some(left), Some(limit)) = (q.remaining, q.limit)
+    {
+        let reset = q
+            .reset_secs
+            .map(|s| {
+                format!(
+                    " (resets in {}h{:02}m, 00:00 UTC)",
+                    s / 3600,
+                    (s % 3600) / 60
+                )
+            })
+            .unwrap_or_default();
+        println!("\nQuota: {left} of {limit} calls left today{reset}");
+    }
     let failed = report.checks.iter().filter(|r| r.required && !r.ok).count();
     println!(
-        "\n{} ({} API calls)",
-        if failed == 0 {
-            "All required checks passed.".to_string()
-        } else {
-            format!("{failed} required checks failed.")
+        "\n{} ({} API call{})",
+        match failed {
+            0 => "All required checks passed.".to_string(),
+            1 => "1 required check failed.".to_string(),
+            n => format!("{n} required checks failed."),
         },
-        report.api_calls
+        report.api_calls,
+        if report.api_calls == 1 { "" } else { "s" }
     );
 }
 

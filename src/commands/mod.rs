@@ -5,6 +5,7 @@ pub mod check;
 pub mod creds;
 pub mod demo;
 pub mod export;
+pub mod mapping;
 pub mod sandbox;
 pub mod team;
 pub mod worker;
@@ -42,6 +43,7 @@ pub fn run(cli: &Cli, command: &Command) -> Result<ExitCode> {
         Command::Creds(cmd) => creds::run(db, cmd),
         Command::Demo(args) => demo::run(db, args),
         Command::Check(args) => check::run(db, args),
+        Command::Mapping(cmd) => mapping::run(db, cmd),
         Command::Sandbox(args) => sandbox::run(args).map(|()| ExitCode::SUCCESS),
         Command::Export(cmd) => export::run(db, cmd),
         Command::Worker(args) => worker::run(db, args),

@@ -32,7 +32,7 @@ pub struct IcimsClient {
     endpoints: Endpoints,
     auth: AuthConfig,
     config: ClientConfig,
-    token: tokio::sync::Mutex<Option<CachedToken>>,
+    token: tokio::sync::RwLock<Option<CachedToken>>,
     token_generation: AtomicU64,
     quota: Mutex<Option<QuotaSnapshot>>,
     /// Set by a 429 with `Retry-After`: no call of this client starts before it.
@@ -58,6 +58,8 @@ pub(crate) struct Reply {
     pub status: u16,
     pub headers: HeaderMap,
     pub body: Vec<u8>,
+    /// The decoded body of a 2xx API answer (decoded once, while judging it).
+    pub json: Option<Value>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -107,7 +109,7 @@ impl IcimsClient {
             endpoints,
             auth,
             config,
-            token: tokio::sync::Mutex::new(None),
+            token: tokio::sync::RwLock::new(None),
             token_generation: AtomicU64::new(0),
             quota: Mutex::new(None),
             pause_until: Mutex::new(None),
@@ -161,7 +163,7 @@ impl IcimsClient {
     /// GET returning JSON (`Null` for an empty 2xx body).
     pub async fn get_json(&self, url: Url) -> Result<Value, IcimsError> {
         let reply = self.send(Method::GET, url, None, Target::Api).await?;
-        decode_json(&reply.body)
+        reply.into_json()
     }
 
     /// POST a JSON body, returning JSON.
@@ -173,12 +175,12 @@ impl IcimsClient {
         let reply = self
             .send(Method::POST, url, Some((bytes, JSON)), Target::Api)
             .await?;
-        decode_json(&reply.body)
+        reply.into_json()
     }
 
     /// Fetches a token now (used by the preflight's token row); returns its lifetime.
     pub async fn fetch_token(&self) -> Result<Duration, IcimsError> {
-        let mut slot = self.token.lock().await;
+        let mut slot = self.token.write().await;
         let (cached, lifetime) = self.request_token().await?;
         *slot = Some(cached);
         Ok(lifetime)
@@ -186,7 +188,18 @@ impl IcimsClient {
 
     /// The bearer token to use, fetching one when there is none or it is near expiry.
     async fn bearer(&self) -> Result<(SecretString, u64), IcimsError> {
-        let mut slot = self.token.lock().await;
+        // Fast path: concurrent calls share the cached token under a read lock.
+        if let Some(t) = self
+            .token
+            .read()
+            .await
+            .as_ref()
+            .filter(|t| t.is_fresh(Instant::now()))
+        {
+            return Ok((t.token.clone(), t.generation));
+        }
+        // One caller fetches; the others wait on the write lock, then find it fresh.
+        let mut slot = self.token.write().await;
         if let Some(t) = slot.as_ref().filter(|t| t.is_fresh(Instant::now())) {
             return Ok((t.token.clone(), t.generation));
         }
@@ -237,7 +250,7 @@ impl IcimsClient {
 
     /// Drops the cached token if it is still the one of `generation`.
     async fn invalidate_token(&self, generation: u64) {
-        let mut slot = self.token.lock().await;
+        let mut slot = self.token.write().await;
         if slot.as_ref().is_some_and(|t| t.generation == generation) {
             *slot = None;
         }
@@ -296,6 +309,17 @@ impl IcimsClient {
                 Attempt::Refresh { error, .. } => return Err(error),
                 Attempt::Retry { error, retry_after } => (error, retry_after),
             };
+            // A write whose answer was lost may have been applied: repeat it only when
+            // iCIMS said it did not process it (429, 5xx), never after a timeout or reset.
+            let maybe_applied = matches!(
+                error,
+                IcimsError::Timeout { .. }
+                    | IcimsError::Transport { .. }
+                    | IcimsError::Malformed { .. }
+            );
+            if maybe_applied && !is_idempotent(&method, &url, target) {
+                return Err(with_attempts(error, attempts));
+            }
             let delay = policy.delay(attempts, retry_after, rand::random::<f64>());
             if !policy.allows(attempts, waited, delay) {
                 tracing::debug!(attempts, kind = error.kind(), "giving up");
@@ -399,6 +423,7 @@ impl IcimsClient {
             status,
             headers,
             body,
+            json: None,
         };
         self.judge(reply, &host, target, generation)
     }
@@ -457,17 +482,28 @@ impl IcimsClient {
     }
 
     /// Classifies a response: success, retry, one token refresh, or a typed error.
-    fn judge(&self, reply: Reply, host: &str, target: Target, generation: Option<u64>) -> Attempt {
+    fn judge(
+        &self,
+        mut reply: Reply,
+        host: &str,
+        target: Target,
+        generation: Option<u64>,
+    ) -> Attempt {
         let status = reply.status;
         if (200..300).contains(&status) {
-            if target == Target::Api && decode_json(&reply.body).is_err() {
-                return Attempt::Retry {
-                    error: IcimsError::Malformed {
-                        what: format!("HTTP {status} body from {host}"),
-                        reason: "not valid JSON".into(),
-                    },
-                    retry_after: None,
-                };
+            if target == Target::Api {
+                match decode_json(&reply.body) {
+                    Ok(v) => reply.json = Some(v),
+                    Err(_) => {
+                        return Attempt::Retry {
+                            error: IcimsError::Malformed {
+                                what: format!("HTTP {status} body from {host}"),
+                                reason: "not valid JSON".into(),
+                            },
+                            retry_after: None,
+                        };
+                    }
+                }
             }
             return Attempt::Done(reply);
         }
@@ -585,12 +621,30 @@ impl IcimsClient {
     }
 }
 
+/// Reads and searches may be repeated; a token request creates nothing that matters.
+/// Other POSTs (create), PATCH and DELETE are writes.
+fn is_idempotent(method: &Method, url: &Url, target: Target) -> bool {
+    target == Target::Token
+        || matches!(*method, Method::GET | Method::HEAD)
+        || (*method == Method::POST && url.path().contains("/search/"))
+}
+
 fn default_reason(status: u16) -> String {
     reqwest::StatusCode::from_u16(status)
         .ok()
         .and_then(|s| s.canonical_reason())
         .unwrap_or("no error message")
         .to_string()
+}
+
+impl Reply {
+    /// The JSON of a judged 2xx answer (decoding now if it was not yet).
+    fn into_json(self) -> Result<Value, IcimsError> {
+        match self.json {
+            Some(v) => Ok(v),
+            None => decode_json(&self.body),
+        }
+    }
 }
 
 /// A 2xx body as JSON; empty bodies are `Null`.
@@ -692,6 +746,7 @@ mod tests {
             status,
             headers: h,
             body: body.as_bytes().to_vec(),
+            json: None,
         }
     }
 
@@ -854,6 +909,32 @@ mod tests {
             "{e:?}"
         );
         assert!(e.to_string().contains("1h00m"), "{e}");
+    }
+
+    #[test]
+    fn only_reads_and_searches_count_as_idempotent() {
+        let u = |p: &str| Url::parse(&format!("https://api.icims.com/customers/1/{p}")).unwrap();
+        assert!(is_idempotent(&Method::GET, &u("people/1"), Target::Api));
+        assert!(is_idempotent(
+            &Method::POST,
+            &u("search/people"),
+            Target::Api
+        ));
+        assert!(!is_idempotent(
+            &Method::POST,
+            &u("applicantworkflows"),
+            Target::Api
+        ));
+        assert!(!is_idempotent(
+            &Method::PATCH,
+            &u("applicantworkflows/5"),
+            Target::Api
+        ));
+        assert!(is_idempotent(
+            &Method::POST,
+            &u("oauth/token"),
+            Target::Token
+        ));
     }
 
     #[test]

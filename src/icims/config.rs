@@ -128,6 +128,31 @@ impl Default for ClientConfig {
     }
 }
 
+impl ClientConfig {
+    /// The defaults, with the allow-list addresses from `ICIMS_ONBOARD_ALLOW_IPS`
+    /// (comma-separated) when it is set — the console's configuration.
+    pub fn from_env() -> ClientConfig {
+        let mut c = ClientConfig::default();
+        if let Some(list) = std::env::var("ICIMS_ONBOARD_ALLOW_IPS")
+            .ok()
+            .map(|v| parse_allow_list(&v))
+            .filter(|l| !l.is_empty())
+        {
+            c.allow_list = list;
+        }
+        c
+    }
+}
+
+/// Splits a comma- or space-separated address list.
+pub fn parse_allow_list(text: &str) -> Vec<String> {
+    text.split([',', ' '])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -157,6 +182,15 @@ mod tests {
         );
         assert_eq!(host_of(&prefixed.api_base), "127.0.0.1:81");
         assert_eq!(host_of(&e.api_base), "api.icims.com");
+    }
+
+    #[test]
+    fn parses_allow_lists() {
+        assert_eq!(
+            parse_allow_list(" 10.0.0.1, 10.0.0.2 ,,"),
+            vec!["10.0.0.1", "10.0.0.2"]
+        );
+        assert_eq!(ClientConfig::default().allow_list, DEFAULT_ALLOW_LIST);
     }
 
     #[test]

@@ -5,8 +5,12 @@
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
 use super::keymap::{self, Action, Context};
+use super::screens::basic_sync::BasicSyncScreen;
+use super::screens::deep_sync::DeepSyncScreen;
 use super::screens::export::{ExportPanel, HostKeyPrompt, PanelCommand};
+use super::screens::field_mapping::{self, FieldMappingState, MappingEffect, MappingMsg};
 use super::screens::new_team::NewTeamForm;
+use super::screens::step_screen::{StepEffect, StepMsg, StepScreen};
 use crate::export::view::ExportView;
 use crate::onboarding::{Step, StepStatus};
 use crate::store::{CredentialKind, CredentialSummary, NewTeam, Team};
@@ -52,7 +56,11 @@ pub struct App {
     pub filter: String,
     pub filtering: bool,
     pub form: Option<NewTeamForm>,
+    /// The step 1 or step 2 screen, when open over the team screen.
+    pub step_screen: Option<StepScreen>,
     pub help: bool,
+    /// The step 4 screen, when open (over the team screen).
+    pub mapping: Option<FieldMappingState>,
     pub size: (u16, u16),
     pub status: Option<Status>,
     pub db_label: String,
@@ -78,18 +86,26 @@ pub enum Msg {
     HostKeyProbed(Result<HostKeyPrompt, String>),
     /// A step 3 action finished (job queued, key pinned, ticket written).
     ExportNotice(Result<String, String>),
+    /// Replies and progress for the step screens.
+    Step(StepMsg),
+    /// A reply for the field mapping screen.
+    Mapping(MappingMsg),
 }
 
 /// Work for the driver: store reads and writes, or leaving.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     LoadTeams,
     CreateTeam(NewTeam),
+    /// Work of the step 1 / step 2 screens (saves, background tests, recording).
+    Step(StepEffect),
+    /// Load, save or approve the field mapping (step 4).
+    Mapping(MappingEffect),
     /// Step 3: read the export view of a team.
     LoadExport(String),
     /// Step 3: connect far enough to see the host key (nothing is sent).
     ProbeHostKey(String),
-    /// Step 3: pin the confirmed fingerprint.
+    /// Step 3: pin the confirmed fingerprint (then queue the fetch).
     PinHostKey {
         team: String,
         fingerprint: String,
@@ -113,7 +129,9 @@ impl App {
             filter: String::new(),
             filtering: false,
             form: None,
+            step_screen: None,
             help: false,
+            mapping: None,
             size,
             status: None,
             db_label: db_label.into(),
@@ -127,8 +145,12 @@ impl App {
     pub fn context(&self) -> Context {
         if self.help {
             Context::Help
+        } else if let Some(m) = &self.mapping {
+            m.context()
         } else if self.form.is_some() {
             Context::Form
+        } else if self.step_screen.is_some() {
+            Context::Step
         } else if self.filtering {
             Context::Filter
         } else {
@@ -170,8 +192,15 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Resize(w, h) => {
             app.size = (w, h);
+            if let Some(m) = app.mapping.as_mut() {
+                m.page = mapping_page(h);
+            }
             app.dirty = true;
             Vec::new()
+        }
+        Msg::Mapping(msg) => {
+            app.dirty = true;
+            mapping_update(app, msg)
         }
         Msg::Tick => {
             let mut effects = vec![Effect::LoadTeams];
@@ -221,9 +250,36 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             if teams != app.teams {
                 app.teams = teams;
                 clamp_selection(app);
+                if let Some(StepScreen::Deep(s)) = app.step_screen.as_mut()
+                    && let Some(row) = app.teams.iter().find(|t| t.team.name == s.team)
+                {
+                    s.refresh(row);
+                }
                 app.dirty = true;
             }
             Vec::new()
+        }
+        Msg::Step(msg) => {
+            app.dirty = true;
+            // A finished test is recorded even when its screen was closed meanwhile.
+            let consumed = match (&msg, app.step_screen.as_ref()) {
+                (StepMsg::BasicDone { team, .. }, Some(StepScreen::Basic(s))) => s.team == *team,
+                (StepMsg::PreflightDone { team, .. }, Some(StepScreen::Deep(s))) => s.team == *team,
+                (StepMsg::BasicDone { .. } | StepMsg::PreflightDone { .. }, _) => false,
+                _ => true,
+            };
+            if !consumed {
+                return msg.record_effect().map(Effect::Step).into_iter().collect();
+            }
+            let reload = matches!(msg, StepMsg::Saved(Ok(_)) | StepMsg::Recorded(Ok(_)));
+            let mut effects: Vec<Effect> = match app.step_screen.as_mut() {
+                Some(s) => s.on_msg(msg).into_iter().map(Effect::Step).collect(),
+                None => Vec::new(),
+            };
+            if reload {
+                effects.push(Effect::LoadTeams);
+            }
+            effects
         }
         Msg::TeamCreated(Ok(name)) => {
             app.form = None;
@@ -297,10 +353,59 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             Vec::new()
         }
         Context::Form => form_key(app, key, action),
+        Context::Step => step_key(app, key, action),
         Context::Filter => filter_key(app, key, action),
         Context::Home => home_key(app, action),
         Context::Team => team_key(app, action),
+        Context::FieldMapping if action == Some(Action::Help) => {
+            app.help = true;
+            Vec::new()
+        }
+        Context::FieldMapping | Context::TargetPicker | Context::MappingInput => {
+            mapping_update(app, MappingMsg::Key(key))
+        }
     }
+}
+
+/// Opens the step 4 screen of the team on screen and asks for its mapping.
+fn open_field_mapping(app: &mut App) -> Vec<Effect> {
+    let Screen::Team { name, .. } = &app.screen else {
+        return Vec::new();
+    };
+    let team = name.clone();
+    let mut state = FieldMappingState::new(team.clone(), crate::mapping::Catalogue::standard());
+    state.page = mapping_page(app.size.1);
+    app.mapping = Some(state);
+    app.status = None;
+    vec![Effect::Mapping(MappingEffect::Load { team })]
+}
+
+/// Table rows that fit on the field mapping screen at terminal height `h`.
+fn mapping_page(h: u16) -> usize {
+    h.saturating_sub(14).max(1) as usize
+}
+
+/// Runs the field mapping screen's update; closing returns to the team screen.
+fn mapping_update(app: &mut App, msg: MappingMsg) -> Vec<Effect> {
+    let Some(m) = app.mapping.as_mut() else {
+        return Vec::new();
+    };
+    let mut out = Vec::new();
+    for effect in field_mapping::update(m, msg) {
+        match effect {
+            MappingEffect::Close => {
+                app.mapping = None;
+                out.push(Effect::LoadTeams);
+                break;
+            }
+            MappingEffect::Quit => {
+                app.quit = true;
+                out.push(Effect::Quit);
+            }
+            other => out.push(Effect::Mapping(other)),
+        }
+    }
+    out
 }
 
 fn form_key(app: &mut App, key: KeyEvent, action: Option<Action>) -> Vec<Effect> {
@@ -423,6 +528,48 @@ fn first_open_step(steps: &[StepStatus]) -> usize {
         .unwrap_or(Step::ALL.len() - 1)
 }
 
+fn step_key(app: &mut App, key: KeyEvent, action: Option<Action>) -> Vec<Effect> {
+    let Some(screen) = app.step_screen.as_mut() else {
+        return Vec::new();
+    };
+    match action {
+        Some(Action::Quit) => {
+            app.quit = true;
+            vec![Effect::Quit]
+        }
+        Some(Action::Back) => {
+            app.step_screen = None;
+            vec![Effect::LoadTeams]
+        }
+        _ => screen
+            .on_key(action, key)
+            .into_iter()
+            .map(Effect::Step)
+            .collect(),
+    }
+}
+
+/// Opens the step 1 or step 2 screen (`step` is 0-based).
+fn open_step_screen(app: &mut App, step: usize) -> Vec<Effect> {
+    let Some(row) = app.open_team() else {
+        return Vec::new();
+    };
+    let (screen, effects) = match Step::ALL.get(step) {
+        Some(Step::BasicSync) => {
+            let (s, e) = BasicSyncScreen::open(row);
+            (StepScreen::Basic(Box::new(s)), e)
+        }
+        Some(Step::DeepSyncCredentials) => {
+            let (s, e) = DeepSyncScreen::open(row);
+            (StepScreen::Deep(Box::new(s)), e)
+        }
+        _ => return Vec::new(),
+    };
+    app.step_screen = Some(screen);
+    app.status = None;
+    effects.into_iter().map(Effect::Step).collect()
+}
+
 /// The open team's name while its step 3 is selected.
 fn export_step_team(app: &App) -> Option<String> {
     match &app.screen {
@@ -473,10 +620,30 @@ fn team_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
     if let Some(effects) = export_key(app, action) {
         return effects;
     }
+    let mut effects = team_nav_key(app, action);
+    // Landing on step 3 loads its view.
+    if let Some(team) = export_step_team(app)
+        && app.export.as_ref().is_none_or(|p| p.team != team)
+    {
+        effects.push(Effect::LoadExport(team));
+    }
+    effects
+}
+
+fn team_nav_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
+    if action == Some(Action::Open)
+        && let Screen::Team { step, .. } = app.screen
+        && matches!(
+            Step::ALL.get(step),
+            Some(Step::BasicSync | Step::DeepSyncCredentials)
+        )
+    {
+        return open_step_screen(app, step);
+    }
     let Screen::Team { step, .. } = &mut app.screen else {
         return Vec::new();
     };
-    let effects = match action {
+    match action {
         Some(Action::Quit) => {
             app.quit = true;
             vec![Effect::Quit]
@@ -488,7 +655,7 @@ fn team_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
         Some(Action::Back) => {
             app.screen = Screen::Home;
             app.export = None;
-            return Vec::new();
+            Vec::new()
         }
         Some(Action::Up) => {
             *step = step.saturating_sub(1);
@@ -499,15 +666,9 @@ fn team_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
             Vec::new()
         }
         Some(Action::Refresh) => vec![Effect::LoadTeams],
-        _ => Vec::new(),
-    };
-    // Landing on step 3 loads its view.
-    match export_step_team(app) {
-        Some(team) if app.export.as_ref().is_none_or(|p| p.team != team) => {
-            let mut effects = effects;
-            effects.push(Effect::LoadExport(team));
-            effects
+        Some(Action::Open) if Step::ALL.get(*step) == Some(&Step::FieldMapping) => {
+            open_field_mapping(app)
         }
-        _ => effects,
+        _ => Vec::new(),
     }
 }

@@ -10,7 +10,15 @@ pub enum Context {
     Filter,
     Team,
     Form,
+    /// The step 1 / step 2 screen.
+    Step,
     Help,
+    /// The step 4 field mapping table.
+    FieldMapping,
+    /// The searchable list of standard fields (step 4).
+    TargetPicker,
+    /// A one-line input on the field mapping screen (filter, confidence).
+    MappingInput,
 }
 
 impl Context {
@@ -20,7 +28,11 @@ impl Context {
             Context::Filter => "Filter",
             Context::Team => "Team",
             Context::Form => "New team",
+            Context::Step => "Step",
             Context::Help => "Help",
+            Context::FieldMapping => "Field mapping",
+            Context::TargetPicker => "Standard field picker",
+            Context::MappingInput => "Input",
         }
     }
 }
@@ -43,6 +55,20 @@ pub enum Action {
     Cancel,
     ToggleRegion,
     Refresh,
+    NextSection,
+    PrevSection,
+    RunTest,
+    Save,
+    PageUp,
+    PageDown,
+    Accept,
+    AcceptAbove,
+    PickTarget,
+    Ignore,
+    CustomRequest,
+    Sort,
+    Approve,
+    Discover,
     /// Step 3: fetch the export over SFTP.
     Fetch,
     /// Step 3: import the fetched files.
@@ -170,6 +196,13 @@ const TEAM: &[Binding] = &[
         true
     ),
     bind!(
+        "Enter e",
+        [(KeyCode::Enter, NONE), (KeyCode::Char('e'), NONE)],
+        Open,
+        "open the step's screen (steps 1, 2 and 4)",
+        false
+    ),
+    bind!(
         "r",
         [(KeyCode::Char('r'), NONE)],
         Refresh,
@@ -278,6 +311,208 @@ const FORM: &[Binding] = &[
     bind!("Ctrl-c", [(KeyCode::Char('c'), CTRL)], Quit, "quit", false),
 ];
 
+const STEP: &[Binding] = &[
+    bind!(
+        "Tab ↓",
+        [(KeyCode::Tab, NONE), (KeyCode::Down, NONE)],
+        NextField,
+        "next field or button",
+        true
+    ),
+    bind!(
+        "Shift-Tab ↑",
+        [
+            (KeyCode::BackTab, SHIFT),
+            (KeyCode::BackTab, NONE),
+            (KeyCode::Up, NONE)
+        ],
+        PrevField,
+        "previous field or button",
+        false
+    ),
+    bind!(
+        "Enter",
+        [(KeyCode::Enter, NONE)],
+        Submit,
+        "press the button / next field",
+        true
+    ),
+    bind!(
+        "Space",
+        [(KeyCode::Char(' '), NONE)],
+        ToggleRegion,
+        "toggle (region, sync enabled) or press a button",
+        false
+    ),
+    bind!(
+        "Ctrl-t",
+        [(KeyCode::Char('t'), CTRL)],
+        RunTest,
+        "run the test in the background",
+        true
+    ),
+    bind!(
+        "Ctrl-s",
+        [(KeyCode::Char('s'), CTRL)],
+        Save,
+        "save the inputs",
+        true
+    ),
+    bind!(
+        "PgDn PgUp",
+        [(KeyCode::PageDown, NONE), (KeyCode::PageUp, NONE)],
+        NextSection,
+        "next/previous section (step 1), scroll the results (step 2)",
+        true
+    ),
+    bind!(
+        "Esc",
+        [(KeyCode::Esc, NONE)],
+        Back,
+        "back to the steps",
+        true
+    ),
+    bind!("Ctrl-c", [(KeyCode::Char('c'), CTRL)], Quit, "quit", false),
+];
+
+const FIELD_MAPPING: &[Binding] = &[
+    bind!(
+        "↑↓ j k",
+        [
+            (KeyCode::Up, NONE),
+            (KeyCode::Down, NONE),
+            (KeyCode::Char('k'), NONE),
+            (KeyCode::Char('j'), NONE)
+        ],
+        Up,
+        "move the selection",
+        false
+    ),
+    bind!(
+        "PgUp PgDn",
+        [(KeyCode::PageUp, NONE), (KeyCode::PageDown, NONE)],
+        PageUp,
+        "move a page",
+        false
+    ),
+    bind!(
+        "a",
+        [(KeyCode::Char('a'), NONE)],
+        Accept,
+        "accept the suggestion",
+        true
+    ),
+    bind!(
+        "A",
+        [(KeyCode::Char('A'), SHIFT), (KeyCode::Char('A'), NONE)],
+        AcceptAbove,
+        "accept all suggestions above a confidence",
+        true
+    ),
+    bind!(
+        "Enter t",
+        [(KeyCode::Enter, NONE), (KeyCode::Char('t'), NONE)],
+        PickTarget,
+        "pick the standard field from a list",
+        true
+    ),
+    bind!(
+        "i",
+        [(KeyCode::Char('i'), NONE)],
+        Ignore,
+        "ignore the field",
+        true
+    ),
+    bind!(
+        "c",
+        [(KeyCode::Char('c'), NONE)],
+        CustomRequest,
+        "mark as a custom-field request",
+        true
+    ),
+    bind!(
+        "/",
+        [(KeyCode::Char('/'), NONE)],
+        Filter,
+        "filter the fields",
+        true
+    ),
+    bind!(
+        "s",
+        [(KeyCode::Char('s'), NONE)],
+        Sort,
+        "change the sort order",
+        true
+    ),
+    bind!(
+        "p",
+        [(KeyCode::Char('p'), NONE)],
+        Approve,
+        "approve the mapping",
+        true
+    ),
+    bind!(
+        "d",
+        [(KeyCode::Char('d'), NONE)],
+        Discover,
+        "discover fields from the export and suggest again",
+        false
+    ),
+    bind!(
+        "r",
+        [(KeyCode::Char('r'), NONE)],
+        Refresh,
+        "reload from the database",
+        false
+    ),
+    bind!(
+        "?",
+        [(KeyCode::Char('?'), NONE), (KeyCode::Char('?'), SHIFT)],
+        Help,
+        "show this help",
+        true
+    ),
+    bind!(
+        "Esc",
+        [(KeyCode::Esc, NONE), (KeyCode::Backspace, NONE)],
+        Back,
+        "back to the team",
+        true
+    ),
+    bind!(
+        "q",
+        [(KeyCode::Char('q'), NONE), (KeyCode::Char('c'), CTRL)],
+        Quit,
+        "quit",
+        false
+    ),
+];
+
+const TARGET_PICKER: &[Binding] = &[
+    bind!(
+        "↑↓",
+        [(KeyCode::Up, NONE), (KeyCode::Down, NONE)],
+        Up,
+        "move the selection",
+        true
+    ),
+    bind!(
+        "Enter",
+        [(KeyCode::Enter, NONE)],
+        Submit,
+        "map to the selected field",
+        true
+    ),
+    bind!("Esc", [(KeyCode::Esc, NONE)], Cancel, "cancel", true),
+    bind!("Ctrl-c", [(KeyCode::Char('c'), CTRL)], Quit, "quit", false),
+];
+
+const MAPPING_INPUT: &[Binding] = &[
+    bind!("Enter", [(KeyCode::Enter, NONE)], Submit, "apply", true),
+    bind!("Esc", [(KeyCode::Esc, NONE)], Cancel, "cancel", true),
+    bind!("Ctrl-c", [(KeyCode::Char('c'), CTRL)], Quit, "quit", false),
+];
+
 const HELP: &[Binding] = &[bind!(
     "? Esc q",
     [
@@ -298,7 +533,11 @@ pub fn bindings(ctx: Context) -> &'static [Binding] {
         Context::Filter => FILTER,
         Context::Team => TEAM,
         Context::Form => FORM,
+        Context::Step => STEP,
         Context::Help => HELP,
+        Context::FieldMapping => FIELD_MAPPING,
+        Context::TargetPicker => TARGET_PICKER,
+        Context::MappingInput => MAPPING_INPUT,
     }
 }
 
@@ -312,6 +551,8 @@ pub fn lookup(ctx: Context, key: KeyEvent) -> Option<Action> {
     })?;
     Some(match (binding.action, key.code) {
         (Action::Up, KeyCode::Down | KeyCode::Char('j')) => Action::Down,
+        (Action::NextSection, KeyCode::PageUp) => Action::PrevSection,
+        (Action::PageUp, KeyCode::PageDown) => Action::PageDown,
         (action, _) => action,
     })
 }
@@ -337,6 +578,23 @@ fn short(help: &'static str) -> &'static str {
         "keep the filter" => "apply",
         "clear the filter" => "clear",
         "close the help" => "close",
+        "open the step's screen (steps 1, 2 and 4)" => "open step",
+        "next field or button" => "next",
+        "press the button / next field" => "press",
+        "run the test in the background" => "test",
+        "save the inputs" => "save",
+        "next/previous section (step 1), scroll the results (step 2)" => "section/scroll",
+        "back to the steps" => "back",
+        "accept the suggestion" => "accept",
+        "accept all suggestions above a confidence" => "accept all ≥",
+        "pick the standard field from a list" => "target",
+        "ignore the field" => "ignore",
+        "mark as a custom-field request" => "custom",
+        "filter the fields" => "filter",
+        "change the sort order" => "sort",
+        "approve the mapping" => "approve",
+        "back to the team" => "back",
+        "map to the selected field" => "choose",
         other => other,
     }
 }
@@ -352,7 +610,11 @@ mod tests {
             Context::Filter,
             Context::Team,
             Context::Form,
+            Context::Step,
             Context::Help,
+            Context::FieldMapping,
+            Context::TargetPicker,
+            Context::MappingInput,
         ] {
             for b in bindings(ctx) {
                 for (code, mods) in b.keys {

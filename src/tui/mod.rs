@@ -7,6 +7,7 @@ pub mod keymap;
 pub mod render;
 pub mod screens;
 mod step3;
+pub mod step_driver;
 pub mod terminal;
 pub mod text;
 pub mod theme;
@@ -24,6 +25,7 @@ use futures::StreamExt;
 use crate::onboarding::{self, OnboardingFacts};
 use crate::store::{Actor, Store, StoreError};
 use app::{App, Effect, Msg, TeamRow};
+use screens::field_mapping::{MappingEffect, MappingMsg};
 
 /// How often the console re-reads the store (to follow background jobs).
 const REFRESH: Duration = Duration::from_secs(2);
@@ -54,14 +56,22 @@ pub fn load_teams(store: &Store) -> Result<Vec<TeamRow>, StoreError> {
     Ok(rows)
 }
 
-/// Runs one effect against the store; the reply goes back on the queue.
-fn run_effect(store: &Store, actor: &Actor, effect: Effect) -> Option<Msg> {
+/// Runs one effect against the store; the reply goes back on the queue. Background work
+/// (the step screens' tests) replies later through `bg`.
+fn run_effect(
+    store: &Store,
+    actor: &Actor,
+    effect: Effect,
+    bg: &tokio::sync::mpsc::UnboundedSender<Msg>,
+) -> Option<Msg> {
     match effect {
+        Effect::Step(e) => step_driver::run(store, actor, e, bg),
         Effect::Quit => None,
         Effect::LoadTeams => Some(match load_teams(store) {
             Ok(teams) => Msg::TeamsLoaded(teams),
             Err(e) => Msg::Failed(e.to_string()),
         }),
+        Effect::Mapping(effect) => Some(Msg::Mapping(mapping_effect(store, actor, effect))),
         Effect::CreateTeam(new) => Some(Msg::TeamCreated(
             store
                 .add_team(&new, actor)
@@ -92,6 +102,59 @@ fn run_effect(store: &Store, actor: &Actor, effect: Effect) -> Option<Msg> {
     }
 }
 
+/// Runs a field mapping effect; the reply is the reloaded mapping or the failure.
+fn mapping_effect(store: &Store, actor: &Actor, effect: MappingEffect) -> MappingMsg {
+    use crate::mapping::{Catalogue, storage};
+    let catalogue = Catalogue::standard();
+    let result = (|| -> Result<MappingMsg, String> {
+        let team_name = match &effect {
+            MappingEffect::Load { team }
+            | MappingEffect::Discover { team }
+            | MappingEffect::Save { team, .. }
+            | MappingEffect::Approve { team } => team.clone(),
+            MappingEffect::Close | MappingEffect::Quit => return Err("nothing to do".into()),
+        };
+        let team = store.team(&team_name).map_err(|e| e.to_string())?;
+        match &effect {
+            MappingEffect::Save { entries, .. } => {
+                storage::save(store, &team, entries, &catalogue, actor)
+                    .map_err(|e| e.to_string())?;
+            }
+            MappingEffect::Discover { .. } => {
+                let mut fields = crate::mapping::discover::from_export_staging(store, &team)
+                    .map_err(|e| e.to_string())?;
+                if fields.is_empty() {
+                    let dir = crate::paths::exports_dir(store.path(), &team.name);
+                    if dir.is_dir() {
+                        let files = crate::mapping::discover::export_files_in(&dir)
+                            .map_err(|e| e.to_string())?;
+                        fields = crate::mapping::discover::from_export_files(&files)
+                            .map_err(|e| e.to_string())?;
+                    }
+                }
+                if fields.is_empty() {
+                    return Err(format!(
+                        "no export imported for {} yet (step 3); nothing to discover",
+                        team.name
+                    ));
+                }
+                storage::refresh(store, &team, fields, &catalogue, actor)
+                    .map_err(|e| e.to_string())?;
+            }
+            MappingEffect::Approve { .. } => {
+                storage::approve(store, &team, &catalogue, None, actor)
+                    .map_err(|e| e.to_string())?;
+            }
+            _ => {}
+        }
+        Ok(MappingMsg::Loaded {
+            entries: storage::load(store, &team).map_err(|e| e.to_string())?,
+            approval: storage::approval(store, &team).map_err(|e| e.to_string())?,
+        })
+    })();
+    result.unwrap_or_else(MappingMsg::Failed)
+}
+
 async fn run_loop(store: Store) -> Result<ExitCode> {
     let mouse = std::env::var_os("ICIMS_ONBOARD_MOUSE").is_some();
     let mut tui = terminal::Tui::enter(mouse)?;
@@ -104,11 +167,12 @@ async fn run_loop(store: Store) -> Result<ExitCode> {
     let mut tick = tokio::time::interval(REFRESH);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
 
+    let (bg_tx, mut bg_rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
     let mut queue: VecDeque<Msg> = VecDeque::from([Msg::Tick]);
     loop {
         while let Some(msg) = queue.pop_front() {
             for effect in app::update(&mut app, msg) {
-                if let Some(reply) = run_effect(&store, &actor, effect) {
+                if let Some(reply) = run_effect(&store, &actor, effect, &bg_tx) {
                     queue.push_back(reply);
                 }
             }
@@ -136,6 +200,7 @@ async fn run_loop(store: Store) -> Result<ExitCode> {
                 None => break,
             },
             _ = tick.tick() => Msg::Tick,
+            Some(msg) = bg_rx.recv() => msg,
         };
         queue.push_back(msg);
     }

@@ -8,7 +8,8 @@ use ratatui::widgets::Paragraph;
 
 use super::app::{App, Screen};
 use super::keymap::Context;
-use super::screens::{help, home, new_team, team, too_small};
+use super::screens::step_screen::StepScreen;
+use super::screens::{basic_sync, deep_sync, field_mapping, help, home, new_team, team, too_small};
 use super::theme::Theme;
 use super::widgets::footer;
 
@@ -40,6 +41,16 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
     frame.render_widget(Paragraph::new(Line::from(title)), header);
 
     match (&app.screen, app.open_team()) {
+        _ if app.mapping.is_some() => {
+            if let Some(m) = &app.mapping {
+                field_mapping::render(frame, body, m, theme);
+            }
+        }
+        (Screen::Team { .. }, Some(_)) if app.step_screen.is_some() => match &app.step_screen {
+            Some(StepScreen::Basic(s)) => basic_sync::render(frame, body, s, theme),
+            Some(StepScreen::Deep(s)) => deep_sync::render(frame, body, s, theme),
+            None => {}
+        },
         (Screen::Team { step, .. }, Some(row)) => {
             team::render(frame, body, row, *step, app.export.as_ref(), theme)
         }
@@ -55,8 +66,12 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
     if let Some(form) = &app.form {
         new_team::render(frame, body, form, theme);
     }
-    let under = if app.form.is_some() {
+    let under = if let Some(m) = &app.mapping {
+        m.context()
+    } else if app.form.is_some() {
         Context::Form
+    } else if app.step_screen.is_some() {
+        Context::Step
     } else {
         match app.screen {
             Screen::Home => Context::Home,

@@ -121,8 +121,8 @@ pub type Progress<'a> = &'a (dyn Fn(CheckEvent) + Send + Sync);
 /// The human title of a row name, for screens.
 pub fn title_of(name: &str) -> String {
     match name {
-        "basic.auth" => "Basic API user: authenticated call".into(),
-        "basic.fields" => "Basic API user: fields visible".into(),
+        "basic.auth" => "Basic user: authenticated call".into(),
+        "basic.fields" => "Basic user: fields visible".into(),
         "rest.fields" => "REST client: fields visible".into(),
         "rest.token" => "REST OAuth token".into(),
         "people.search" => "People search".into(),

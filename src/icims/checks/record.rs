@@ -97,27 +97,36 @@ pub fn record_preflight(
     Ok(out)
 }
 
-/// Records a whole `check` report (both steps, and the LinkedIn field when found).
+/// Records a whole `check` report: each step whose credentials are stored (a step never
+/// configured stays "todo" instead of turning into a failure), and the LinkedIn field.
 pub fn record_report(
     store: &Store,
     team: &Team,
     report: &super::CheckReport,
     actor: &Actor,
-) -> Result<(TestOutcome, TestOutcome)> {
-    let basic = record_basic(
-        store,
-        team,
-        &report.step_rows(1),
-        &report.hidden_for("basic"),
-        actor,
-    )?;
-    let deep = record_preflight(
-        store,
-        team,
-        &report.step_rows(2),
-        &report.hidden_for("rest"),
-        actor,
-    )?;
+) -> Result<(Option<TestOutcome>, Option<TestOutcome>)> {
+    let basic = if report.basic_configured {
+        Some(record_basic(
+            store,
+            team,
+            &report.step_rows(1),
+            &report.hidden_for("basic"),
+            actor,
+        )?)
+    } else {
+        None
+    };
+    let deep = if report.deep_configured {
+        Some(record_preflight(
+            store,
+            team,
+            &report.step_rows(2),
+            &report.hidden_for("rest"),
+            actor,
+        )?)
+    } else {
+        None
+    };
     if let Some(f) = &report.linkedin_field {
         store.set_fact(team, LINKEDIN_FIELD, f, actor)?;
     }

@@ -60,6 +60,15 @@ pub struct CheckReport {
     pub linkedin_field: Option<String>,
     /// API calls made (each counts against the customer's daily quota).
     pub api_calls: u64,
+    /// The customer's daily quota as the last answer reported it (`x-ratelimit-*`).
+    #[serde(default)]
+    pub quota: Option<QuotaFigures>,
+    /// A Basic credential was stored (step 1 really ran).
+    #[serde(skip)]
+    pub basic_configured: bool,
+    /// A REST or Data Stream credential was stored (step 2 really ran).
+    #[serde(skip)]
+    pub deep_configured: bool,
 }
 
 impl CheckReport {
@@ -93,6 +102,20 @@ fn client_for(
     config: &ClientConfig,
 ) -> Result<IcimsClient, IcimsError> {
     IcimsClient::new(Endpoints::for_team(team)?, auth.clone(), config.clone())
+}
+
+/// Puts the team's name into remedies that show a command (`creds set TEAM …`).
+fn name_team(rows: &mut [CheckRow], team: &Team) {
+    let name = if team.name.contains(' ') {
+        format!("{:?}", team.name)
+    } else {
+        team.name.clone()
+    };
+    for r in rows {
+        if let Some(t) = r.remedy.as_mut() {
+            *t = t.replace("creds set TEAM ", &format!("creds set {name} "));
+        }
+    }
 }
 
 /// First-page ids of each profile type (for sampling), skipping types that fail.
@@ -205,7 +228,8 @@ pub async fn run_basic(
             return (vec![row], Vec::new(), None);
         }
     };
-    let row = basic_test(&client).await;
+    let mut row = basic_test(&client).await;
+    name_team(std::slice::from_mut(&mut row), team);
     progress(CheckEvent::Finished(row.clone()));
     if !row.ok {
         return (vec![row], Vec::new(), Some(client));
@@ -221,15 +245,45 @@ pub async fn run_basic(
     (vec![row, fields], hidden, Some(client))
 }
 
+/// What step 2 found.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PreflightRun {
+    pub rows: Vec<CheckRow>,
+    pub hidden: Vec<HiddenField>,
+    /// The LinkedIn custom field, found with the REST client.
+    pub linkedin_field: Option<String>,
+    pub api_calls: u64,
+    /// The quota figures of the last REST answer.
+    pub quota: Option<QuotaFigures>,
+}
+
+/// The customer's daily quota as the last answer reported it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct QuotaFigures {
+    pub limit: Option<u64>,
+    pub remaining: Option<u64>,
+    /// Seconds until the reset at 00:00 UTC.
+    pub reset_secs: Option<u64>,
+}
+
+impl QuotaFigures {
+    fn of(client: &IcimsClient) -> Option<QuotaFigures> {
+        client.quota().map(|q| QuotaFigures {
+            limit: q.limit,
+            remaining: q.remaining,
+            reset_secs: q.reset_secs,
+        })
+    }
+}
+
 /// Step 2: the preflight matrix and the fields the REST client cannot see.
-/// Returns rows, hidden fields and the LinkedIn field found with the REST client.
 pub async fn run_preflight(
     team: &Team,
     rest: Option<&AuthConfig>,
     datastream: Option<&AuthConfig>,
     config: &ClientConfig,
     progress: Progress<'_>,
-) -> (Vec<CheckRow>, Vec<HiddenField>, Option<String>, u64) {
+) -> PreflightRun {
     let mut calls = 0;
     let build = |a: Option<&AuthConfig>| -> Result<Option<IcimsClient>, IcimsError> {
         a.map(|a| client_for(team, a, config)).transpose()
@@ -239,7 +293,10 @@ pub async fn run_preflight(
         (Err(e), _) | (_, Err(e)) => {
             let row = CheckRow::fail("rest.token", 2, &e);
             progress(CheckEvent::Finished(row.clone()));
-            return (vec![row], Vec::new(), None, 0);
+            return PreflightRun {
+                rows: vec![row],
+                ..PreflightRun::default()
+            };
         }
     };
     let (mut rows, samples) = rest_matrix(rest_client.as_ref(), &team.name, progress).await;
@@ -270,13 +327,20 @@ pub async fn run_preflight(
         rows.push(row);
     }
     rows.extend(datastream_matrix(ds_client.as_ref(), &team.name, progress).await);
+    name_team(&mut rows, team);
     for c in [rest_client.as_ref(), ds_client.as_ref()]
         .into_iter()
         .flatten()
     {
         calls += c.stats().api_calls;
     }
-    (rows, hidden, linkedin, calls)
+    PreflightRun {
+        rows,
+        hidden,
+        linkedin_field: linkedin,
+        api_calls: calls,
+        quota: rest_client.as_ref().and_then(QuotaFigures::of),
+    }
 }
 
 /// Both steps, as `icims-onboard check` runs them. The REST client (which normally sees
@@ -287,7 +351,7 @@ pub async fn run_checks(
     config: &ClientConfig,
     progress: Progress<'_>,
 ) -> CheckReport {
-    let (rows2, hidden2, mut linkedin, calls2) = run_preflight(
+    let deep = run_preflight(
         team,
         auth.rest.as_ref(),
         auth.datastream.as_ref(),
@@ -295,6 +359,8 @@ pub async fn run_checks(
         progress,
     )
     .await;
+    let mut linkedin = deep.linkedin_field.clone();
+    let mut discovery_calls = 0;
     if linkedin.is_none()
         && let Some(basic) = auth.basic.as_ref()
         && let Ok(client) = client_for(team, basic, config)
@@ -304,6 +370,7 @@ pub async fn run_checks(
             .await
             .ok()
             .flatten();
+        discovery_calls = client.stats().api_calls;
     }
     let (rows1, hidden1, basic_client) = run_basic(
         team,
@@ -313,15 +380,72 @@ pub async fn run_checks(
         progress,
     )
     .await;
-    let calls1 = basic_client.map(|c| c.stats().api_calls).unwrap_or(0);
+    let calls1 = basic_client
+        .as_ref()
+        .map(|c| c.stats().api_calls)
+        .unwrap_or(0);
+    let quota = basic_client
+        .as_ref()
+        .and_then(QuotaFigures::of)
+        .or(deep.quota);
     let mut checks = rows1;
-    checks.extend(rows2);
+    checks.extend(deep.rows);
     let mut hidden_fields = hidden1;
-    hidden_fields.extend(hidden2);
+    hidden_fields.extend(deep.hidden);
     CheckReport {
         checks,
         hidden_fields,
         linkedin_field: linkedin,
-        api_calls: calls1 + calls2,
+        api_calls: calls1 + deep.api_calls + discovery_calls,
+        quota,
+        basic_configured: auth.basic.is_some(),
+        deep_configured: auth.rest.is_some() || auth.datastream.is_some(),
+    }
+}
+
+/// Step 1 only (`check --step 1`), with a LinkedIn field known from earlier runs.
+pub async fn run_step1(
+    team: &Team,
+    auth: &TeamAuth,
+    config: &ClientConfig,
+    linkedin_field: Option<&str>,
+    progress: Progress<'_>,
+) -> CheckReport {
+    let (checks, hidden_fields, client) =
+        run_basic(team, auth.basic.as_ref(), config, linkedin_field, progress).await;
+    CheckReport {
+        checks,
+        hidden_fields,
+        linkedin_field: linkedin_field.map(str::to_string),
+        api_calls: client.as_ref().map(|c| c.stats().api_calls).unwrap_or(0),
+        quota: client.as_ref().and_then(QuotaFigures::of),
+        basic_configured: auth.basic.is_some(),
+        deep_configured: false,
+    }
+}
+
+/// Step 2 only (`check --step 2`).
+pub async fn run_step2(
+    team: &Team,
+    auth: &TeamAuth,
+    config: &ClientConfig,
+    progress: Progress<'_>,
+) -> CheckReport {
+    let deep = run_preflight(
+        team,
+        auth.rest.as_ref(),
+        auth.datastream.as_ref(),
+        config,
+        progress,
+    )
+    .await;
+    CheckReport {
+        checks: deep.rows,
+        hidden_fields: deep.hidden,
+        linkedin_field: deep.linkedin_field,
+        api_calls: deep.api_calls,
+        quota: deep.quota,
+        basic_configured: false,
+        deep_configured: auth.rest.is_some() || auth.datastream.is_some(),
     }
 }

@@ -1,0 +1,789 @@
+//! Step 1, basic sync: customer id, region, API username and password (masked), *Save*,
+//! *Test* (in the background, with progress and the results table) and *Sync enabled*;
+//! then the two things basic sync is for, tried live: the dedupe preview and the
+//! source-person check. State and update are pure; the driver runs the effects.
+
+use crossterm::event::KeyEvent;
+use ratatui::Frame;
+use ratatui::layout::{Constraint, Layout, Rect};
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Paragraph};
+use ratatui_textarea::TextArea;
+use secrecy::SecretString;
+
+use super::step_screen::{
+    Secret, StepEffect, StepMsg, TestRun, is_text_key, line_with, masked_line, single_line, text_of,
+};
+use crate::icims::checks::dedupe::{Candidate, DedupeResult, DedupeVerdict};
+use crate::icims::checks::source_person::{SourcePersonRow, SourcePersonVerdict};
+use crate::store::{CredentialKind, Region};
+use crate::tui::app::TeamRow;
+use crate::tui::keymap::Action;
+use crate::tui::text::wrap_hanging;
+use crate::tui::theme::Theme;
+use crate::tui::widgets::{check_table, form_row};
+
+/// The screen's three sections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Section {
+    Connection,
+    Dedupe,
+    SourcePerson,
+}
+
+const SECTIONS: [Section; 3] = [Section::Connection, Section::Dedupe, Section::SourcePerson];
+
+impl Section {
+    fn title(self) -> &'static str {
+        match self {
+            Section::Connection => "Connection",
+            Section::Dedupe => "Dedupe preview",
+            Section::SourcePerson => "Source person",
+        }
+    }
+
+    fn items(self) -> &'static [Item] {
+        match self {
+            Section::Connection => &[
+                Item::CustomerId,
+                Item::Region,
+                Item::Username,
+                Item::Password,
+                Item::Save,
+                Item::Test,
+                Item::SyncEnabled,
+            ],
+            Section::Dedupe => &[
+                Item::DedupeEmail,
+                Item::DedupeLinkedin,
+                Item::DedupeName,
+                Item::DedupeCsv,
+                Item::Preview,
+            ],
+            Section::SourcePerson => &[Item::SourceEmails, Item::SourceFile, Item::CheckSources],
+        }
+    }
+}
+
+/// Everything that can have focus.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Item {
+    CustomerId,
+    Region,
+    Username,
+    Password,
+    Save,
+    Test,
+    SyncEnabled,
+    DedupeEmail,
+    DedupeLinkedin,
+    DedupeName,
+    DedupeCsv,
+    Preview,
+    SourceEmails,
+    SourceFile,
+    CheckSources,
+}
+
+impl Item {
+    fn is_text(self) -> bool {
+        !matches!(
+            self,
+            Item::Region
+                | Item::Save
+                | Item::Test
+                | Item::SyncEnabled
+                | Item::Preview
+                | Item::CheckSources
+        )
+    }
+}
+
+/// A dedupe or source-person lookup.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Lookup<T> {
+    Idle,
+    Running,
+    Done {
+        results: Vec<T>,
+        problems: Vec<String>,
+    },
+    Failed(String),
+}
+
+/// The step 1 screen's state. `Debug` leaves the typed fields out (the password).
+pub struct BasicSyncScreen {
+    pub team: String,
+    pub section: Section,
+    pub focus: Item,
+    pub customer_id: TextArea<'static>,
+    pub region: Region,
+    pub username: TextArea<'static>,
+    pub password: TextArea<'static>,
+    /// A Basic password is stored (the field stays empty unless replaced).
+    pub password_stored: bool,
+    pub sync_enabled: bool,
+    /// Connection fields changed since loading or saving.
+    pub edited: bool,
+    pub test: TestRun,
+    pub dedupe_email: TextArea<'static>,
+    pub dedupe_linkedin: TextArea<'static>,
+    pub dedupe_name: TextArea<'static>,
+    pub dedupe_csv: TextArea<'static>,
+    pub dedupe: Lookup<DedupeResult>,
+    pub source_emails: TextArea<'static>,
+    pub source_file: TextArea<'static>,
+    pub source: Lookup<SourcePersonRow>,
+    /// The last save/record outcome or validation problem: (ok, text).
+    pub notice: Option<(bool, String)>,
+}
+
+impl std::fmt::Debug for BasicSyncScreen {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BasicSyncScreen")
+            .field("team", &self.team)
+            .field("section", &self.section)
+            .field("focus", &self.focus)
+            .field("password", &"<redacted>")
+            .field("test", &self.test)
+            .finish_non_exhaustive()
+    }
+}
+
+impl BasicSyncScreen {
+    /// Opens the screen on a team; effects load the last stored run.
+    pub fn open(row: &TeamRow) -> (BasicSyncScreen, Vec<StepEffect>) {
+        let basic = row.credential(CredentialKind::Basic);
+        let screen = BasicSyncScreen {
+            team: row.team.name.clone(),
+            section: Section::Connection,
+            focus: Item::CustomerId,
+            customer_id: line_with(&row.team.customer_id.to_string()),
+            region: row.team.region,
+            username: line_with(
+                basic
+                    .and_then(|c| c.params.username.as_deref())
+                    .unwrap_or(""),
+            ),
+            password: masked_line(),
+            password_stored: basic.is_some(),
+            sync_enabled: row.sync_enabled,
+            edited: false,
+            test: TestRun::Idle,
+            dedupe_email: single_line(),
+            dedupe_linkedin: single_line(),
+            dedupe_name: single_line(),
+            dedupe_csv: single_line(),
+            dedupe: Lookup::Idle,
+            source_emails: single_line(),
+            source_file: single_line(),
+            source: Lookup::Idle,
+            notice: None,
+        };
+        let effects = vec![StepEffect::LoadLast {
+            team: row.team.name.clone(),
+            step: 1,
+        }];
+        (screen, effects)
+    }
+
+    pub fn typing(&self) -> bool {
+        self.focus.is_text()
+    }
+
+    fn field_mut(&mut self, item: Item) -> Option<&mut TextArea<'static>> {
+        Some(match item {
+            Item::CustomerId => &mut self.customer_id,
+            Item::Username => &mut self.username,
+            Item::Password => &mut self.password,
+            Item::DedupeEmail => &mut self.dedupe_email,
+            Item::DedupeLinkedin => &mut self.dedupe_linkedin,
+            Item::DedupeName => &mut self.dedupe_name,
+            Item::DedupeCsv => &mut self.dedupe_csv,
+            Item::SourceEmails => &mut self.source_emails,
+            Item::SourceFile => &mut self.source_file,
+            _ => return None,
+        })
+    }
+
+    fn move_focus(&mut self, forward: bool) {
+        let items = self.section.items();
+        let i = items.iter().position(|i| *i == self.focus).unwrap_or(0);
+        let n = items.len();
+        self.focus = items[if forward {
+            (i + 1) % n
+        } else {
+            (i + n - 1) % n
+        }];
+    }
+
+    fn switch_section(&mut self, forward: bool) {
+        let i = SECTIONS
+            .iter()
+            .position(|s| *s == self.section)
+            .unwrap_or(0);
+        let n = SECTIONS.len();
+        self.section = SECTIONS[if forward {
+            (i + 1) % n
+        } else {
+            (i + n - 1) % n
+        }];
+        self.focus = self.section.items()[0];
+    }
+
+    /// Validates the connection fields into a save effect.
+    fn save_effect(&self) -> Result<StepEffect, String> {
+        let id_text = text_of(&self.customer_id);
+        let customer_id: u64 = id_text.parse().map_err(|_| {
+            if id_text.is_empty() {
+                "Customer ID: required".to_string()
+            } else {
+                format!("Customer ID: {id_text:?} is not a number")
+            }
+        })?;
+        let username = text_of(&self.username);
+        if username.is_empty() {
+            return Err("API username: required".into());
+        }
+        let typed = self.password.lines().join("");
+        let password = if typed.is_empty() {
+            if !self.password_stored {
+                return Err("Password: required".into());
+            }
+            None
+        } else {
+            Some(Secret(SecretString::from(typed)))
+        };
+        Ok(StepEffect::SaveBasic {
+            team: self.team.clone(),
+            customer_id,
+            region: self.region,
+            username,
+            password,
+        })
+    }
+
+    fn activate(&mut self) -> Vec<StepEffect> {
+        match self.focus {
+            Item::Region => {
+                self.toggle_region();
+                Vec::new()
+            }
+            Item::Save => match self.save_effect() {
+                Ok(e) => vec![e],
+                Err(msg) => {
+                    self.notice = Some((false, msg));
+                    Vec::new()
+                }
+            },
+            Item::Test => self.start_test(),
+            Item::SyncEnabled => {
+                self.sync_enabled = !self.sync_enabled;
+                vec![StepEffect::SetSyncEnabled {
+                    team: self.team.clone(),
+                    enabled: self.sync_enabled,
+                }]
+            }
+            Item::Preview => self.start_dedupe(),
+            Item::CheckSources => self.start_source(),
+            _ => {
+                self.move_focus(true);
+                Vec::new()
+            }
+        }
+    }
+
+    fn toggle_region(&mut self) {
+        self.region = match self.region {
+            Region::Us => Region::Eu,
+            Region::Eu => Region::Us,
+        };
+        self.edited = true;
+    }
+
+    fn start_test(&mut self) -> Vec<StepEffect> {
+        if self.test.is_running() {
+            return Vec::new();
+        }
+        let mut effects = Vec::new();
+        if self.edited || !self.password.lines().join("").is_empty() {
+            match self.save_effect() {
+                Ok(e) => effects.push(e),
+                Err(msg) => {
+                    self.notice = Some((false, msg));
+                    return Vec::new();
+                }
+            }
+        }
+        self.test = TestRun::running(2);
+        effects.push(StepEffect::RunBasicTest {
+            team: self.team.clone(),
+        });
+        effects
+    }
+
+    fn start_dedupe(&mut self) -> Vec<StepEffect> {
+        let opt = |t: &TextArea<'_>| Some(text_of(t)).filter(|s| !s.is_empty());
+        let candidate = Candidate {
+            email: opt(&self.dedupe_email),
+            linkedin: opt(&self.dedupe_linkedin),
+            name: opt(&self.dedupe_name),
+            line: None,
+        };
+        let csv_file = opt(&self.dedupe_csv);
+        let has_candidate =
+            candidate.email.is_some() || candidate.linkedin.is_some() || candidate.name.is_some();
+        if !has_candidate && csv_file.is_none() {
+            self.notice = Some((
+                false,
+                "Dedupe: enter an email, LinkedIn URL or name, or a CSV file".into(),
+            ));
+            return Vec::new();
+        }
+        self.dedupe = Lookup::Running;
+        vec![StepEffect::RunDedupe {
+            team: self.team.clone(),
+            candidates: if has_candidate {
+                vec![candidate]
+            } else {
+                Vec::new()
+            },
+            csv_file,
+        }]
+    }
+
+    fn start_source(&mut self) -> Vec<StepEffect> {
+        let emails = text_of(&self.source_emails);
+        let file = Some(text_of(&self.source_file)).filter(|s| !s.is_empty());
+        if emails.is_empty() && file.is_none() {
+            self.notice = Some((
+                false,
+                "Source person: enter recruiter emails or a file".into(),
+            ));
+            return Vec::new();
+        }
+        self.source = Lookup::Running;
+        vec![StepEffect::RunSourcePerson {
+            team: self.team.clone(),
+            emails,
+            file,
+        }]
+    }
+
+    pub fn on_key(&mut self, action: Option<Action>, key: KeyEvent) -> Vec<StepEffect> {
+        match action {
+            Some(Action::NextField) => self.move_focus(true),
+            Some(Action::PrevField) => self.move_focus(false),
+            Some(Action::NextSection) => self.switch_section(true),
+            Some(Action::PrevSection) => self.switch_section(false),
+            Some(Action::Submit) => return self.activate(),
+            Some(Action::RunTest) => return self.start_test(),
+            Some(Action::Save) => {
+                return match self.save_effect() {
+                    Ok(e) => vec![e],
+                    Err(msg) => {
+                        self.notice = Some((false, msg));
+                        Vec::new()
+                    }
+                };
+            }
+            Some(Action::ToggleRegion) if !self.focus.is_text() => return self.activate(),
+            _ => {
+                if is_text_key(&key) {
+                    let focus = self.focus;
+                    if let Some(t) = self.field_mut(focus) {
+                        t.input(key);
+                        if matches!(focus, Item::CustomerId | Item::Username | Item::Password) {
+                            self.edited = true;
+                        }
+                        self.notice = None;
+                    }
+                }
+            }
+        }
+        Vec::new()
+    }
+
+    pub fn on_msg(&mut self, msg: StepMsg) -> Vec<StepEffect> {
+        match msg {
+            StepMsg::Loaded { step: 1, last } => {
+                if let (TestRun::Idle, Some(last)) = (&self.test, last) {
+                    self.test = TestRun::from_stored(last);
+                }
+            }
+            StepMsg::Loaded { .. } => {}
+            StepMsg::Saved(Ok(text)) => {
+                self.edited = false;
+                if !self.password.lines().join("").is_empty() {
+                    self.password = masked_line();
+                    self.password_stored = true;
+                }
+                self.notice = Some((true, text));
+            }
+            StepMsg::Saved(Err(text)) => {
+                self.notice = Some((false, text));
+                if self.test.is_running() {
+                    self.test = TestRun::Idle;
+                }
+            }
+            StepMsg::Progress(e) => self.test.progress(e),
+            StepMsg::BasicDone { rows, hidden, .. } => {
+                self.test = TestRun::Finished {
+                    rows: rows.clone(),
+                    hidden: hidden.clone(),
+                    when: None,
+                };
+                return vec![StepEffect::RecordBasic {
+                    team: self.team.clone(),
+                    rows,
+                    hidden,
+                }];
+            }
+            StepMsg::PreflightDone { .. } => {}
+            StepMsg::DedupeDone(Ok((results, problems))) => {
+                self.dedupe = Lookup::Done { results, problems }
+            }
+            StepMsg::DedupeDone(Err(e)) => self.dedupe = Lookup::Failed(e),
+            StepMsg::SourceDone(Ok((results, problems))) => {
+                self.source = Lookup::Done { results, problems }
+            }
+            StepMsg::SourceDone(Err(e)) => self.source = Lookup::Failed(e),
+            StepMsg::Recorded(Ok(text)) => self.notice = Some((true, text)),
+            StepMsg::Recorded(Err(text)) => self.notice = Some((false, text)),
+        }
+        Vec::new()
+    }
+}
+
+/// Draws the screen into `area`.
+pub fn render(frame: &mut Frame, area: Rect, s: &BasicSyncScreen, theme: &Theme) {
+    let mut title = vec![Span::styled(" 1. Basic sync ", theme.title)];
+    for sec in SECTIONS {
+        let style = if sec == s.section {
+            theme.selected
+        } else {
+            theme.muted
+        };
+        title.push(Span::styled(format!(" {} ", sec.title()), style));
+    }
+    let block = Block::bordered()
+        .title(Line::from(title))
+        .border_style(theme.border);
+    let inner = block.inner(area);
+    frame.render_widget(block, area);
+    match s.section {
+        Section::Connection => render_connection(frame, inner, s, theme),
+        Section::Dedupe => render_dedupe(frame, inner, s, theme),
+        Section::SourcePerson => render_source(frame, inner, s, theme),
+    }
+}
+
+fn notice_line(s: &BasicSyncScreen, theme: &Theme) -> Line<'static> {
+    match &s.notice {
+        Some((true, t)) => Line::from(Span::styled(t.clone(), theme.ok)),
+        Some((false, t)) => Line::from(Span::styled(t.clone(), theme.error)),
+        None => Line::from(Span::styled(
+            "Tab field · Enter activate · Space toggle · Ctrl-t test · Ctrl-s save · PgDn section",
+            theme.muted,
+        )),
+    }
+}
+
+fn render_connection(frame: &mut Frame, area: Rect, s: &BasicSyncScreen, theme: &Theme) {
+    let rows = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(1),
+    ])
+    .split(area);
+    let f = s.focus;
+    form_row::field(
+        frame,
+        rows[0],
+        "Customer ID",
+        &s.customer_id,
+        f == Item::CustomerId,
+        "the number iCIMS gave the customer",
+        theme,
+    );
+    let choice = |r: Region| {
+        Span::styled(
+            format!(" {} ", r.as_str()),
+            if s.region == r {
+                theme.selected
+            } else {
+                theme.muted
+            },
+        )
+    };
+    form_row::value(
+        frame,
+        rows[1],
+        "Region",
+        f == Item::Region,
+        Line::from(vec![
+            choice(Region::Us),
+            Span::raw(" "),
+            choice(Region::Eu),
+            Span::styled(
+                match s.region {
+                    Region::Us => "  api.icims.com",
+                    Region::Eu => "  api-eu.icims.com",
+                },
+                theme.muted,
+            ),
+        ]),
+        theme,
+    );
+    form_row::field(
+        frame,
+        rows[2],
+        "API username",
+        &s.username,
+        f == Item::Username,
+        "the integration API user",
+        theme,
+    );
+    let pw_hint = if s.password_stored {
+        "•••••••• stored, sealed (type to replace)"
+    } else {
+        "not set"
+    };
+    form_row::field(
+        frame,
+        rows[3],
+        "Password",
+        &s.password,
+        f == Item::Password,
+        pw_hint,
+        theme,
+    );
+    let sync = format!(
+        "Sync enabled: {}",
+        if s.sync_enabled { "on" } else { "off" }
+    );
+    let edited = if s.edited { "  (unsaved changes)" } else { "" };
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::raw("  "),
+            form_row::button("Save", f == Item::Save, true, theme),
+            Span::raw("  "),
+            form_row::button("Test", f == Item::Test, !s.test.is_running(), theme),
+            Span::raw("  "),
+            form_row::button(&sync, f == Item::SyncEnabled, true, theme),
+            Span::styled(edited.to_string(), theme.warn),
+        ])),
+        rows[4],
+    );
+    frame.render_widget(Paragraph::new(notice_line(s, theme)), rows[5]);
+    check_table::render(
+        frame,
+        rows[7],
+        &s.test,
+        "Test makes one authenticated call with the API user and explains any failure; then it samples records for fields the user cannot see.",
+        0,
+        theme,
+    );
+}
+
+fn render_dedupe(frame: &mut Frame, area: Rect, s: &BasicSyncScreen, theme: &Theme) {
+    let rows = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(1),
+    ])
+    .split(area);
+    let f = s.focus;
+    form_row::field(
+        frame,
+        rows[0],
+        "Email",
+        &s.dedupe_email,
+        f == Item::DedupeEmail,
+        "candidate email",
+        theme,
+    );
+    form_row::field(
+        frame,
+        rows[1],
+        "LinkedIn URL",
+        &s.dedupe_linkedin,
+        f == Item::DedupeLinkedin,
+        "https://www.linkedin.com/in/…",
+        theme,
+    );
+    form_row::field(
+        frame,
+        rows[2],
+        "Name",
+        &s.dedupe_name,
+        f == Item::DedupeName,
+        "First Last",
+        theme,
+    );
+    form_row::field(
+        frame,
+        rows[3],
+        "or CSV file",
+        &s.dedupe_csv,
+        f == Item::DedupeCsv,
+        "path (columns email, linkedin, name)",
+        theme,
+    );
+    let running = s.dedupe == Lookup::Running;
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::raw("  "),
+            form_row::button("Preview", f == Item::Preview, !running, theme),
+            Span::styled(if running { "  searching…" } else { "" }, theme.accent),
+        ])),
+        rows[4],
+    );
+    frame.render_widget(Paragraph::new(notice_line(s, theme)), rows[5]);
+    let width = rows[6].width as usize;
+    let mut lines = Vec::new();
+    match &s.dedupe {
+        Lookup::Idle => lines.push(Line::from(Span::styled(
+            "Searches iCIMS people by each key and shows the matches; ambiguous cases are flagged.",
+            theme.muted,
+        ))),
+        Lookup::Running => {}
+        Lookup::Failed(e) => {
+            for part in wrap_hanging(e, width, 0, 2) {
+                lines.push(Line::from(Span::styled(part, theme.error)));
+            }
+        }
+        Lookup::Done { results, problems } => {
+            for p in problems {
+                lines.push(Line::from(Span::styled(format!("! {p}"), theme.warn)));
+            }
+            for r in results {
+                let (text, style) = match &r.verdict {
+                    DedupeVerdict::New => ("new: no match".to_string(), theme.ok),
+                    DedupeVerdict::Duplicate { person_id } => {
+                        (format!("duplicate of person {person_id}"), theme.accent)
+                    }
+                    DedupeVerdict::Ambiguous { person_ids } => (
+                        format!("AMBIGUOUS: {} people match", person_ids.len()),
+                        theme.warn,
+                    ),
+                };
+                let who = r
+                    .candidate
+                    .line
+                    .map(|l| format!("line {l}: "))
+                    .unwrap_or_default();
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{who}→ "), theme.title),
+                    Span::styled(text, style),
+                ]));
+                for k in &r.keys {
+                    let key = format!("{:?}", k.key).to_lowercase();
+                    let found = match (&k.note, k.person_ids.len()) {
+                        (Some(n), _) => n.clone(),
+                        (None, 0) => "no match".into(),
+                        (None, _) => k
+                            .matches
+                            .iter()
+                            .map(|m| format!("{} {}", m.id, m.name))
+                            .collect::<Vec<_>>()
+                            .join("; "),
+                    };
+                    let flag = if k.ambiguous { " ⚠" } else { "" };
+                    let style = if k.ambiguous { theme.warn } else { theme.text };
+                    lines.push(Line::from(vec![
+                        Span::styled(format!("  {key:<9}"), theme.muted),
+                        Span::styled(format!("{} → {found}{flag}", k.value), style),
+                    ]));
+                }
+            }
+        }
+    }
+    frame.render_widget(Paragraph::new(lines), rows[6]);
+}
+
+fn render_source(frame: &mut Frame, area: Rect, s: &BasicSyncScreen, theme: &Theme) {
+    let rows = Layout::vertical([
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Length(1),
+        Constraint::Min(1),
+    ])
+    .split(area);
+    let f = s.focus;
+    form_row::field(
+        frame,
+        rows[0],
+        "Recruiter emails",
+        &s.source_emails,
+        f == Item::SourceEmails,
+        "a@x.com, b@x.com …",
+        theme,
+    );
+    form_row::field(
+        frame,
+        rows[1],
+        "or file",
+        &s.source_file,
+        f == Item::SourceFile,
+        "path, one or more emails per line",
+        theme,
+    );
+    let running = s.source == Lookup::Running;
+    frame.render_widget(
+        Paragraph::new(Line::from(vec![
+            Span::raw("  "),
+            form_row::button("Check", f == Item::CheckSources, !running, theme),
+            Span::styled(if running { "  searching…" } else { "" }, theme.accent),
+        ])),
+        rows[2],
+    );
+    frame.render_widget(Paragraph::new(notice_line(s, theme)), rows[3]);
+    let width = rows[4].width as usize;
+    let mut lines = Vec::new();
+    match &s.source {
+        Lookup::Idle => lines.push(Line::from(Span::styled(
+            "Only an email that matches exactly one iCIMS user (HM:/Emp: folders) may become Source Person.",
+            theme.muted,
+        ))),
+        Lookup::Running => {}
+        Lookup::Failed(e) => {
+            for part in wrap_hanging(e, width, 0, 2) {
+                lines.push(Line::from(Span::styled(part, theme.error)));
+            }
+        }
+        Lookup::Done { results, problems } => {
+            for p in problems {
+                lines.push(Line::from(Span::styled(format!("! {p}"), theme.warn)));
+            }
+            for r in results {
+                let (mark, style) = match r.verdict {
+                    SourcePersonVerdict::Exact => ("✓", theme.ok),
+                    SourcePersonVerdict::NoUser => ("✗", theme.muted),
+                    SourcePersonVerdict::Several => ("⚠", theme.warn),
+                };
+                let users: Vec<String> = r
+                    .users
+                    .iter()
+                    .map(|u| format!("{} {}", u.id, u.name))
+                    .collect();
+                lines.push(Line::from(vec![
+                    Span::styled(format!("{mark} {:<32} ", r.email), style),
+                    Span::styled(format!("{:<17} ", r.verdict.label()), style),
+                    Span::styled(users.join("; "), theme.text),
+                ]));
+            }
+        }
+    }
+    frame.render_widget(Paragraph::new(lines), rows[4]);
+}

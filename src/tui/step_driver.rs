@@ -1,0 +1,371 @@
+//! Runs the step screens' effects: store reads and writes right away, network work
+//! (tests, dedupe, source-person) as tasks on the console's runtime whose progress and
+//! results come back as messages — so the console stays responsive while a test runs.
+//! The store is not `Send`: credentials are opened here and only their `AuthConfig`s
+//! travel into the tasks.
+
+use secrecy::{ExposeSecret, SecretString};
+use tokio::sync::mpsc::UnboundedSender;
+
+use super::app::Msg;
+use super::screens::step_screen::{Secret, StepEffect, StepMsg};
+use crate::icims::checks::dedupe::{dedupe_preview, parse_candidates_csv};
+use crate::icims::checks::record::{
+    BASIC_REPORT, LINKEDIN_FIELD, PREFLIGHT_MATRIX, StoredMatrix, record_basic, record_preflight,
+};
+use crate::icims::checks::run::{run_basic, run_preflight};
+use crate::icims::checks::source_person::{check_emails, parse_email_list};
+use crate::icims::checks::{CheckEvent, TeamAuth};
+use crate::icims::{ClientConfig, Endpoints, IcimsClient};
+use crate::onboarding::keys;
+use crate::store::{Actor, CredentialKind, CredentialParams, Store, StoreError, Team};
+
+fn step(msg: StepMsg) -> Option<Msg> {
+    Some(Msg::Step(msg))
+}
+
+fn send(bg: &UnboundedSender<Msg>, msg: StepMsg) {
+    // The console may be closing; a lost reply is then harmless.
+    let _ = bg.send(Msg::Step(msg));
+}
+
+/// The secret to store: the one typed, else the one stored already.
+fn secret_or_stored(
+    store: &Store,
+    team: &Team,
+    kind: CredentialKind,
+    typed: Option<Secret>,
+) -> Result<SecretString, String> {
+    if let Some(Secret(s)) = typed {
+        return Ok(s);
+    }
+    match store.credential(team, kind) {
+        Ok(Some(c)) => Ok(SecretString::from(c.secret.expose_secret().to_string())),
+        Ok(None) => Err(format!("{kind} {}: required", kind.secret_name())),
+        Err(e) => Err(e.to_string()),
+    }
+}
+
+fn save_basic(
+    store: &Store,
+    actor: &Actor,
+    team: &str,
+    customer_id: u64,
+    region: crate::store::Region,
+    username: String,
+    password: Option<Secret>,
+) -> Result<String, String> {
+    let mut t = store.team(team).map_err(|e| e.to_string())?;
+    if t.customer_id != customer_id || t.region != region {
+        t.customer_id = customer_id;
+        t.region = region;
+        store.update_team(&t, actor).map_err(|e| e.to_string())?;
+    }
+    let secret = secret_or_stored(store, &t, CredentialKind::Basic, password)?;
+    let params = CredentialParams {
+        username: Some(username),
+        ..Default::default()
+    };
+    store
+        .set_credential(&t, CredentialKind::Basic, &params, &secret, actor)
+        .map_err(|e| e.to_string())?;
+    Ok(format!(
+        "saved customer {customer_id} ({region}) and the API user"
+    ))
+}
+
+fn save_client(
+    store: &Store,
+    actor: &Actor,
+    t: &Team,
+    kind: CredentialKind,
+    client_id: String,
+    secret: Option<Secret>,
+) -> Result<(), String> {
+    let secret = secret_or_stored(store, t, kind, secret)?;
+    let params = CredentialParams {
+        client_id: Some(client_id),
+        ..Default::default()
+    };
+    store
+        .set_credential(t, kind, &params, &secret, actor)
+        .map_err(|e| e.to_string())
+}
+
+fn load(store: &Store, team: &str) -> Result<(Team, TeamAuth), StoreError> {
+    let t = store.team(team)?;
+    let auth = TeamAuth::load(store, &t)?;
+    Ok((t, auth))
+}
+
+fn basic_client(t: &Team, auth: &TeamAuth, config: &ClientConfig) -> Result<IcimsClient, String> {
+    let a = auth.basic.clone().ok_or_else(|| {
+        format!(
+            "no Basic API credentials for team {}: save them on the Connection section first",
+            t.name
+        )
+    })?;
+    // Live searches: a candidate created minutes ago must be found.
+    let config = ClientConfig {
+        search_staleness: Some(0),
+        ..config.clone()
+    };
+    Endpoints::for_team(t)
+        .and_then(|e| IcimsClient::new(e, a, config))
+        .map_err(|e| e.to_string())
+}
+
+/// Runs one effect; a reply that is ready now is returned, later ones arrive on `bg`.
+pub fn run(
+    store: &Store,
+    actor: &Actor,
+    effect: StepEffect,
+    bg: &UnboundedSender<Msg>,
+) -> Option<Msg> {
+    let config = ClientConfig::from_env();
+    match effect {
+        StepEffect::LoadLast { team, step: which } => {
+            let key = if which == 1 {
+                BASIC_REPORT
+            } else {
+                PREFLIGHT_MATRIX
+            };
+            let last = store
+                .team(&team)
+                .and_then(|t| store.fact::<StoredMatrix>(&t, key))
+                .ok()
+                .flatten();
+            step(StepMsg::Loaded { step: which, last })
+        }
+        StepEffect::SaveBasic {
+            team,
+            customer_id,
+            region,
+            username,
+            password,
+        } => step(StepMsg::Saved(save_basic(
+            store,
+            actor,
+            &team,
+            customer_id,
+            region,
+            username,
+            password,
+        ))),
+        StepEffect::SaveDeep {
+            team,
+            rest_client_id,
+            rest_secret,
+            datastream_client_id,
+            datastream_secret,
+        } => {
+            let result = (|| {
+                let t = store.team(&team).map_err(|e| e.to_string())?;
+                if !rest_client_id.is_empty() {
+                    save_client(
+                        store,
+                        actor,
+                        &t,
+                        CredentialKind::Rest,
+                        rest_client_id,
+                        rest_secret,
+                    )?;
+                }
+                if !datastream_client_id.is_empty() {
+                    save_client(
+                        store,
+                        actor,
+                        &t,
+                        CredentialKind::Datastream,
+                        datastream_client_id,
+                        datastream_secret,
+                    )?;
+                }
+                Ok("saved the REST and Data Stream credentials".to_string())
+            })();
+            step(StepMsg::Saved(result))
+        }
+        StepEffect::SetSyncEnabled { team, enabled } => {
+            let result = store
+                .team(&team)
+                .and_then(|t| store.set_fact(&t, keys::BASIC_SYNC_ENABLED, &enabled, actor))
+                .map(|()| format!("sync {}", if enabled { "enabled" } else { "disabled" }))
+                .map_err(|e| e.to_string());
+            step(StepMsg::Recorded(result))
+        }
+        StepEffect::RunBasicTest { team } => {
+            let (t, auth) = match load(store, &team) {
+                Ok(x) => x,
+                Err(e) => return step(StepMsg::Saved(Err(e.to_string()))),
+            };
+            let linkedin: Option<String> = store.fact(&t, LINKEDIN_FIELD).ok().flatten();
+            let bg = bg.clone();
+            tokio::spawn(async move {
+                let progress_tx = bg.clone();
+                let progress = move |e: CheckEvent| send(&progress_tx, StepMsg::Progress(e));
+                let (rows, hidden, _) = run_basic(
+                    &t,
+                    auth.basic.as_ref(),
+                    &config,
+                    linkedin.as_deref(),
+                    &progress,
+                )
+                .await;
+                send(
+                    &bg,
+                    StepMsg::BasicDone {
+                        team: t.name.clone(),
+                        rows,
+                        hidden,
+                    },
+                );
+            });
+            None
+        }
+        StepEffect::RunPreflight { team } => {
+            let (t, auth) = match load(store, &team) {
+                Ok(x) => x,
+                Err(e) => return step(StepMsg::Saved(Err(e.to_string()))),
+            };
+            let bg = bg.clone();
+            tokio::spawn(async move {
+                let progress_tx = bg.clone();
+                let progress = move |e: CheckEvent| send(&progress_tx, StepMsg::Progress(e));
+                let run = run_preflight(
+                    &t,
+                    auth.rest.as_ref(),
+                    auth.datastream.as_ref(),
+                    &config,
+                    &progress,
+                )
+                .await;
+                send(
+                    &bg,
+                    StepMsg::PreflightDone {
+                        team: t.name.clone(),
+                        rows: run.rows,
+                        hidden: run.hidden,
+                        linkedin_field: run.linkedin_field,
+                    },
+                );
+            });
+            None
+        }
+        StepEffect::RunDedupe {
+            team,
+            mut candidates,
+            csv_file,
+        } => {
+            let mut problems = Vec::new();
+            if let Some(path) = csv_file {
+                let text = match std::fs::read_to_string(&path) {
+                    Ok(t) => t,
+                    Err(e) => {
+                        return step(StepMsg::DedupeDone(Err(format!("cannot read {path}: {e}"))));
+                    }
+                };
+                match parse_candidates_csv(&path, &text) {
+                    Ok((c, p)) => {
+                        candidates.extend(c);
+                        problems.extend(p.iter().map(ToString::to_string));
+                    }
+                    Err(e) => return step(StepMsg::DedupeDone(Err(e.to_string()))),
+                }
+            }
+            let (t, auth) = match load(store, &team) {
+                Ok(x) => x,
+                Err(e) => return step(StepMsg::DedupeDone(Err(e.to_string()))),
+            };
+            let linkedin: Option<String> = store.fact(&t, LINKEDIN_FIELD).ok().flatten();
+            let client = match basic_client(&t, &auth, &config) {
+                Ok(c) => c,
+                Err(e) => return step(StepMsg::DedupeDone(Err(e))),
+            };
+            let bg = bg.clone();
+            tokio::spawn(async move {
+                let mut results = Vec::new();
+                for c in &candidates {
+                    match dedupe_preview(&client, c, linkedin.as_deref()).await {
+                        Ok(r) => results.push(r),
+                        Err(e) => {
+                            send(
+                                &bg,
+                                StepMsg::DedupeDone(Err(format!("{e} — {}", e.remedy()))),
+                            );
+                            return;
+                        }
+                    }
+                }
+                send(&bg, StepMsg::DedupeDone(Ok((results, problems))));
+            });
+            None
+        }
+        StepEffect::RunSourcePerson { team, emails, file } => {
+            let mut text = emails;
+            if let Some(path) = &file {
+                match std::fs::read_to_string(path) {
+                    Ok(t) => {
+                        text.push('\n');
+                        text.push_str(&t);
+                    }
+                    Err(e) => {
+                        return step(StepMsg::SourceDone(Err(format!("cannot read {path}: {e}"))));
+                    }
+                }
+            }
+            let (list, bad) = parse_email_list(&text);
+            let problems: Vec<String> = bad
+                .iter()
+                .map(|b| format!("line {}: {:?}: {}", b.line, b.text, b.reason))
+                .collect();
+            if list.is_empty() {
+                return step(StepMsg::SourceDone(Err(
+                    "no email addresses to check".into()
+                )));
+            }
+            let (t, auth) = match load(store, &team) {
+                Ok(x) => x,
+                Err(e) => return step(StepMsg::SourceDone(Err(e.to_string()))),
+            };
+            let client = match basic_client(&t, &auth, &config) {
+                Ok(c) => c,
+                Err(e) => return step(StepMsg::SourceDone(Err(e))),
+            };
+            let bg = bg.clone();
+            tokio::spawn(async move {
+                let r = check_emails(&client, &list)
+                    .await
+                    .map(|rows| (rows, problems))
+                    .map_err(|e| format!("{e} — {}", e.remedy()));
+                send(&bg, StepMsg::SourceDone(r));
+            });
+            None
+        }
+        StepEffect::RecordBasic { team, rows, hidden } => {
+            let r = store
+                .team(&team)
+                .and_then(|t| record_basic(store, &t, &rows, &hidden, actor))
+                .map(|o| format!("test recorded: {}", o.summary))
+                .map_err(|e| e.to_string());
+            step(StepMsg::Recorded(r))
+        }
+        StepEffect::RecordPreflight {
+            team,
+            rows,
+            hidden,
+            linkedin_field,
+        } => {
+            let r = store
+                .team(&team)
+                .and_then(|t| {
+                    if let Some(f) = &linkedin_field {
+                        store.set_fact(&t, LINKEDIN_FIELD, f, actor)?;
+                    }
+                    record_preflight(store, &t, &rows, &hidden, actor)
+                })
+                .map(|o| format!("preflight recorded: {}", o.summary))
+                .map_err(|e| e.to_string());
+            step(StepMsg::Recorded(r))
+        }
+    }
+}
