@@ -206,7 +206,7 @@ pub fn render(frame: &mut Frame, area: Rect, panel: &ExportPanel, theme: &Theme)
                 ),
             ]));
             lines.push(Line::from(Span::styled(
-                "           Confirm this fingerprint with the customer. Trust and pin it? y / n",
+                "           Confirm with the customer; y pins it, n rejects",
                 theme.accent,
             )));
         }
