@@ -124,13 +124,13 @@ impl SftpClient {
         // Network reads on this thread; writing and hashing on a helper thread, so the
         // two overlap (buffers are recycled; at most a few are in flight).
         let (bytes, read_result) = std::thread::scope(|scope| {
-            let (full_tx, full_rx) = mpsc::sync_channel::<Vec<u8>>(3);
+            let (full_tx, full_rx) = mpsc::sync_channel::<(Vec<u8>, usize)>(3);
             let (empty_tx, empty_rx) = mpsc::channel::<Vec<u8>>();
             let (out, hasher) = (&mut out, &mut hasher);
             let writer = scope.spawn(move || -> std::io::Result<()> {
-                for buf in full_rx {
-                    out.write_all(&buf)?;
-                    hasher.update(&buf);
+                for (buf, n) in full_rx {
+                    out.write_all(&buf[..n])?;
+                    hasher.update(&buf[..n]);
                     let _ = empty_tx.send(buf);
                 }
                 out.sync_all()
@@ -144,8 +144,10 @@ impl SftpClient {
                     });
                     break;
                 }
-                let mut buf = empty_rx.try_recv().unwrap_or_default();
-                buf.resize(READ_CHUNK, 0);
+                // Recycled buffers keep their full length: no re-zeroing per read.
+                let mut buf = empty_rx
+                    .try_recv()
+                    .unwrap_or_else(|_| vec![0u8; READ_CHUNK]);
                 let n = match file.read(&mut buf) {
                     Ok(n) => n,
                     Err(e) => {
@@ -162,8 +164,7 @@ impl SftpClient {
                 if n == 0 {
                     break;
                 }
-                buf.truncate(n);
-                if full_tx.send(buf).is_err() {
+                if full_tx.send((buf, n)).is_err() {
                     break; // the writer failed; its error is reported below
                 }
                 bytes += n as u64;
