@@ -13,7 +13,8 @@ use icims_onboard::store::{
 };
 use icims_onboard::tui::app::{App, Effect, Msg, Screen, TeamRow, update};
 use icims_onboard::tui::render::render;
-use icims_onboard::tui::screens::export::HostKeyPrompt;
+use icims_onboard::tui::screens::export::{ConnectionInput, HostKeyPrompt};
+use icims_onboard::tui::screens::step_screen::Secret;
 use icims_onboard::tui::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -338,4 +339,65 @@ fn narrow_terminal_still_shows_the_essentials() {
     let view = imported_view();
     let app = app_on_step3(acme_with(true, view.outcome.clone()), view, (80, 24));
     snap!("step3_imported_80x24", app);
+}
+
+#[test]
+fn connection_form_masks_the_password_and_saves() {
+    let mut app = app_on_step3(acme(false), ExportView::default(), (100, 30));
+    update(&mut app, key(KeyCode::Char('c')));
+    let type_text = |app: &mut App, text: &str| {
+        for c in text.chars() {
+            update(app, key(KeyCode::Char(c)));
+        }
+    };
+    type_text(&mut app, "sftp.icims.com");
+    update(&mut app, key(KeyCode::Tab));
+    update(&mut app, key(KeyCode::Backspace));
+    update(&mut app, key(KeyCode::Backspace));
+    type_text(&mut app, "x");
+    update(&mut app, key(KeyCode::Tab));
+    type_text(&mut app, "customer5978");
+    update(&mut app, key(KeyCode::Tab));
+    type_text(&mut app, "/exports");
+    update(&mut app, key(KeyCode::Tab));
+    type_text(&mut app, "abcd123");
+    // A bad port is refused with the field named.
+    assert!(update(&mut app, key(KeyCode::Enter)).is_empty());
+    snap!("step3_connection_form_error", app);
+    let text = format!("{:?}", draw(&app).backend());
+    assert!(!text.contains("abcd123"), "the password is masked");
+    assert!(text.contains("•••••••"));
+    // Fix the port: the focus went back to it.
+    update(&mut app, key(KeyCode::Backspace));
+    type_text(&mut app, "22");
+    let effects = update(&mut app, key(KeyCode::Enter));
+    assert_eq!(
+        effects,
+        vec![Effect::SaveSftp {
+            team: "Acme".into(),
+            input: ConnectionInput {
+                host: "sftp.icims.com".into(),
+                port: 22,
+                username: "customer5978".into(),
+                path: "/exports".into(),
+                password: Some(Secret(secrecy::SecretString::from("abcd123".to_string()))),
+            }
+        }]
+    );
+    // Keys typed into the form do not move the steps or quit.
+    assert!(!app.quit);
+    update(&mut app, Msg::ExportNotice(Ok("saved".into())));
+    let view = ExportView {
+        source: Some(source()),
+        ..Default::default()
+    };
+    update(&mut app, Msg::ExportLoaded("Acme".into(), Box::new(view)));
+    // Reopened, it is filled from the stored connection and keeps the stored password.
+    update(&mut app, key(KeyCode::Char('c')));
+    snap!("step3_connection_form_stored", app);
+    update(&mut app, key(KeyCode::Esc));
+    assert_eq!(
+        update(&mut app, key(KeyCode::Char('f'))),
+        vec![Effect::ProbeHostKey("Acme".into())]
+    );
 }

@@ -7,7 +7,7 @@ use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use super::keymap::{self, Action, Context};
 use super::screens::basic_sync::BasicSyncScreen;
 use super::screens::deep_sync::DeepSyncScreen;
-use super::screens::export::{ExportPanel, HostKeyPrompt, PanelCommand};
+use super::screens::export::{ConnectionInput, ExportPanel, HostKeyPrompt, PanelCommand};
 use super::screens::field_mapping::{self, FieldMappingState, MappingEffect, MappingMsg};
 use super::screens::new_team::NewTeamForm;
 use super::screens::step_screen::{StepEffect, StepMsg, StepScreen};
@@ -117,6 +117,11 @@ pub enum Effect {
     },
     /// Step 3: write the handoff ticket to a file and offer it on the clipboard (OSC 52).
     Handoff(String),
+    /// Step 3: store the SFTP connection entered in the form.
+    SaveSftp {
+        team: String,
+        input: ConnectionInput,
+    },
     Quit,
 }
 
@@ -237,14 +242,16 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         }
         Msg::ExportNotice(result) => {
             app.dirty = true;
+            if let (Ok(_), Some(panel)) = (&result, app.export.as_mut()) {
+                panel.form = None;
+            }
             app.status = Some(match result {
                 Ok(text) => Status::Info(text),
                 Err(reason) => Status::Error(reason),
             });
-            export_step_team(app)
-                .map(Effect::LoadExport)
-                .into_iter()
-                .collect()
+            let mut effects = vec![Effect::LoadTeams];
+            effects.extend(export_step_team(app).map(Effect::LoadExport));
+            effects
         }
         Msg::TeamsLoaded(teams) => {
             if teams != app.teams {
@@ -356,7 +363,7 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         Context::Step => step_key(app, key, action),
         Context::Filter => filter_key(app, key, action),
         Context::Home => home_key(app, action),
-        Context::Team => team_key(app, action),
+        Context::Team => team_key(app, key, action),
         Context::FieldMapping if action == Some(Action::Help) => {
             app.help = true;
             Vec::new()
@@ -581,10 +588,26 @@ fn export_step_team(app: &App) -> Option<String> {
 }
 
 /// Step 3 keys; `None` when the key is not a step 3 key (or step 3 is not selected).
-fn export_key(app: &mut App, action: Option<Action>) -> Option<Vec<Effect>> {
+fn export_key(app: &mut App, key: KeyEvent, action: Option<Action>) -> Option<Vec<Effect>> {
     let team = export_step_team(app)?;
     let panel = app.export.as_mut().filter(|p| p.team == team)?;
+    if let Some(form) = panel.form.as_mut() {
+        // The connection form takes every key while open.
+        let command = form.key(key).unwrap_or(PanelCommand::None);
+        return Some(match command {
+            PanelCommand::CloseForm => {
+                panel.form = None;
+                Vec::new()
+            }
+            PanelCommand::SaveConnection(input) => vec![Effect::SaveSftp { team, input }],
+            _ => Vec::new(),
+        });
+    }
     let command = match action? {
+        Action::Connection => {
+            panel.open_form();
+            PanelCommand::None
+        }
         Action::Fetch => panel.fetch(),
         Action::Yes => panel.answer(true),
         Action::No => panel.answer(false),
@@ -612,12 +635,13 @@ fn export_key(app: &mut App, action: Option<Action>) -> Option<Vec<Effect>> {
         PanelCommand::ProbeHostKey => vec![Effect::ProbeHostKey(team)],
         PanelCommand::Pin(fingerprint) => vec![Effect::PinHostKey { team, fingerprint }],
         PanelCommand::Handoff => vec![Effect::Handoff(team)],
-        PanelCommand::None => Vec::new(),
+        PanelCommand::SaveConnection(input) => vec![Effect::SaveSftp { team, input }],
+        PanelCommand::CloseForm | PanelCommand::None => Vec::new(),
     })
 }
 
-fn team_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
-    if let Some(effects) = export_key(app, action) {
+fn team_key(app: &mut App, key: KeyEvent, action: Option<Action>) -> Vec<Effect> {
+    if let Some(effects) = export_key(app, key, action) {
         return effects;
     }
     let mut effects = team_nav_key(app, action);

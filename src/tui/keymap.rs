@@ -81,6 +81,8 @@ pub enum Action {
     Yes,
     /// Step 3: do not trust it.
     No,
+    /// Step 3: edit the SFTP connection.
+    Connection,
 }
 
 /// One binding: the keys, what they do, and whether the footer shows it.
@@ -207,6 +209,13 @@ const TEAM: &[Binding] = &[
         [(KeyCode::Char('r'), NONE)],
         Refresh,
         "reload from the database",
+        false
+    ),
+    bind!(
+        "c",
+        [(KeyCode::Char('c'), NONE)],
+        Connection,
+        "step 3: enter or change the SFTP connection (password masked)",
         false
     ),
     bind!(

@@ -99,6 +99,9 @@ fn run_effect(
             Some(Msg::ExportNotice(step3::queue(store, &team, kind)))
         }
         Effect::Handoff(team) => Some(Msg::ExportNotice(step3::handoff(store, actor, &team))),
+        Effect::SaveSftp { team, input } => {
+            Some(Msg::ExportNotice(step3::save(store, actor, &team, input)))
+        }
     }
 }
 

@@ -6,9 +6,9 @@ use std::io::Write;
 
 use base64::Engine;
 
-use super::screens::export::HostKeyPrompt;
+use super::screens::export::{ConnectionInput, HostKeyPrompt};
 use crate::export::{self, FetchParams, ImportFile, ImportParams};
-use crate::store::{Actor, Store};
+use crate::store::{Actor, CredentialKind, CredentialParams, Store};
 use crate::{paths, sftp, worker};
 
 /// The host key the team's server presents (no credential is sent).
@@ -106,5 +106,38 @@ pub fn handoff(store: &Store, actor: &Actor, team: &str) -> Result<String, Strin
     Ok(format!(
         "handoff ticket written to {} and offered to the clipboard",
         file.display()
+    ))
+}
+
+/// Stores the SFTP connection from the form; an empty password keeps the stored one.
+pub fn save(
+    store: &Store,
+    actor: &Actor,
+    team: &str,
+    input: ConnectionInput,
+) -> Result<String, String> {
+    let t = store.team(team).map_err(|e| e.to_string())?;
+    let existing = store
+        .credential(&t, CredentialKind::Sftp)
+        .map_err(|e| e.to_string())?;
+    let secret = match (input.password, &existing) {
+        (Some(p), _) => p.0,
+        (None, Some(c)) => c.secret.clone(),
+        (None, None) => return Err("enter the SFTP password".into()),
+    };
+    let params = CredentialParams {
+        host: Some(input.host.clone()),
+        port: Some(input.port),
+        username: Some(input.username.clone()),
+        path: (!input.path.is_empty()).then(|| input.path.clone()),
+        key_file: existing.and_then(|c| c.params.key_file),
+        ..Default::default()
+    };
+    store
+        .set_credential(&t, CredentialKind::Sftp, &params, &secret, actor)
+        .map_err(|e| e.to_string())?;
+    Ok(format!(
+        "saved the SFTP connection {}@{}:{}",
+        input.username, input.host, input.port
     ))
 }

@@ -8,9 +8,13 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph, Wrap};
 
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use secrecy::SecretString;
+
 use crate::export::view::{ExportView, JobProgressView};
 use crate::sftp::format_bytes;
 use crate::store::JobState;
+use crate::tui::screens::step_screen::Secret;
 use crate::tui::theme::Theme;
 
 /// A host key waiting for the engineer's confirmation.
@@ -22,6 +26,99 @@ pub struct HostKeyPrompt {
     pub fingerprint: String,
 }
 
+/// The connection form (`c`): host, port, username, path and password (masked; left
+/// empty it keeps the stored one).
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ConnectionForm {
+    pub fields: [String; 5],
+    pub focus: usize,
+    pub error: Option<String>,
+    /// Whether a password is stored already (an empty password field keeps it).
+    pub has_password: bool,
+}
+
+const FORM_LABELS: [&str; 5] = ["Host", "Port", "Username", "Path", "Password"];
+const PASSWORD: usize = 4;
+
+impl ConnectionForm {
+    fn from_view(view: &ExportView) -> ConnectionForm {
+        let mut f = ConnectionForm::default();
+        if let Some(s) = &view.source {
+            f.fields = [
+                s.host.clone(),
+                s.port.to_string(),
+                s.username.clone(),
+                s.path.clone(),
+                String::new(),
+            ];
+            f.has_password = s.auth == "password";
+        } else {
+            f.fields[1] = "22".into();
+        }
+        f
+    }
+
+    /// Applies a key; `Some(command)` when the form is submitted or cancelled.
+    pub fn key(&mut self, key: KeyEvent) -> Option<PanelCommand> {
+        match key.code {
+            KeyCode::Esc => return Some(PanelCommand::CloseForm),
+            KeyCode::Tab | KeyCode::Down => self.focus = (self.focus + 1) % 5,
+            KeyCode::BackTab | KeyCode::Up => self.focus = (self.focus + 4) % 5,
+            KeyCode::Backspace => {
+                self.fields[self.focus].pop();
+            }
+            KeyCode::Enter => return Some(self.submit()),
+            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                self.fields[self.focus].push(c)
+            }
+            _ => {}
+        }
+        None
+    }
+
+    fn submit(&mut self) -> PanelCommand {
+        let [host, port, username, path, password] = &self.fields;
+        let port = match port.trim().parse::<u16>() {
+            Ok(p) if p > 0 => p,
+            _ => {
+                self.error = Some(format!("Port: {:?} is not a port number", port.trim()));
+                self.focus = 1;
+                return PanelCommand::None;
+            }
+        };
+        for (i, v) in [(0, host), (2, username)] {
+            if v.trim().is_empty() {
+                self.error = Some(format!("{} is required", FORM_LABELS[i]));
+                self.focus = i;
+                return PanelCommand::None;
+            }
+        }
+        if password.is_empty() && !self.has_password {
+            self.error = Some("Password is required (none is stored yet)".into());
+            self.focus = PASSWORD;
+            return PanelCommand::None;
+        }
+        PanelCommand::SaveConnection(ConnectionInput {
+            host: host.trim().to_string(),
+            port,
+            username: username.trim().to_string(),
+            path: path.trim().to_string(),
+            password: (!password.is_empty()).then(|| Secret(SecretString::from(password.clone()))),
+        })
+    }
+}
+
+/// What the connection form saves.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConnectionInput {
+    pub host: String,
+    pub port: u16,
+    pub username: String,
+    pub path: String,
+    /// `None` keeps the stored password.
+    pub password: Option<Secret>,
+}
+
 /// What the step 3 panel holds between frames.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExportPanel {
@@ -31,6 +128,8 @@ pub struct ExportPanel {
     pub prompt: Option<HostKeyPrompt>,
     /// Browsing the quarantine (and the first row shown).
     pub quarantine: Option<usize>,
+    /// The connection form, when open.
+    pub form: Option<ConnectionForm>,
 }
 
 /// What a key on the panel asks for.
@@ -42,6 +141,8 @@ pub enum PanelCommand {
     Pin(String),
     Import,
     Handoff,
+    SaveConnection(ConnectionInput),
+    CloseForm,
     None,
 }
 
@@ -52,7 +153,13 @@ impl ExportPanel {
             view,
             prompt: None,
             quarantine: None,
+            form: None,
         }
+    }
+
+    /// `c`: open the connection form, filled from the stored credential.
+    pub fn open_form(&mut self) {
+        self.form = Some(ConnectionForm::from_view(&self.view));
     }
 
     /// Whether a fetch or import is queued or running.
@@ -150,8 +257,53 @@ fn bar(done: u64, total: u64, width: usize) -> String {
     format!("[{}{}]", "█".repeat(filled), "·".repeat(width - filled))
 }
 
+fn render_form(frame: &mut Frame, area: Rect, form: &ConnectionForm, theme: &Theme) {
+    let block = Block::bordered()
+        .title(Span::styled(
+            " 3. Historical export: SFTP connection ",
+            theme.title,
+        ))
+        .border_style(theme.border);
+    let mut lines = vec![Line::from("")];
+    for (i, label) in FORM_LABELS.iter().enumerate() {
+        let value = if i == PASSWORD {
+            if form.fields[i].is_empty() && form.has_password {
+                "(stored; type to replace)".to_string()
+            } else {
+                "•".repeat(form.fields[i].chars().count())
+            }
+        } else {
+            form.fields[i].clone()
+        };
+        let focused = form.focus == i;
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("{} {label:<10}", if focused { "›" } else { " " }),
+                if focused { theme.accent } else { theme.muted },
+            ),
+            Span::styled(
+                format!("{value}{}", if focused { "▏" } else { "" }),
+                theme.text,
+            ),
+        ]));
+    }
+    lines.push(Line::from(""));
+    if let Some(e) = &form.error {
+        lines.push(Line::from(Span::styled(e.clone(), theme.error)));
+    }
+    lines.push(Line::from(Span::styled(
+        "Tab next field  Enter save  Esc cancel",
+        theme.muted,
+    )));
+    frame.render_widget(Paragraph::new(lines).block(block), area);
+}
+
 /// Draws the panel into the detail area of the team screen.
 pub fn render(frame: &mut Frame, area: Rect, panel: &ExportPanel, theme: &Theme) {
+    if let Some(form) = &panel.form {
+        render_form(frame, area, form, theme);
+        return;
+    }
     let block = Block::bordered()
         .title(Span::styled(" 3. Historical export ", theme.title))
         .border_style(theme.border);
@@ -188,7 +340,7 @@ pub fn render(frame: &mut Frame, area: Rect, panel: &ExportPanel, theme: &Theme)
         }
         None => {
             lines.push(Line::from(Span::styled(
-                "No SFTP connection yet. Set it with: icims-onboard creds set TEAM --kind sftp --host H --username U --password-stdin",
+                "No SFTP connection yet: press c to enter host, username and password.",
                 theme.warn,
             )));
         }
@@ -393,7 +545,7 @@ pub fn render(frame: &mut Frame, area: Rect, panel: &ExportPanel, theme: &Theme)
     }
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(
-        "f fetch  i import  b quarantine  h handoff ticket",
+        "c connection  f fetch  i import  b quarantine  h handoff",
         theme.muted,
     )));
     frame.render_widget(
