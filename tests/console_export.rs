@@ -251,6 +251,7 @@ fn fetch_asks_to_confirm_the_host_key_and_pins_only_on_yes() {
         effects,
         vec![Effect::PinHostKey {
             team: "Acme".into(),
+            key_type: "ssh-ed25519".into(),
             fingerprint: FP.into()
         }]
     );

@@ -108,6 +108,7 @@ pub enum Effect {
     /// Step 3: pin the confirmed fingerprint (then queue the fetch).
     PinHostKey {
         team: String,
+        key_type: String,
         fingerprint: String,
     },
     /// Step 3: queue `export.fetch` / `export.import` and make sure a worker runs it.
@@ -633,7 +634,11 @@ fn export_key(app: &mut App, key: KeyEvent, action: Option<Action>) -> Option<Ve
             kind: crate::export::IMPORT_JOB,
         }],
         PanelCommand::ProbeHostKey => vec![Effect::ProbeHostKey(team)],
-        PanelCommand::Pin(fingerprint) => vec![Effect::PinHostKey { team, fingerprint }],
+        PanelCommand::Pin(key_type, fingerprint) => vec![Effect::PinHostKey {
+            team,
+            key_type,
+            fingerprint,
+        }],
         PanelCommand::Handoff => vec![Effect::Handoff(team)],
         PanelCommand::SaveConnection(input) => vec![Effect::SaveSftp { team, input }],
         PanelCommand::CloseForm | PanelCommand::None => Vec::new(),

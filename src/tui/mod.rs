@@ -88,11 +88,26 @@ fn run_effect(
                 Err(e) => Msg::Failed(e),
             },
         ),
-        Effect::ProbeHostKey(team) => Some(Msg::HostKeyProbed(step3::probe(store, &team))),
-        Effect::PinHostKey { team, fingerprint } => Some(Msg::ExportNotice(step3::pin(
+        Effect::ProbeHostKey(team) => match step3::probe_options(store, &team) {
+            // The network part runs off the console thread; the reply comes through `bg`.
+            Ok(options) => {
+                let bg = bg.clone();
+                tokio::task::spawn_blocking(move || {
+                    let _ = bg.send(Msg::HostKeyProbed(step3::probe(&options)));
+                });
+                None
+            }
+            Err(e) => Some(Msg::HostKeyProbed(Err(e))),
+        },
+        Effect::PinHostKey {
+            team,
+            key_type,
+            fingerprint,
+        } => Some(Msg::ExportNotice(step3::pin(
             store,
             actor,
             &team,
+            &key_type,
             &fingerprint,
         ))),
         Effect::QueueExport { team, kind } => {

@@ -11,41 +11,62 @@ use crate::export::{self, FetchParams, ImportFile, ImportParams};
 use crate::store::{Actor, CredentialKind, CredentialParams, Store};
 use crate::{paths, sftp, worker};
 
-/// The host key the team's server presents (no credential is sent).
-pub fn probe(store: &Store, team: &str) -> Result<HostKeyPrompt, String> {
+/// What probing a team's server needs: its connect options and the pin on record
+/// (read from the store on the console thread).
+pub struct ProbeOptions {
+    options: sftp::ConnectOptions,
+    pinned: Option<String>,
+}
+
+pub fn probe_options(store: &Store, team: &str) -> Result<ProbeOptions, String> {
     let t = store.team(team).map_err(|e| e.to_string())?;
-    let (key, pin) = sftp::probe_for_team(store, &t).map_err(|e| e.to_string())?;
     let cfg = sftp::team_sftp(store, &t).map_err(|e| e.to_string())?;
-    if let Some(pin) = pin
-        && pin.fingerprint != key.fingerprint
+    let pinned = sftp::pinned_host_key(store, &t, &cfg.options.host, cfg.options.port)
+        .map_err(|e| e.to_string())?
+        .map(|p| p.fingerprint);
+    Ok(ProbeOptions {
+        options: cfg.options,
+        pinned,
+    })
+}
+
+/// The host key the team's server presents (no credential is sent). Blocking.
+pub fn probe(p: &ProbeOptions) -> Result<HostKeyPrompt, String> {
+    let key = sftp::probe_host_key(&p.options).map_err(|e| e.to_string())?;
+    if let Some(pinned) = &p.pinned
+        && *pinned != key.fingerprint
     {
         return Err(sftp::SftpError::HostKeyChanged {
-            host: cfg.options.host.clone(),
-            port: cfg.options.port,
-            pinned: pin.fingerprint,
+            host: p.options.host.clone(),
+            port: p.options.port,
+            pinned: pinned.clone(),
             presented: key.fingerprint,
         }
         .to_string());
     }
     Ok(HostKeyPrompt {
-        host: cfg.options.host.clone(),
-        port: cfg.options.port,
+        host: p.options.host.clone(),
+        port: p.options.port,
         key_type: key.key_type,
         fingerprint: key.fingerprint,
     })
 }
 
-/// Pins a confirmed fingerprint, then queues the fetch it was confirmed for.
-pub fn pin(store: &Store, actor: &Actor, team: &str, fingerprint: &str) -> Result<String, String> {
+/// Pins the fingerprint the engineer confirmed, then queues the fetch. The fetch job
+/// connects only if the server still presents exactly this key.
+pub fn pin(
+    store: &Store,
+    actor: &Actor,
+    team: &str,
+    key_type: &str,
+    fingerprint: &str,
+) -> Result<String, String> {
     let t = store.team(team).map_err(|e| e.to_string())?;
     let cfg = sftp::team_sftp(store, &t).map_err(|e| e.to_string())?;
-    let key = sftp::probe_host_key(&cfg.options).map_err(|e| e.to_string())?;
-    if key.fingerprint != fingerprint {
-        return Err(format!(
-            "the server now presents {}, not the {fingerprint} shown; nothing pinned",
-            key.fingerprint
-        ));
-    }
+    let key = sftp::HostKey {
+        key_type: key_type.to_string(),
+        fingerprint: fingerprint.to_string(),
+    };
     sftp::pin_host_key(store, &t, &cfg.options.host, cfg.options.port, &key, actor)
         .map_err(|e| e.to_string())?;
     queue(store, team, export::FETCH_JOB).map(|queued| format!("pinned {fingerprint}; {queued}"))

@@ -138,7 +138,8 @@ pub enum PanelCommand {
     /// Fetch: probe the host key first when nothing is pinned.
     Fetch,
     ProbeHostKey,
-    Pin(String),
+    /// Pin this key (type, fingerprint) as confirmed.
+    Pin(String, String),
     Import,
     Handoff,
     SaveConnection(ConnectionInput),
@@ -182,7 +183,7 @@ impl ExportPanel {
     /// `y`: trust the key shown; `n`: do not.
     pub fn answer(&mut self, yes: bool) -> PanelCommand {
         match self.prompt.take() {
-            Some(p) if yes => PanelCommand::Pin(p.fingerprint),
+            Some(p) if yes => PanelCommand::Pin(p.key_type, p.fingerprint),
             _ => PanelCommand::None,
         }
     }
