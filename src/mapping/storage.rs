@@ -1,4 +1,4 @@
-//! The team's mapping in the store (table `field_mapping`, migration 0004) and the step 4
+//! The team's mapping in the store (table `field_mapping`, migration 0003) and the step 4
 //! facts: [`keys::FIELD_MAPPING`] is re-recorded after every change, and any change to
 //! what a row maps clears [`keys::FIELD_MAPPING_APPROVED`], reopening the step.
 

@@ -9,8 +9,7 @@ use rusqlite::Connection;
 pub const MIGRATIONS: &[(&str, &str)] = &[
     ("foundation", include_str!("migrations/0001_foundation.sql")),
     ("export", include_str!("migrations/0002_export.sql")),
-    ("reserved", include_str!("migrations/0003_reserved.sql")),
-    ("mapping", include_str!("migrations/0004_mapping.sql")),
+    ("mapping", include_str!("migrations/0003_mapping.sql")),
 ];
 
 /// The schema version this binary writes.
