@@ -108,8 +108,13 @@ pub struct Catalogue {
 impl Catalogue {
     /// The embedded catalogue.
     pub fn standard() -> Catalogue {
-        // The embedded file is checked by a unit test; an error here is a build defect.
-        Catalogue::from_json(CATALOGUE_JSON).unwrap_or_else(|e| panic!("embedded catalogue: {e}"))
+        // Parsed once per process. The embedded file is checked by a unit test; an error
+        // here is a build defect, not bad input.
+        static STANDARD: std::sync::LazyLock<Catalogue> = std::sync::LazyLock::new(|| {
+            Catalogue::from_json(CATALOGUE_JSON)
+                .unwrap_or_else(|e| panic!("embedded catalogue: {e}"))
+        });
+        STANDARD.clone()
     }
 
     pub fn from_json(text: &str) -> Result<Catalogue, CatalogueError> {

@@ -639,73 +639,55 @@ fn render_dedupe(frame: &mut Frame, area: Rect, s: &BasicSyncScreen, theme: &The
         "path (columns email, linkedin, name)",
         theme,
     );
-    let running = s.dedupe == Lookup::Running;
     frame.render_widget(
-        Paragraph::new(Line::from(vec![
-            Span::raw("  "),
-            form_row::button("Preview", f == Item::Preview, !running, theme),
-            Span::styled(if running { "  searching…" } else { "" }, theme.accent),
-        ])),
+        lookup_button("Preview", f == Item::Preview, &s.dedupe, theme),
         rows[4],
     );
     frame.render_widget(Paragraph::new(notice_line(s, theme)), rows[5]);
-    let width = rows[6].width as usize;
-    let mut lines = Vec::new();
-    match &s.dedupe {
-        Lookup::Idle => lines.push(Line::from(Span::styled(
-            "Searches iCIMS people by each key and shows the matches; ambiguous cases are flagged.",
-            theme.muted,
-        ))),
-        Lookup::Running => {}
-        Lookup::Failed(e) => {
-            for part in wrap_hanging(e, width, 0, 2) {
-                lines.push(Line::from(Span::styled(part, theme.error)));
+    let (mut lines, results) = lookup_lines(
+        &s.dedupe,
+        "Searches iCIMS people by each key and shows the matches; ambiguous cases are flagged.",
+        rows[6].width as usize,
+        theme,
+    );
+    for r in results {
+        let (text, style) = match &r.verdict {
+            DedupeVerdict::New => ("new: no match".to_string(), theme.ok),
+            DedupeVerdict::Duplicate { person_id } => {
+                (format!("duplicate of person {person_id}"), theme.accent)
             }
-        }
-        Lookup::Done { results, problems } => {
-            for p in problems {
-                lines.push(Line::from(Span::styled(format!("! {p}"), theme.warn)));
-            }
-            for r in results {
-                let (text, style) = match &r.verdict {
-                    DedupeVerdict::New => ("new: no match".to_string(), theme.ok),
-                    DedupeVerdict::Duplicate { person_id } => {
-                        (format!("duplicate of person {person_id}"), theme.accent)
-                    }
-                    DedupeVerdict::Ambiguous { person_ids } => (
-                        format!("AMBIGUOUS: {} people match", person_ids.len()),
-                        theme.warn,
-                    ),
-                };
-                let who = r
-                    .candidate
-                    .line
-                    .map(|l| format!("line {l}: "))
-                    .unwrap_or_default();
-                lines.push(Line::from(vec![
-                    Span::styled(format!("{who}→ "), theme.title),
-                    Span::styled(text, style),
-                ]));
-                for k in &r.keys {
-                    let key = format!("{:?}", k.key).to_lowercase();
-                    let found = match (&k.note, k.person_ids.len()) {
-                        (Some(n), _) => n.clone(),
-                        (None, 0) => "no match".into(),
-                        (None, _) => k
-                            .matches
-                            .iter()
-                            .map(|m| format!("{} {}", m.id, m.name))
-                            .collect::<Vec<_>>()
-                            .join("; "),
-                    };
-                    let flag = if k.ambiguous { " ⚠" } else { "" };
-                    let style = if k.ambiguous { theme.warn } else { theme.text };
-                    lines.push(Line::from(vec![
-                        Span::styled(format!("  {key:<9}"), theme.muted),
-                        Span::styled(format!("{} → {found}{flag}", k.value), style),
-                    ]));
-                }
-            }
+            DedupeVerdict::Ambiguous { person_ids } => (
+                format!("AMBIGUOUS: {} people match", person_ids.len()),
+                theme.warn,
+            ),
+        };
+        let who = r
+            .candidate
+            .line
+            .map(|l| format!("line {l}: "))
+            .unwrap_or_default();
+        lines.push(Line::from(vec![
+            Span::styled(format!("{who}→ "), theme.title),
+            Span::styled(text, style),
+        ]));
+        for k in &r.keys {
+            let key = format!("{:?}", k.key).to_lowercase();
+            let found = match (&k.note, k.person_ids.len()) {
+                (Some(n), _) => n.clone(),
+                (None, 0) => "no match".into(),
+                (None, _) => k
+                    .matches
+                    .iter()
+                    .map(|m| format!("{} {}", m.id, m.name))
+                    .collect::<Vec<_>>()
+                    .join("; "),
+            };
+            let flag = if k.ambiguous { " ⚠" } else { "" };
+            let style = if k.ambiguous { theme.warn } else { theme.text };
+            lines.push(Line::from(vec![
+                Span::styled(format!("  {key:<9}"), theme.muted),
+                Span::styled(format!("{} → {found}{flag}", k.value), style),
+            ]));
         }
     }
     frame.render_widget(Paragraph::new(lines), rows[6]);
@@ -739,23 +721,63 @@ fn render_source(frame: &mut Frame, area: Rect, s: &BasicSyncScreen, theme: &The
         "path, one or more emails per line",
         theme,
     );
-    let running = s.source == Lookup::Running;
     frame.render_widget(
-        Paragraph::new(Line::from(vec![
-            Span::raw("  "),
-            form_row::button("Check", f == Item::CheckSources, !running, theme),
-            Span::styled(if running { "  searching…" } else { "" }, theme.accent),
-        ])),
+        lookup_button("Check", f == Item::CheckSources, &s.source, theme),
         rows[2],
     );
     frame.render_widget(Paragraph::new(notice_line(s, theme)), rows[3]);
-    let width = rows[4].width as usize;
+    let (mut lines, results) = lookup_lines(
+        &s.source,
+        "Only an email that matches exactly one iCIMS user (HM:/Emp: folders) may become Source Person.",
+        rows[4].width as usize,
+        theme,
+    );
+    for r in results {
+        let (mark, style) = match r.verdict {
+            SourcePersonVerdict::Exact => ("✓", theme.ok),
+            SourcePersonVerdict::NoUser => ("✗", theme.muted),
+            SourcePersonVerdict::Several => ("⚠", theme.warn),
+        };
+        let users: Vec<String> = r
+            .users
+            .iter()
+            .map(|u| format!("{} {}", u.id, u.name))
+            .collect();
+        lines.push(Line::from(vec![
+            Span::styled(format!("{mark} {:<32} ", r.email), style),
+            Span::styled(format!("{:<17} ", r.verdict.label()), style),
+            Span::styled(users.join("; "), theme.text),
+        ]));
+    }
+    frame.render_widget(Paragraph::new(lines), rows[4]);
+}
+
+/// The button line of a lookup section, with "searching…" while the lookup runs.
+fn lookup_button<T>(
+    label: &str,
+    focused: bool,
+    lookup: &Lookup<T>,
+    theme: &Theme,
+) -> Paragraph<'static> {
+    let running = matches!(lookup, Lookup::Running);
+    Paragraph::new(Line::from(vec![
+        Span::raw("  "),
+        form_row::button(label, focused, !running, theme),
+        Span::styled(if running { "  searching…" } else { "" }, theme.accent),
+    ]))
+}
+
+/// What every lookup section shows before its results: the hint while idle, the failure,
+/// or the input problems; and the results to list (none unless done).
+fn lookup_lines<'a, T>(
+    lookup: &'a Lookup<T>,
+    idle_hint: &str,
+    width: usize,
+    theme: &Theme,
+) -> (Vec<Line<'static>>, &'a [T]) {
     let mut lines = Vec::new();
-    match &s.source {
-        Lookup::Idle => lines.push(Line::from(Span::styled(
-            "Only an email that matches exactly one iCIMS user (HM:/Emp: folders) may become Source Person.",
-            theme.muted,
-        ))),
+    match lookup {
+        Lookup::Idle => lines.push(Line::from(Span::styled(idle_hint.to_string(), theme.muted))),
         Lookup::Running => {}
         Lookup::Failed(e) => {
             for part in wrap_hanging(e, width, 0, 2) {
@@ -766,24 +788,8 @@ fn render_source(frame: &mut Frame, area: Rect, s: &BasicSyncScreen, theme: &The
             for p in problems {
                 lines.push(Line::from(Span::styled(format!("! {p}"), theme.warn)));
             }
-            for r in results {
-                let (mark, style) = match r.verdict {
-                    SourcePersonVerdict::Exact => ("✓", theme.ok),
-                    SourcePersonVerdict::NoUser => ("✗", theme.muted),
-                    SourcePersonVerdict::Several => ("⚠", theme.warn),
-                };
-                let users: Vec<String> = r
-                    .users
-                    .iter()
-                    .map(|u| format!("{} {}", u.id, u.name))
-                    .collect();
-                lines.push(Line::from(vec![
-                    Span::styled(format!("{mark} {:<32} ", r.email), style),
-                    Span::styled(format!("{:<17} ", r.verdict.label()), style),
-                    Span::styled(users.join("; "), theme.text),
-                ]));
-            }
+            return (lines, results);
         }
     }
-    frame.render_widget(Paragraph::new(lines), rows[4]);
+    (lines, &[])
 }
