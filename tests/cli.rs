@@ -359,3 +359,40 @@ fn help_names_the_log_and_database_paths() {
     );
     assert!(help.contains("ICIMS_ONBOARD_DB"), "{help}");
 }
+
+#[test]
+fn bad_input_to_sandbox_demo_worker_export_and_check() {
+    let sb = Sandbox::new();
+    sb.ok(&["team", "add", "Acme", "--customer-id", "1"], "");
+    // The sandbox only ever listens on loopback; the address is refused before any bind.
+    one_line_error(
+        &sb.run(&["sandbox", "--addr", "10.1.2.3:0"], ""),
+        1,
+        "not a loopback address",
+    );
+    one_line_error(
+        &sb.run(&["sandbox", "--fault-rate", "2"], ""),
+        1,
+        "--fault-rate",
+    );
+    one_line_error(&sb.run(&["sandbox", "--people", "many"], ""), 2, "many");
+    one_line_error(&sb.run(&["demo", "--team", " "], ""), 2, "team name");
+    one_line_error(&sb.run(&["check", "Nope"], ""), 1, "no team named");
+    let missing = sb.dir.path().join("missing.csv");
+    one_line_error(
+        &sb.run(&["export", "import", "Acme", missing.to_str().unwrap()], ""),
+        2,
+        "missing.csv",
+    );
+    let corrupt = sb.dir.path().join("corrupt.db");
+    std::fs::write(&corrupt, b"junk\n".repeat(100)).unwrap();
+    one_line_error(
+        &sb.run(
+            &["--db", corrupt.to_str().unwrap(), "worker", "--until-idle"],
+            "",
+        ),
+        1,
+        "not an icims-onboard database",
+    );
+    assert_eq!(std::fs::read(&corrupt).unwrap(), b"junk\n".repeat(100));
+}
