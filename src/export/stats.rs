@@ -320,6 +320,25 @@ mod tests {
     }
 
     #[test]
+    fn calendar_impossible_dates_are_not_dates() {
+        for bad in [
+            "2025-02-30",
+            "2025-04-31",
+            "2025-02-29",
+            "2025-02-29 10:00:00",
+            "04/31/2025",
+            "2/30/2026 2:05 PM",
+            "2100-02-29",
+            "2025/06/31",
+        ] {
+            assert_eq!(date_key(bad), None, "{bad}");
+        }
+        for good in ["2024-02-29", "2000-02-29", "02/29/2024", "2025-12-31", "2025-04-30"] {
+            assert!(date_key(good).is_some(), "{good}");
+        }
+    }
+
+    #[test]
     fn stats_count_fill_samples_range_and_statuses() {
         let headers: Vec<String> = ["id", "status", "updated"].map(String::from).to_vec();
         let mut st = UnitStats::new(&headers, Some(2), Some(1));
