@@ -26,10 +26,15 @@ fn stdout(out: &Output) -> String {
     String::from_utf8_lossy(&out.stdout).into_owned()
 }
 
+/// Asserts the exit code and that the error is one line (progress lines may precede it)
+/// mentioning every needle; returns that line.
 fn assert_exit(out: &Output, code: i32, needles: &[&str]) -> String {
-    let err = stderr(out);
-    assert_eq!(out.status.code(), Some(code), "exit code; stderr: {err}");
-    assert_eq!(err.trim_end().lines().count(), 1, "one line: {err:?}");
+    let all = stderr(out);
+    assert_eq!(out.status.code(), Some(code), "exit code; stderr: {all}");
+    let errors: Vec<&str> = all.lines().filter(|l| l.starts_with("error")).collect();
+    assert_eq!(errors.len(), 1, "one error line: {all:?}");
+    assert_eq!(all.trim_end().lines().last(), errors.first().copied(), "{all:?}");
+    let err = errors[0].to_string();
     for n in needles {
         assert!(err.contains(n), "{err:?} should mention {n:?}");
     }
@@ -260,7 +265,7 @@ async fn teams_whose_names_differ_only_in_punctuation_fetch_into_separate_folder
                 "export",
                 "fetch",
                 name,
-                "people.csv",
+                &info.export.people.file,
                 "--accept-host-key",
                 &info.sftp.host_key_sha256,
                 "--json",
