@@ -22,6 +22,9 @@ fn errors_carry_no_backtrace_whatever_the_environment_says() {
         !debug.to_ascii_lowercase().contains("backtrace"),
         "a backtrace was captured: {debug}"
     );
-    assert!(debug.contains("team \"Acme\" has no basic credentials"), "{debug}");
+    assert!(
+        debug.contains("team \"Acme\" has no basic credentials"),
+        "{debug}"
+    );
     eprintln!("one error took {elapsed:?}");
 }

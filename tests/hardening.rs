@@ -33,7 +33,11 @@ fn assert_exit(out: &Output, code: i32, needles: &[&str]) -> String {
     assert_eq!(out.status.code(), Some(code), "exit code; stderr: {all}");
     let errors: Vec<&str> = all.lines().filter(|l| l.starts_with("error")).collect();
     assert_eq!(errors.len(), 1, "one error line: {all:?}");
-    assert_eq!(all.trim_end().lines().last(), errors.first().copied(), "{all:?}");
+    assert_eq!(
+        all.trim_end().lines().last(),
+        errors.first().copied(),
+        "{all:?}"
+    );
     let err = errors[0].to_string();
     for n in needles {
         assert!(err.contains(n), "{err:?} should mention {n:?}");
@@ -528,13 +532,20 @@ fn imports_for_several_teams_and_a_worker_at_once_all_succeed() {
             ..Default::default()
         };
         store
-            .enqueue_job(&w, export::IMPORT_JOB, &serde_json::to_value(&params).unwrap())
+            .enqueue_job(
+                &w,
+                export::IMPORT_JOB,
+                &serde_json::to_value(&params).unwrap(),
+            )
             .unwrap();
     }
     for round in 0..2 {
         let mut children = Vec::new();
         for (t, f) in teams.iter().zip(&files).take(4) {
-            children.push((t.to_string(), import_cmd(&home, t, &[f], 50).spawn().unwrap()));
+            children.push((
+                t.to_string(),
+                import_cmd(&home, t, &[f], 50).spawn().unwrap(),
+            ));
         }
         if round == 0 {
             let mut worker = home.command();
@@ -556,7 +567,10 @@ fn imports_for_several_teams_and_a_worker_at_once_all_succeed() {
     }
     let u = units(&home.db());
     assert_eq!(u.len(), 5, "{u:?}");
-    assert!(u.iter().all(|(_, s, r)| s == "done" && *r == 3_000), "{u:?}");
+    assert!(
+        u.iter().all(|(_, s, r)| s == "done" && *r == 3_000),
+        "{u:?}"
+    );
 }
 
 // ---------- 5. smaller integrity defects ----------
@@ -569,7 +583,13 @@ fn a_header_only_file_does_not_replace_a_good_import_unless_confirmed() {
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("people.csv");
     std::fs::write(&path, people_csv(10, "Smith")).unwrap();
-    assert!(import_cmd(&home, "Acme", &[&path], 1000).output().unwrap().status.success());
+    assert!(
+        import_cmd(&home, "Acme", &[&path], 1000)
+            .output()
+            .unwrap()
+            .status
+            .success()
+    );
     std::fs::write(&path, "ID,First Name,Last Name,Email,Updated Date,Status\n").unwrap();
     let out = import_cmd(&home, "Acme", &[&path], 1000).output().unwrap();
     assert_exit(&out, 1, &["people.csv", "no rows", "kept", "--allow-empty"]);
@@ -604,16 +624,22 @@ fn a_full_disk_marks_the_unit_failed_with_the_reason() {
     // The "disk" holds 40 more pages: the import runs out of space mid-file.
     store
         .conn()
-        .query_row(&format!("PRAGMA max_page_count = {}", pages + 40), [], |_| {
-            Ok(())
-        })
+        .query_row(
+            &format!("PRAGMA max_page_count = {}", pages + 40),
+            [],
+            |_| Ok(()),
+        )
         .unwrap();
     let params = export::ImportParams {
         files: vec![export::ImportFile::from_path(path.clone())],
         ..Default::default()
     };
     let id = store
-        .enqueue_job(&t, export::IMPORT_JOB, &serde_json::to_value(&params).unwrap())
+        .enqueue_job(
+            &t,
+            export::IMPORT_JOB,
+            &serde_json::to_value(&params).unwrap(),
+        )
         .unwrap();
     let job = store
         .claim_job("test:1:x", 60, &[export::IMPORT_JOB])
@@ -688,9 +714,14 @@ fn two_local_files_with_the_same_name_are_refused() {
         std::fs::create_dir_all(d).unwrap();
         std::fs::write(d.join("dup.csv"), people_csv(3, last)).unwrap();
     }
-    let out = import_cmd(&home, "Acme", &[&a.join("dup.csv"), &b.join("dup.csv")], 100)
-        .output()
-        .unwrap();
+    let out = import_cmd(
+        &home,
+        "Acme",
+        &[&a.join("dup.csv"), &b.join("dup.csv")],
+        100,
+    )
+    .output()
+    .unwrap();
     assert_exit(&out, 2, &["dup.csv", "same name"]);
     assert!(units(&home.db()).is_empty());
 }
@@ -707,20 +738,45 @@ fn a_key_file_in_an_existing_folder_leaves_the_folder_mode_alone() {
     let run = |args: &[&str], stdin: &str| {
         let mut c = home.command();
         c.env("ICIMS_ONBOARD_KEY_FILE", &key);
-        c.args(args).stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped());
+        c.args(args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
         let mut child = c.spawn().unwrap();
         use std::io::Write;
-        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
         child.wait_with_output().unwrap()
     };
-    assert!(run(&["team", "add", "Acme", "--customer-id", "1"], "").status.success());
+    assert!(
+        run(&["team", "add", "Acme", "--customer-id", "1"], "")
+            .status
+            .success()
+    );
     let out = run(
-        &["creds", "set", "Acme", "--kind", "basic", "--username", "u", "--password-stdin"],
+        &[
+            "creds",
+            "set",
+            "Acme",
+            "--kind",
+            "basic",
+            "--username",
+            "u",
+            "--password-stdin",
+        ],
         "pw\n",
     );
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(mode(&key), 0o600);
-    assert_eq!(mode(&shared), 0o1777, "the existing folder's mode is unchanged");
+    assert_eq!(
+        mode(&shared),
+        0o1777,
+        "the existing folder's mode is unchanged"
+    );
 }
 
 fn creds_set(home: &Home, team: &str, env: &[(&str, &str)]) -> Output {
@@ -728,10 +784,19 @@ fn creds_set(home: &Home, team: &str, env: &[(&str, &str)]) -> Output {
     for (k, v) in env {
         c.env(k, v);
     }
-    c.args(["creds", "set", team, "--kind", "basic", "--username", "u", "--password-stdin"])
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
+    c.args([
+        "creds",
+        "set",
+        team,
+        "--kind",
+        "basic",
+        "--username",
+        "u",
+        "--password-stdin",
+    ])
+    .stdin(Stdio::piped())
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped());
     let mut child = c.spawn().unwrap();
     use std::io::Write;
     child.stdin.take().unwrap().write_all(b"pw\n").unwrap();
@@ -746,7 +811,11 @@ fn a_key_file_readable_by_others_is_refused_with_the_chmod_to_run() {
     let key = home.config_home().join("icims-onboard").join("key");
     std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
     let out = creds_set(&home, "Acme", &[]);
-    assert_exit(&out, 1, &["key file", "chmod 600", &key.display().to_string()]);
+    assert_exit(
+        &out,
+        1,
+        &["key file", "chmod 600", &key.display().to_string()],
+    );
     assert_eq!(mode(&key), 0o644, "the operator decides, not the program");
 }
 
@@ -760,7 +829,9 @@ fn a_world_writable_database_folder_is_warned_about() {
     assert!(out.status.success());
     let err = stderr(&out);
     assert!(
-        err.contains("warning") && err.contains("world-writable") && err.contains(&dir.display().to_string()),
+        err.contains("warning")
+            && err.contains("world-writable")
+            && err.contains(&dir.display().to_string()),
         "{err}"
     );
 }
@@ -772,7 +843,11 @@ fn a_wrong_key_is_refused_before_anything_is_stored() {
     home.ok(&["team", "add", "Globex", "--customer-id", "2"], "");
     let key_a = "11".repeat(32);
     let key_b = "22".repeat(32);
-    assert!(creds_set(&home, "Acme", &[("ICIMS_ONBOARD_KEY", &key_a)]).status.success());
+    assert!(
+        creds_set(&home, "Acme", &[("ICIMS_ONBOARD_KEY", &key_a)])
+            .status
+            .success()
+    );
     let out = creds_set(&home, "Globex", &[("ICIMS_ONBOARD_KEY", &key_b)]);
     assert_exit(&out, 1, &["ICIMS_ONBOARD_KEY", "does not open"]);
     let conn = rusqlite::Connection::open(home.db()).unwrap();
@@ -863,7 +938,11 @@ fn mapping_sheet_neutralises_formula_cells_and_reads_them_back() {
     };
     let mut entries = Vec::new();
     for (name, sample, note) in [
-        ("=HYPERLINK(\"http://evil\",\"x\")", "+cmd|' /C calc'!A0", "@SUM(A1:A9)"),
+        (
+            "=HYPERLINK(\"http://evil\",\"x\")",
+            "+cmd|' /C calc'!A0",
+            "@SUM(A1:A9)",
+        ),
         ("'=already quoted", "-2+3", "\tTab"),
         ("Plain", "plain", "plain note"),
     ] {
@@ -899,7 +978,9 @@ fn a_partial_import_failure_is_one_complete_sentence_with_the_right_counts() {
     std::fs::write(&good, people_csv(5, "Smith")).unwrap();
     let empty = home.dir.path().join("jobs.csv");
     std::fs::write(&empty, "").unwrap();
-    let out = import_cmd(&home, "Acme", &[&good, &empty], 100).output().unwrap();
+    let out = import_cmd(&home, "Acme", &[&good, &empty], 100)
+        .output()
+        .unwrap();
     let err = assert_exit(&out, 1, &["1 of 2 files"]);
     assert_eq!(err.matches("jobs.csv").count(), 1, "{err}");
     assert!(err.trim_end().ends_with("people.csv was imported"), "{err}");
@@ -919,7 +1000,9 @@ fn a_directory_or_fifo_given_to_import_is_named_as_such() {
     let out = import_cmd(&home, "Acme", &[&fifo], 100).output().unwrap();
     assert_exit(&out, 2, &["not a regular file", "FIFO"]);
     let missing = home.dir.path().join("missing.csv");
-    let out = import_cmd(&home, "Acme", &[&missing], 100).output().unwrap();
+    let out = import_cmd(&home, "Acme", &[&missing], 100)
+        .output()
+        .unwrap();
     assert_exit(&out, 2, &["no such file"]);
 }
 
@@ -959,7 +1042,10 @@ async fn an_http_redirect_names_the_target_and_does_not_blame_icims_onboard() {
         .await
         .unwrap_err();
     let text = format!("{err} {}", err.remedy());
-    assert!(text.contains("302") && text.contains("https://login.example.com/portal"), "{text}");
+    assert!(
+        text.contains("302") && text.contains("https://login.example.com/portal"),
+        "{text}"
+    );
     assert!(!text.contains("defect in icims-onboard"), "{text}");
 }
 
@@ -1017,7 +1103,10 @@ async fn step_1_authenticates_without_person_email_and_reports_email_on_its_own_
     assert!(email.message.contains("person.email"), "{email:?}");
     assert!(email.message.contains("not searchable"), "{email:?}");
     let remedy = email.remedy.unwrap_or_default();
-    assert!(remedy.contains("dedupe") && !remedy.contains("defect in icims-onboard"), "{remedy}");
+    assert!(
+        remedy.contains("dedupe") && !remedy.contains("defect in icims-onboard"),
+        "{remedy}"
+    );
 }
 
 // ---------- 14. calendar-impossible dates ----------

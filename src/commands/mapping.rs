@@ -49,7 +49,7 @@ fn discover_fields(
         let dir = args
             .export_dir
             .clone()
-            .unwrap_or_else(|| crate::paths::exports_dir(&db_path(db), &team.name));
+            .unwrap_or_else(|| crate::paths::exports_dir(&db_path(db), team.id));
         if dir.is_dir() {
             let files = discover::export_files_in(&dir)?;
             fields = discover::from_export_files(&files)?;

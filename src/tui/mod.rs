@@ -142,7 +142,7 @@ fn mapping_effect(store: &Store, actor: &Actor, effect: MappingEffect) -> Mappin
                 let mut fields = crate::mapping::discover::from_export_staging(store, &team)
                     .map_err(|e| e.to_string())?;
                 if fields.is_empty() {
-                    let dir = crate::paths::exports_dir(store.path(), &team.name);
+                    let dir = crate::paths::exports_dir(store.path(), team.id);
                     if dir.is_dir() {
                         let files = crate::mapping::discover::export_files_in(&dir)
                             .map_err(|e| e.to_string())?;

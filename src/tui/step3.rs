@@ -86,7 +86,7 @@ pub fn queue(store: &Store, team: &str, kind: &str) -> Result<String, String> {
             .collect();
         serde_json::to_value(ImportParams {
             files,
-            object: None,
+            ..ImportParams::default()
         })
     } else {
         serde_json::to_value(FetchParams::default())
@@ -107,7 +107,7 @@ pub fn queue(store: &Store, team: &str, kind: &str) -> Result<String, String> {
 pub fn handoff(store: &Store, actor: &Actor, team: &str) -> Result<String, String> {
     let t = store.team(team).map_err(|e| e.to_string())?;
     let text = export::handoff::ticket_text(store, &t, actor).map_err(|e| e.to_string())?;
-    let dir = paths::exports_dir(store.path(), &t.name);
+    let dir = paths::exports_dir(store.path(), t.id);
     std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
     let file = dir.join("handoff-ticket.txt");
     std::fs::write(&file, &text).map_err(|e| format!("{}: {e}", file.display()))?;
