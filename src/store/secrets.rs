@@ -197,8 +197,8 @@ pub fn sealed_count(conn: &rusqlite::Connection) -> Result<i64> {
 pub fn check_key(conn: &rusqlite::Connection, ring: &KeyRing) -> Result<()> {
     let refuse = || {
         StoreError::Key(format!(
-            "the sealing key from {} does not open this database's key check: it is not \
-             the key its credentials were sealed with, and nothing was stored with it; use \
+            "the sealing key differs from the one this database's credentials were sealed \
+             with ({} does not open the store's key check); nothing was stored with it — use \
              the right key (ICIMS_ONBOARD_KEY or the key file)",
             ring.source
         ))
@@ -302,6 +302,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("key");
         fs::write(&path, "not hex").unwrap();
+        fs::set_permissions(&path, fs::Permissions::from_mode(0o600)).unwrap();
         let err = KeyRing::from_env_or_file(&path).unwrap_err().to_string();
         assert!(err.contains("malformed") && err.contains("key"), "{err}");
     }
