@@ -352,12 +352,13 @@ fn without_prefix(message: &str, name: &str) -> String {
         .to_string()
 }
 
-/// A file known to the team (fetched, or named locally) must still have the SHA-256
-/// recorded then; anything else is refused before a row is staged.
+/// A fetched file must still have the SHA-256 recorded at fetch; anything else (another
+/// team's fetch, a hand edit) is refused before a row is staged. (Local files named on
+/// the command line are hashed and recorded by that same command just before.)
 fn verify_recorded(recorded: &[super::FetchedFile], f: &ImportFile) -> Result<(), ExportError> {
     let Some(known) = recorded
         .iter()
-        .find(|k| k.name == f.name && k.local_path == f.path)
+        .find(|k| k.source == "sftp" && k.name == f.name && k.local_path == f.path)
     else {
         return Ok(());
     };
@@ -368,11 +369,7 @@ fn verify_recorded(recorded: &[super::FetchedFile], f: &ImportFile) -> Result<()
     if now == known.sha256 {
         return Ok(());
     }
-    let how = if known.source == "sftp" {
-        "fetched"
-    } else {
-        "recorded"
-    };
+    let how = "fetched";
     Err(ExportError::Unreadable {
         file: f.name.clone(),
         reason: format!(
