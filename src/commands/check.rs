@@ -4,7 +4,6 @@
 //! passes. Optional extras with the Basic user: a dedupe preview (`--dedupe-*`) and the
 //! source-person check (`--source-person-emails FILE`).
 
-use crate::safe_text::Esc;
 use std::io::{IsTerminal, Read};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -23,6 +22,7 @@ use crate::icims::checks::run::{run_step1, run_step2};
 use crate::icims::checks::source_person::{check_emails, parse_email_list};
 use crate::icims::checks::{CheckEvent, CheckReport, TeamAuth, run_checks, title_of};
 use crate::icims::{ClientConfig, DEFAULT_ALLOW_LIST, IcimsClient};
+use crate::safe_text::Esc;
 use crate::store::{Actor, Team};
 
 /// Flags of `check`.
