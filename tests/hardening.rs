@@ -1195,7 +1195,13 @@ async fn a_field_the_tenant_does_not_use_is_not_reported_hidden() {
         );
         let check = |args: &[&str]| -> serde_json::Value {
             let out = home.run(args, "");
-            assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{}{}",
+                stderr(&out),
+                stdout(&out)
+            );
             serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", stdout(&out)))
         };
 
@@ -1278,6 +1284,19 @@ async fn a_field_the_tenant_does_not_use_is_not_reported_hidden() {
                 "--secret-stdin",
             ],
             &format!("{}\n", info.oauth.client_secret),
+        );
+        home.ok(
+            &[
+                "creds",
+                "set",
+                "Acme",
+                "--kind",
+                "datastream",
+                "--client-id",
+                &info.datastream.client_id,
+                "--secret-stdin",
+            ],
+            &format!("{}\n", info.datastream.client_secret),
         );
         let v = check(&["check", "Acme", "--json"]);
         let rest = check_row(&v, "rest.fields");

@@ -130,6 +130,7 @@ fn hidden(object: &str, field: &str, credential: &str) -> HiddenField {
         object: object.into(),
         field: field.into(),
         credential: credential.into(),
+        status: crate::icims::checks::FieldStatus::Hidden,
     }
 }
 
@@ -311,6 +312,43 @@ fn snapshot_basic_passed_with_hidden_fields() {
         )),
     );
     insta::assert_snapshot!("basic_passed", draw(&app));
+}
+
+#[test]
+fn snapshot_basic_hidden_and_unused_fields() {
+    use crate::icims::checks::FieldStatus;
+    let (mut app, _) = open(0, true, (100, 30));
+    update(&mut app, ctrl('t'));
+    let h = vec![
+        hidden("job", "hiringmanager", "basic"),
+        HiddenField {
+            status: FieldStatus::NotInUse,
+            ..hidden("job", "recruiter", "basic")
+        },
+    ];
+    let fields = CheckRow {
+        ok: false,
+        required: false,
+        remedy: Some("Ask the customer's iCIMS admin to let the API user's login group see job.hiringmanager.".into()),
+        ..pass("basic.fields", 1, "1 standard field is hidden from this user: job.hiringmanager (the staged export shows them in use); not in use by this tenant: job.recruiter")
+    };
+    step_reply(
+        &mut app,
+        StepMsg::BasicDone {
+            team: "acme".into(),
+            rows: vec![
+                pass(
+                    "basic.auth",
+                    1,
+                    "authenticated as integration1001 for customer 1001; people search works",
+                ),
+                fields,
+            ],
+            hidden: h,
+            typed: None,
+        },
+    );
+    insta::assert_snapshot!("basic_hidden_and_unused", draw(&app));
 }
 
 #[test]
