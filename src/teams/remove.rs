@@ -176,15 +176,21 @@ fn staging_tables(store: &Store, team: &Team) -> Result<Vec<String>, StoreError>
     Ok(out)
 }
 
+/// The folder the domain keeps a team's downloaded exports and tickets in (the one call
+/// into `paths` for it, so re-keying folders changes this line only).
+fn folder_of(store: &Store, team: &Team) -> PathBuf {
+    crate::paths::exports_dir(store.path(), &team.name)
+}
+
 /// The team's own folder for downloaded exports and tickets — unless another team's
 /// folder is the same one (possible while folders are keyed by a sanitised name), in
 /// which case only the team's recorded files are deleted.
 fn team_folder(store: &Store, team: &Team) -> Result<Option<PathBuf>, StoreError> {
-    let folder = crate::paths::exports_dir(store.path(), &team.name);
+    let folder = folder_of(store, team);
     let shared = store
         .teams()?
         .iter()
-        .any(|t| t.id != team.id && crate::paths::exports_dir(store.path(), &t.name) == folder);
+        .any(|t| t.id != team.id && folder_of(store, t) == folder);
     Ok((!shared && folder.exists()).then_some(folder))
 }
 
@@ -371,8 +377,8 @@ pub fn remove_team(
     }
     // Downloads kept under an earlier name's folder (before a rename): that folder goes
     // too once it is empty. Folders outside the exports root are never touched.
-    let exports_root = crate::paths::exports_dir(store.path(), "x");
-    let exports_root = exports_root.parent().unwrap_or(Path::new("/nonexistent"));
+    let team_dir = folder_of(store, team);
+    let exports_root = team_dir.parent().unwrap_or(Path::new("/nonexistent"));
     for file in &plan.other_files {
         if let Some(dir) = file.parent()
             && dir.starts_with(exports_root)
