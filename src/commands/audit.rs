@@ -12,6 +12,7 @@ use serde_json::json;
 use super::{UsageError, open_store};
 use crate::store::StoreError;
 use crate::store::audit::AuditQuery;
+pub use crate::store::audit::printable;
 
 #[derive(Debug, Args)]
 pub struct AuditArgs {
@@ -27,22 +28,6 @@ pub struct AuditArgs {
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
-}
-
-/// Text with control characters escaped (`\u{1b}`), for human output.
-pub fn printable(s: &str) -> String {
-    if !s.chars().any(char::is_control) {
-        return s.to_string();
-    }
-    s.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_unicode().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
 }
 
 /// `--since` as a stored time (RFC 3339, UTC, seconds).

@@ -35,6 +35,23 @@ pub struct AuditQuery {
     pub limit: Option<usize>,
 }
 
+/// Text with control characters escaped (`\u{1b}`), for showing audit entries (and other
+/// stored text) to people: nothing stored can drive their terminal.
+pub fn printable(s: &str) -> String {
+    if !s.chars().any(char::is_control) {
+        return s.to_string();
+    }
+    s.chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
+}
+
 fn row_to_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
     Ok(AuditEntry {
         id: r.get(0)?,

@@ -7,8 +7,10 @@ pub mod field_mapping;
 pub mod help;
 pub mod home;
 pub mod new_team;
+pub mod remove_team;
 pub mod step_screen;
 pub mod team;
+pub mod team_history;
 pub mod too_small;
 
 #[cfg(test)]
