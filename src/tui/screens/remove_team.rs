@@ -7,7 +7,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use super::new_team::centered;
+use crate::tui::widgets::centered::centered;
 use crate::store::audit::printable;
 use crate::teams::RemovalPlan;
 use crate::tui::theme::Theme;
