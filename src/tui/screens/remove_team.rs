@@ -7,10 +7,11 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
-use crate::tui::widgets::centered::centered;
 use crate::store::audit::printable;
 use crate::teams::RemovalPlan;
+use crate::tui::keymap::Action;
 use crate::tui::theme::Theme;
+use crate::tui::widgets::centered::centered;
 
 /// What a key asks of the page holding the dialog.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -41,31 +42,32 @@ impl RemoveConfirm {
         }
     }
 
-    /// Typing, Backspace, Enter (remove when the name matches exactly), Esc cancel.
-    pub fn key(&mut self, key: KeyEvent) -> ConfirmCommand {
+    /// Enter (`Submit`: remove when the name matches exactly), Esc (`Back`: cancel),
+    /// Backspace and typed characters.
+    pub fn key(&mut self, action: Option<Action>, key: KeyEvent) -> ConfirmCommand {
         if self.busy {
             return ConfirmCommand::None;
         }
-        match key.code {
-            KeyCode::Esc => ConfirmCommand::Cancel,
-            KeyCode::Enter if self.typed == self.team => {
+        match (action, key.code) {
+            (Some(Action::Back), _) => ConfirmCommand::Cancel,
+            (Some(Action::Submit), _) if self.typed == self.team => {
                 self.busy = true;
                 self.error = None;
                 ConfirmCommand::Remove(self.team.clone())
             }
-            KeyCode::Enter => {
+            (Some(Action::Submit), _) => {
                 self.error = Some(format!(
                     "the name typed does not match {}; type it exactly",
                     printable(&self.team)
                 ));
                 ConfirmCommand::None
             }
-            KeyCode::Backspace => {
+            (_, KeyCode::Backspace) => {
                 self.typed.pop();
                 self.error = None;
                 ConfirmCommand::None
             }
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+            (_, KeyCode::Char(c)) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
                 self.typed.push(c);
                 self.error = None;
                 ConfirmCommand::None
@@ -127,7 +129,10 @@ pub fn render(frame: &mut Frame, area: Rect, dialog: &RemoveConfirm, theme: &The
     lines.push(match (&dialog.error, dialog.busy) {
         (_, true) => Line::from(Span::styled("removing…", theme.warn)),
         (Some(e), _) => Line::from(Span::styled(e.clone(), theme.error)),
-        (None, _) => Line::from(Span::styled("Enter remove · Esc cancel", theme.muted)),
+        (None, _) => Line::from(Span::styled(
+            "Enter removes once the name matches · Esc cancels",
+            theme.muted,
+        )),
     });
     frame.render_widget(
         Paragraph::new(lines)
@@ -142,7 +147,9 @@ mod tests {
     use super::*;
 
     fn key(d: &mut RemoveConfirm, code: KeyCode) -> ConfirmCommand {
-        d.key(KeyEvent::new(code, KeyModifiers::NONE))
+        let k = KeyEvent::new(code, KeyModifiers::NONE);
+        let ctx = crate::tui::keymap::Context::RemoveTeam;
+        d.key(crate::tui::keymap::lookup(ctx, k), k)
     }
 
     fn typed(d: &mut RemoveConfirm, s: &str) {

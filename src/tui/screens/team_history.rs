@@ -8,6 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Paragraph};
 
 use crate::store::audit::{AuditEntry, printable};
+use crate::tui::keymap::{Action, Context};
 use crate::tui::theme::Theme;
 
 /// What a key asks of the page holding the view.
@@ -78,39 +79,50 @@ impl HistoryView {
         }
     }
 
-    /// Handles a key: ↑↓ j k, PgUp/PgDn, Home/End g G, `/` filter by action, `r` reload,
-    /// Esc back (or out of the filter).
-    pub fn key(&mut self, key: KeyEvent) -> HistoryCommand {
+    /// The key table in effect: the list, or the filter line while typing in it.
+    pub fn context(&self) -> Context {
         if self.filtering {
-            match key.code {
-                KeyCode::Enter => self.filtering = false,
-                KeyCode::Esc => {
+            Context::HistoryFilter
+        } else {
+            Context::History
+        }
+    }
+
+    /// Handles a key of [`HistoryView::context`]'s table (`action`) or, on the filter
+    /// line, a typed character.
+    pub fn key(&mut self, action: Option<Action>, key: KeyEvent) -> HistoryCommand {
+        if self.filtering {
+            match action {
+                Some(Action::Submit) => self.filtering = false,
+                Some(Action::Back) => {
                     self.filtering = false;
                     self.filter.clear();
                 }
-                KeyCode::Backspace => {
-                    self.filter.pop();
-                }
-                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                    self.filter.push(c)
-                }
-                _ => {}
+                _ => match key.code {
+                    KeyCode::Backspace => {
+                        self.filter.pop();
+                    }
+                    KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                        self.filter.push(c)
+                    }
+                    _ => {}
+                },
             }
             self.selected = 0;
             return HistoryCommand::None;
         }
         let last = self.visible().len().saturating_sub(1);
         let page = self.page.max(1);
-        match key.code {
-            KeyCode::Esc => return HistoryCommand::Close,
-            KeyCode::Up | KeyCode::Char('k') => self.selected = self.selected.saturating_sub(1),
-            KeyCode::Down | KeyCode::Char('j') => self.selected = (self.selected + 1).min(last),
-            KeyCode::PageUp => self.selected = self.selected.saturating_sub(page),
-            KeyCode::PageDown => self.selected = (self.selected + page).min(last),
-            KeyCode::Home | KeyCode::Char('g') => self.selected = 0,
-            KeyCode::End | KeyCode::Char('G') => self.selected = last,
-            KeyCode::Char('/') => self.filtering = true,
-            KeyCode::Char('r') => return HistoryCommand::Reload,
+        match action {
+            Some(Action::Back) => return HistoryCommand::Close,
+            Some(Action::Up) => self.selected = self.selected.saturating_sub(1),
+            Some(Action::Down) => self.selected = (self.selected + 1).min(last),
+            Some(Action::PageUp) => self.selected = self.selected.saturating_sub(page),
+            Some(Action::PageDown) => self.selected = (self.selected + page).min(last),
+            Some(Action::Top) => self.selected = 0,
+            Some(Action::Bottom) => self.selected = last,
+            Some(Action::Filter) => self.filtering = true,
+            Some(Action::Refresh) => return HistoryCommand::Reload,
             _ => {}
         }
         HistoryCommand::None
@@ -230,15 +242,14 @@ pub fn render(frame: &mut Frame, area: Rect, view: &HistoryView, theme: &Theme) 
             theme.muted,
         ))
     };
-    let hint = if view.filtering {
-        "type part of an action · Enter keep · Esc clear"
-    } else {
-        "↑↓ j k scroll · PgUp/PgDn · g/G first/last · / filter by action · r reload · Esc back"
+    let position = match visible.len() {
+        0 => String::new(),
+        n => format!("entry {} of {n}, newest first", view.selected + 1),
     };
     frame.render_widget(
         Paragraph::new(vec![
             filter_line,
-            Line::from(Span::styled(fit(hint, width), theme.muted)),
+            Line::from(Span::styled(fit(&position, width), theme.muted)),
         ]),
         foot,
     );
@@ -293,7 +304,8 @@ pub(crate) mod tests {
     }
 
     fn key(v: &mut HistoryView, code: KeyCode) -> HistoryCommand {
-        v.key(KeyEvent::new(code, KeyModifiers::NONE))
+        let k = KeyEvent::new(code, KeyModifiers::NONE);
+        v.key(crate::tui::keymap::lookup(v.context(), k), k)
     }
 
     #[test]
