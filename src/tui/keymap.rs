@@ -339,8 +339,7 @@ const TEAM: &[Binding] = &[
         "D",
         [(KeyCode::Char('D'), SHIFT), ch('D')],
         RemoveTeam,
-        "remove the team and everything stored for it (asks for the name)",
-        "remove"
+        "remove the team and everything stored for it (asks for the name)"
     ),
 ];
 
