@@ -109,12 +109,7 @@ fn edit_a_region_and_remove_a_second_team() {
     let log = log.as_array().unwrap();
     assert_eq!(log.len(), 1, "{log:?}");
     assert_eq!(log[0]["action"], "team.remove");
-    assert!(
-        log[0]["object"]
-            .as_str()
-            .unwrap()
-            .contains("credentials 1")
-    );
+    assert!(log[0]["object"].as_str().unwrap().contains("credentials 1"));
 
     tmux.keys(&["q"]);
     tmux.wait_text("EXITED:0");
