@@ -176,15 +176,15 @@ fn staging_tables(store: &Store, team: &Team) -> Result<Vec<String>, StoreError>
     Ok(out)
 }
 
-/// The folder the domain keeps a team's downloaded exports and tickets in (the one call
-/// into `paths` for it, so re-keying folders changes this line only).
+/// The folder the domain keeps a team's downloaded exports and tickets in, keyed by the
+/// team's stable id (the one call into `paths` for it).
 fn folder_of(store: &Store, team: &Team) -> PathBuf {
-    crate::paths::exports_dir(store.path(), &team.name)
+    crate::paths::exports_dir(store.path(), team.id)
 }
 
-/// The team's own folder for downloaded exports and tickets — unless another team's
-/// folder is the same one (possible while folders are keyed by a sanitised name), in
-/// which case only the team's recorded files are deleted.
+/// The team's own folder for downloaded exports and tickets, if it exists. Another team
+/// never shares it (folders are keyed by id); checked anyway, since deleting a folder is
+/// not undone — a shared one would leave only the team's recorded files deleted.
 fn team_folder(store: &Store, team: &Team) -> Result<Option<PathBuf>, StoreError> {
     let folder = folder_of(store, team);
     let shared = store
@@ -375,8 +375,9 @@ pub fn remove_team(
     for file in &plan.other_files {
         remove_path(team, file)?;
     }
-    // Downloads kept under an earlier name's folder (before a rename): that folder goes
-    // too once it is empty. Folders outside the exports root are never touched.
+    // Downloads kept in another folder of the exports root (databases from before folders
+    // were keyed by id): that folder goes too once it is empty. Folders outside the exports
+    // root are never touched.
     let team_dir = folder_of(store, team);
     let exports_root = team_dir.parent().unwrap_or(Path::new("/nonexistent"));
     for file in &plan.other_files {
