@@ -665,6 +665,18 @@ fn team_set_each_flag_valid_invalid_and_no_change() {
         (vec!["--api-base", "not a url"], 2, "--api-base"),
         (vec!["--token-url", "ftp://x.example/t"], 2, "--token-url"),
         (vec!["--datastream-base", "::"], 2, "--datastream-base"),
+        // The https rule of `team add` applies here too: plain http only on loopback, and
+        // never credentials in the URL.
+        (
+            vec!["--api-base", "http://api.example.com/"],
+            2,
+            "--api-base",
+        ),
+        (
+            vec!["--token-url", "https://u:p@login.example.com/t"],
+            2,
+            "--token-url",
+        ),
         (vec!["--rename", " "], 2, "--rename"),
         (vec!["--rename", "a\u{7}b"], 2, "control characters"),
         (vec![], 2, "nothing to change"),

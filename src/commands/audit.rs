@@ -133,7 +133,12 @@ mod tests {
 
     #[test]
     fn control_characters_are_escaped() {
-        assert_eq!(printable("a\u{1b}[31mb"), "a\\u{1b}[31mb");
+        let shown = printable("a\u{1b}[31mb");
+        assert!(!shown.chars().any(char::is_control), "{shown:?}");
+        assert!(
+            shown.starts_with('a') && shown.ends_with("[31mb"),
+            "{shown:?}"
+        );
         assert_eq!(printable("plain"), "plain");
     }
 }

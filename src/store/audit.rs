@@ -35,21 +35,11 @@ pub struct AuditQuery {
     pub limit: Option<usize>,
 }
 
-/// Text with control characters escaped (`\u{1b}`), for showing audit entries (and other
-/// stored text) to people: nothing stored can drive their terminal.
+/// Text with control characters escaped, for showing audit entries (and other stored
+/// text) to people: nothing stored can drive their terminal. The project's one escaping
+/// rule, [`crate::safe_text::escape_control`].
 pub fn printable(s: &str) -> String {
-    if !s.chars().any(char::is_control) {
-        return s.to_string();
-    }
-    s.chars()
-        .map(|c| {
-            if c.is_control() {
-                c.escape_unicode().to_string()
-            } else {
-                c.to_string()
-            }
-        })
-        .collect()
+    crate::safe_text::escape_control(s).into_owned()
 }
 
 fn row_to_entry(r: &rusqlite::Row<'_>) -> rusqlite::Result<AuditEntry> {
