@@ -17,5 +17,6 @@ pub mod safe_text;
 pub mod sandbox;
 pub mod sftp;
 pub mod store;
+pub mod teams;
 pub mod tui;
 pub mod worker;
