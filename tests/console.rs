@@ -342,3 +342,90 @@ fn new_team_screen_fits_every_step_at_80x24() {
     }
     snap!("team_new_80x24", app);
 }
+
+#[test]
+fn keys_are_ignored_while_the_terminal_is_too_small() {
+    let mut app = app_with(teams(), (60, 20));
+    for code in [
+        KeyCode::Enter,
+        KeyCode::Char('n'),
+        KeyCode::Char('/'),
+        KeyCode::Down,
+        KeyCode::Char('?'),
+        KeyCode::Esc,
+    ] {
+        assert!(press(&mut app, code).is_empty(), "{code:?} acted");
+    }
+    assert_eq!(app.screen, Screen::Home);
+    assert!(app.form.is_none() && !app.filtering && !app.help);
+    assert_eq!(app.selected, 0);
+    // Resized, the same keys act again.
+    update(&mut app, Msg::Resize(80, 24));
+    press(&mut app, KeyCode::Enter);
+    assert!(matches!(app.screen, Screen::Team { .. }));
+    // q still quits from the small screen.
+    update(&mut app, Msg::Resize(60, 20));
+    assert_eq!(press(&mut app, KeyCode::Char('q')), vec![Effect::Quit]);
+}
+
+#[test]
+fn esc_clears_the_filter_before_anything_else() {
+    let mut app = app_with(teams(), (80, 24));
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "glo");
+    press(&mut app, KeyCode::Enter);
+    assert!(!app.filtering);
+    assert_eq!(app.visible_teams().len(), 1);
+    // Esc on the home screen with a filter kept: clears it, does not quit.
+    assert!(press(&mut app, KeyCode::Esc).is_empty());
+    assert_eq!(app.visible_teams().len(), 3);
+    assert!(!app.quit);
+    // Without a filter Esc does nothing at home (q quits).
+    assert!(press(&mut app, KeyCode::Esc).is_empty());
+    assert!(!app.quit);
+}
+
+#[test]
+fn lists_page_and_jump_and_show_the_position() {
+    let mut app = app_with(teams(), (80, 24));
+    press(&mut app, KeyCode::End);
+    assert_eq!(app.selected, 2);
+    press(&mut app, KeyCode::Char('g'));
+    assert_eq!(app.selected, 0);
+    press(&mut app, KeyCode::PageDown);
+    assert_eq!(app.selected, 2);
+    let screen = format!("{}", draw(&app, &Theme::dark()).backend());
+    assert!(screen.contains("Teams (3) 3/3"), "{screen}");
+}
+
+#[test]
+fn the_footer_keeps_help_and_back_next_to_a_long_status() {
+    let mut app = app_with(teams(), (80, 24));
+    press(&mut app, KeyCode::Enter);
+    update(&mut app, Msg::Failed("x".repeat(200)));
+    let screen = format!("{}", draw(&app, &Theme::dark()).backend());
+    let footer = screen.lines().last().unwrap_or_default().to_string();
+    assert!(footer.contains("? F1 help"), "{footer}");
+    assert!(footer.contains("Esc back"), "{footer}");
+    assert!(
+        footer.contains('…'),
+        "the status is cut, not the hints: {footer}"
+    );
+}
+
+#[test]
+fn every_step_opens_a_page_from_the_team_screen() {
+    let mut app = app_with(teams(), (80, 24));
+    press(&mut app, KeyCode::Enter);
+    for step in 0..6 {
+        app.screen = Screen::Team {
+            name: "Acme Corp".into(),
+            step,
+        };
+        press(&mut app, KeyCode::Enter);
+        let page = app.step_page().expect("every step has a page");
+        assert_eq!(page.step(), icims_onboard::onboarding::Step::ALL[step]);
+        press(&mut app, KeyCode::Esc);
+        assert!(app.page.is_none());
+    }
+}

@@ -11,7 +11,7 @@ use icims_onboard::sftp::HostKeyPin;
 use icims_onboard::store::{
     CredentialKind, CredentialParams, CredentialSummary, JobState, Region, Team,
 };
-use icims_onboard::tui::app::{App, Effect, Msg, Screen, TeamRow, update};
+use icims_onboard::tui::app::{App, Effect, Msg, Screen, Status, TeamRow, update};
 use icims_onboard::tui::pages::export::{ConnectionInput, ExportReply, ExportWork, HostKeyPrompt};
 use icims_onboard::tui::pages::forms::Secret;
 use icims_onboard::tui::pages::{ReplyBody, Work};
@@ -448,4 +448,89 @@ fn connection_form_masks_the_password_and_saves() {
             team: "Acme".into()
         }]
     );
+}
+
+#[test]
+fn keys_that_cannot_act_say_why() {
+    // No connection: f names the missing connection.
+    let mut app = app_on_step3(acme(false), ExportView::default(), (100, 30));
+    assert!(press(&mut app, 'f').is_empty());
+    assert!(matches!(&app.status, Some(Status::Error(t)) if t.contains("no SFTP connection yet")));
+    // Nothing fetched: i and h say so.
+    let view = ExportView {
+        source: Some(source()),
+        pin: Some(pin()),
+        ..Default::default()
+    };
+    let mut app = app_on_step3(acme(true), view, (100, 30));
+    assert!(press(&mut app, 'i').is_empty());
+    assert!(matches!(&app.status, Some(Status::Error(t)) if t.contains("nothing fetched yet")));
+    assert!(press(&mut app, 'h').is_empty());
+    assert!(matches!(&app.status, Some(Status::Error(t)) if t.contains("no files fetched yet")));
+    // An import running: f and i name the job.
+    let mut view = imported_view();
+    view.job = Some(JobView {
+        id: 7,
+        kind: "export.import".into(),
+        state: JobState::Running,
+        progress: JobProgressView::None,
+        error: None,
+    });
+    let mut app = app_on_step3(acme_with(true, None), view, (100, 30));
+    assert!(press(&mut app, 'f').is_empty());
+    assert!(
+        matches!(&app.status, Some(Status::Error(t)) if t.contains("export.import job 7 is running")),
+        "{:?}",
+        app.status
+    );
+    assert!(press(&mut app, 'i').is_empty());
+    // The footer does not offer them while they cannot act.
+    let screen = format!("{}", draw(&app).backend());
+    let footer = screen.lines().last().unwrap_or_default().to_string();
+    assert!(!footer.contains("f fetch"), "{footer}");
+    assert!(footer.contains("h handoff"), "{footer}");
+}
+
+#[test]
+fn the_status_line_reports_when_the_job_it_announced_ends() {
+    let mut view = imported_view();
+    view.job = Some(JobView {
+        id: 9,
+        kind: "export.fetch".into(),
+        state: JobState::Running,
+        progress: JobProgressView::None,
+        error: None,
+    });
+    let mut app = app_on_step3(acme_with(true, None), view.clone(), (100, 30));
+    reply(
+        &mut app,
+        ExportReply::Done(Ok("queued export.fetch job 9".into())),
+    );
+    // While it runs, the page polls its progress every 250 ms.
+    let effects = works(update(&mut app, Msg::Poll));
+    assert_eq!(
+        effects,
+        vec![ExportWork::Load {
+            team: "Acme".into()
+        }]
+    );
+    view.job = Some(JobView {
+        id: 9,
+        kind: "export.fetch".into(),
+        state: JobState::Failed,
+        progress: JobProgressView::None,
+        error: Some("connection reset".into()),
+    });
+    reply(&mut app, ExportReply::Loaded(Box::new(view)));
+    assert!(
+        matches!(&app.status, Some(Status::Error(t)) if t.contains("export.fetch job 9 failed: connection reset")),
+        "{:?}",
+        app.status
+    );
+    // Nothing in flight: no polling.
+    assert!(works(update(&mut app, Msg::Poll)).is_empty());
+    // Enter shows the job's error in full.
+    update(&mut app, key(KeyCode::Enter));
+    let screen = format!("{}", draw(&app).backend());
+    assert!(screen.contains("In full"), "{screen}");
 }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use color_eyre::Result;
 use color_eyre::eyre::WrapErr;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 use super::db_path;
 use crate::sandbox::{Sandbox, SandboxConfig, SandboxInfo};
@@ -32,7 +32,60 @@ pub struct DemoArgs {
     pub no_console: bool,
 }
 
-/// Creates or re-points `name` at the running sandbox and stores its credentials.
+/// Stores a credential unless the very same one (parameters and secret) is stored
+/// already, so a re-run keeps the team's test results (they count only while newer than
+/// the credentials they tested). Returns whether anything was written.
+fn set_if_changed(
+    store: &Store,
+    team: &Team,
+    kind: CredentialKind,
+    params: &CredentialParams,
+    secret: &SecretString,
+    actor: &Actor,
+) -> Result<bool> {
+    if let Some(stored) = store.credential(team, kind)?
+        && stored.params == *params
+        && stored.secret.expose_secret() == secret.expose_secret()
+    {
+        return Ok(false);
+    }
+    store.set_credential(team, kind, params, secret, actor)?;
+    Ok(true)
+}
+
+/// The sandbox's SFTP server listens on a new port each run, with the same host key
+/// (derived from the seed). A key the engineer confirmed on the previous port is carried
+/// to the new one only when it is exactly the key this sandbox presents.
+fn carry_pin(
+    store: &Store,
+    team: &Team,
+    before: Option<&CredentialParams>,
+    info: &SandboxInfo,
+    actor: &Actor,
+) -> Result<()> {
+    let Some((host, port)) = before.and_then(|p| Some((p.host.clone()?, p.port.unwrap_or(22))))
+    else {
+        return Ok(());
+    };
+    if (host.as_str(), port) == (info.sftp.host.as_str(), info.sftp.port) {
+        return Ok(());
+    }
+    let Some(old) = crate::sftp::pinned_host_key(store, team, &host, port)? else {
+        return Ok(());
+    };
+    let already = crate::sftp::pinned_host_key(store, team, &info.sftp.host, info.sftp.port)?;
+    if old.fingerprint == info.sftp.host_key_sha256 && already.is_none() {
+        let key = crate::sftp::HostKey {
+            key_type: old.key_type,
+            fingerprint: old.fingerprint,
+        };
+        crate::sftp::pin_host_key(store, team, &info.sftp.host, info.sftp.port, &key, actor)?;
+    }
+    Ok(())
+}
+
+/// Creates or re-points `name` at the running sandbox and stores its credentials
+/// (unchanged ones are left as they are; a confirmed host key follows the new port).
 pub fn prepare_team(store: &Store, name: &str, info: &SandboxInfo, actor: &Actor) -> Result<Team> {
     let team = match store.team(name) {
         Ok(mut team) => {
@@ -58,7 +111,11 @@ pub fn prepare_team(store: &Store, name: &str, info: &SandboxInfo, actor: &Actor
         Err(e) => return Err(e.into()),
     };
     let secret = |s: &str| SecretString::from(s.to_string());
-    store.set_credential(
+    let sftp_before = store
+        .credential(&team, CredentialKind::Sftp)?
+        .map(|c| c.params);
+    set_if_changed(
+        store,
         &team,
         CredentialKind::Basic,
         &CredentialParams {
@@ -68,7 +125,8 @@ pub fn prepare_team(store: &Store, name: &str, info: &SandboxInfo, actor: &Actor
         &secret(&info.basic.password),
         actor,
     )?;
-    store.set_credential(
+    set_if_changed(
+        store,
         &team,
         CredentialKind::Rest,
         &CredentialParams {
@@ -78,7 +136,8 @@ pub fn prepare_team(store: &Store, name: &str, info: &SandboxInfo, actor: &Actor
         &secret(&info.oauth.client_secret),
         actor,
     )?;
-    store.set_credential(
+    set_if_changed(
+        store,
         &team,
         CredentialKind::Datastream,
         &CredentialParams {
@@ -88,7 +147,8 @@ pub fn prepare_team(store: &Store, name: &str, info: &SandboxInfo, actor: &Actor
         &secret(&info.datastream.client_secret),
         actor,
     )?;
-    store.set_credential(
+    set_if_changed(
+        store,
         &team,
         CredentialKind::Sftp,
         &CredentialParams {
@@ -101,6 +161,7 @@ pub fn prepare_team(store: &Store, name: &str, info: &SandboxInfo, actor: &Actor
         &secret(&info.sftp.password),
         actor,
     )?;
+    carry_pin(store, &team, sftp_before.as_ref(), info, actor)?;
     store.audit(
         actor,
         Some(&team.name),

@@ -142,6 +142,8 @@ pub struct BasicSyncPage {
     pub notice: Option<(bool, String)>,
     /// Esc was pressed with unsaved typed credentials: asking before discarding them.
     pub confirm_discard: bool,
+    /// When the Basic credential was last stored.
+    pub creds_at: Option<String>,
 }
 
 impl std::fmt::Debug for BasicSyncPage {
@@ -186,6 +188,7 @@ impl BasicSyncPage {
             source: Lookup::Idle,
             notice: None,
             confirm_discard: false,
+            creds_at: basic.map(|c| c.updated_at.clone()),
         };
         let effects = vec![StepEffect::LoadLast {
             team: row.team.name.clone(),
@@ -441,7 +444,14 @@ impl BasicSyncPage {
         match msg {
             StepMsg::Loaded { step: 1, last } => {
                 if let (TestRun::Idle, Some(last)) = (&self.test, last) {
+                    let stale = self
+                        .creds_at
+                        .as_deref()
+                        .is_some_and(|c| c > last.at.as_str());
                     self.test = TestRun::from_stored(last);
+                    if stale && let TestRun::Finished { when: Some(w), .. } = &mut self.test {
+                        w.push_str(" · before the credentials changed: test again");
+                    }
                 }
             }
             StepMsg::Loaded { .. } => {}
@@ -562,6 +572,9 @@ impl Page for BasicSyncPage {
 
     fn refresh(&mut self, row: &TeamRow) -> Vec<PageOut<StepEffect>> {
         self.password_stored = row.credential(CredentialKind::Basic).is_some();
+        self.creds_at = row
+            .credential(CredentialKind::Basic)
+            .map(|c| c.updated_at.clone());
         Vec::new()
     }
 

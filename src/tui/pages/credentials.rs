@@ -71,8 +71,10 @@ pub struct CredentialsPage {
     pub datastream_stored: bool,
     pub edited: bool,
     pub test: TestRun,
-    /// Why the deep sync cannot be switched on yet (`None` when it could).
-    pub deep_sync_lock: Option<String>,
+    /// The deep sync's unmet gates, as last read from the store.
+    pub gates: Vec<String>,
+    /// When the REST / Data Stream credentials were last stored (newest).
+    pub creds_at: Option<String>,
     pub notice: Option<(bool, String)>,
     /// Lines the results are scrolled down (PgDn/PgUp).
     pub scroll: usize,
@@ -83,11 +85,17 @@ pub struct CredentialsPage {
     pub datastream_id_stored: bool,
 }
 
-fn lock_of(row: &TeamRow) -> Option<String> {
-    row.steps
+fn gates_of(row: &TeamRow) -> Vec<String> {
+    row.status(Step::DeepSync)
+        .map(|s| s.locked_by.clone())
+        .unwrap_or_default()
+}
+
+fn creds_at(row: &TeamRow) -> Option<String> {
+    [CredentialKind::Rest, CredentialKind::Datastream]
         .iter()
-        .find(|s| s.step == Step::DeepSync)
-        .and_then(|s| s.lock_reason())
+        .filter_map(|k| row.credential(*k).map(|c| c.updated_at.clone()))
+        .max()
 }
 
 impl std::fmt::Debug for CredentialsPage {
@@ -102,6 +110,28 @@ impl std::fmt::Debug for CredentialsPage {
 }
 
 impl CredentialsPage {
+    /// Why the deep sync cannot be switched on yet (`None` when it could). A preflight
+    /// that just passed here is not contradicted by a "not tested" gate read before it.
+    pub fn deep_sync_lock(&self) -> Option<String> {
+        let fresh_pass = matches!(&self.test, TestRun::Finished { when: None, .. })
+            && self.test.passed() == Some(true);
+        let gates: Vec<&String> = self
+            .gates
+            .iter()
+            .filter(|g| !(fresh_pass && g.contains("(step 2)")))
+            .collect();
+        (!gates.is_empty()).then(|| {
+            format!(
+                "Locked: {}",
+                gates
+                    .iter()
+                    .map(|g| g.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
+        })
+    }
+
     pub fn new(row: &TeamRow) -> (CredentialsPage, Vec<StepEffect>) {
         let id = |kind| {
             row.credential(kind)
@@ -119,7 +149,8 @@ impl CredentialsPage {
             datastream_stored: row.credential(CredentialKind::Datastream).is_some(),
             edited: false,
             test: TestRun::Idle,
-            deep_sync_lock: lock_of(row),
+            gates: gates_of(row),
+            creds_at: creds_at(row),
             notice: None,
             scroll: 0,
             confirm_discard: false,
@@ -135,7 +166,8 @@ impl CredentialsPage {
 
     /// Follows the store (credentials saved elsewhere, gates opened).
     pub fn follow(&mut self, row: &TeamRow) {
-        self.deep_sync_lock = lock_of(row);
+        self.gates = gates_of(row);
+        self.creds_at = creds_at(row);
         self.rest_stored = row.credential(CredentialKind::Rest).is_some();
         self.datastream_stored = row.credential(CredentialKind::Datastream).is_some();
     }
@@ -281,8 +313,7 @@ impl CredentialsPage {
                     _ => {
                         self.notice = Some((
                             false,
-                            self.deep_sync_lock
-                                .clone()
+                            self.deep_sync_lock()
                                 .unwrap_or_else(|| "Deep sync is started from step 5.".into()),
                         ));
                         Vec::new()
@@ -309,7 +340,14 @@ impl CredentialsPage {
         match msg {
             StepMsg::Loaded { step: 2, last } => {
                 if let (TestRun::Idle, Some(last)) = (&self.test, last) {
+                    let stale = self
+                        .creds_at
+                        .as_deref()
+                        .is_some_and(|c| c > last.at.as_str());
                     self.test = TestRun::from_stored(last);
+                    if stale && let TestRun::Finished { when: Some(w), .. } = &mut self.test {
+                        w.push_str(" · before the credentials changed: test again");
+                    }
                 }
             }
             StepMsg::Saved(Ok(text)) => {
@@ -496,7 +534,7 @@ pub fn render(frame: &mut Frame, area: Rect, s: &CredentialsPage, theme: &Theme)
         stored(s.datastream_stored),
         theme,
     );
-    let deep = match &s.deep_sync_lock {
+    let deep = match &s.deep_sync_lock() {
         Some(_) => "Deep sync: off (locked)",
         None => "Deep sync: off (start it in step 5)",
     };
@@ -514,8 +552,7 @@ pub fn render(frame: &mut Frame, area: Rect, s: &CredentialsPage, theme: &Theme)
         rows[4],
     );
     let lock = s
-        .deep_sync_lock
-        .clone()
+        .deep_sync_lock()
         .unwrap_or_else(|| "Deep sync can be planned and started in step 5.".into());
     let lock_lines: Vec<Line> = wrap_hanging(&lock, rows[5].width as usize, 0, 2)
         .into_iter()
