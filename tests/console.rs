@@ -429,3 +429,25 @@ fn every_step_opens_a_page_from_the_team_screen() {
         assert!(app.page.is_none());
     }
 }
+
+#[test]
+fn the_readme_lists_every_pages_keys_from_the_key_tables() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let (begin, end) = ("<!-- keys:begin -->\n", "<!-- keys:end -->");
+    let expected = icims_onboard::tui::keymap::markdown();
+    let (Some(a), Some(b)) = (readme.find(begin), readme.find(end)) else {
+        panic!("README.md has no {begin:?}…{end:?} block");
+    };
+    let shown = &readme[a + begin.len()..b];
+    if shown != expected {
+        // Locally: ICIMS_ONBOARD_WRITE_README=1 cargo test --test console readme (never in CI).
+        if std::env::var_os("ICIMS_ONBOARD_WRITE_README").is_some()
+            && std::env::var_os("CI").is_none()
+        {
+            let updated = format!("{}{expected}{}", &readme[..a + begin.len()], &readme[b..]);
+            std::fs::write(&path, updated).unwrap();
+        }
+        panic!("the README's key tables differ from keymap.rs; expected:\n{expected}");
+    }
+}
