@@ -2,6 +2,8 @@
 //! pin only on `y`, import, quarantine browser, handoff) and insta snapshots of each state
 //! (no connection, fingerprint to confirm, fetching, imported with summary, quarantine).
 
+use std::time::Instant;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use icims_onboard::export::fetch::FetchedFile;
 use icims_onboard::export::summary::{FileEntry, QuarantineEntry};
@@ -188,7 +190,10 @@ fn app_on_step3(row: TeamRow, view: ExportView, size: (u16, u16)) -> App {
             team: "Acme".into()
         }]
     );
-    reply(&mut app, ExportReply::Loaded(Box::new(view)));
+    reply(
+        &mut app,
+        ExportReply::Loaded(Box::new(view), Instant::now()),
+    );
     app
 }
 
@@ -437,7 +442,10 @@ fn connection_form_masks_the_password_and_saves() {
         source: Some(source()),
         ..Default::default()
     };
-    reply(&mut app, ExportReply::Loaded(Box::new(view)));
+    reply(
+        &mut app,
+        ExportReply::Loaded(Box::new(view), Instant::now()),
+    );
     // Reopened, it is filled from the stored connection and keeps the stored password.
     update(&mut app, key(KeyCode::Char('c')));
     snap!("step3_connection_form_stored", app);
@@ -521,7 +529,10 @@ fn the_status_line_reports_when_the_job_it_announced_ends() {
         progress: JobProgressView::None,
         error: Some("connection reset".into()),
     });
-    reply(&mut app, ExportReply::Loaded(Box::new(view)));
+    reply(
+        &mut app,
+        ExportReply::Loaded(Box::new(view), Instant::now()),
+    );
     assert!(
         matches!(&app.status, Some(Status::Error(t)) if t.contains("export.fetch job 9 failed: connection reset")),
         "{:?}",
@@ -533,4 +544,42 @@ fn the_status_line_reports_when_the_job_it_announced_ends() {
     update(&mut app, key(KeyCode::Enter));
     let screen = format!("{}", draw(&app).backend());
     assert!(screen.contains("In full"), "{screen}");
+}
+
+#[test]
+fn an_import_shows_a_gauge_with_rows_per_second_and_eta() {
+    let mut view = imported_view();
+    let import = |rows: u64, bytes: u64| JobView {
+        id: 11,
+        kind: "export.import".into(),
+        state: JobState::Running,
+        progress: JobProgressView::Import {
+            unit: "people_export_20261114.csv".into(),
+            unit_index: 1,
+            units: 3,
+            rows,
+            bad_rows: 2,
+            bytes,
+        },
+        error: None,
+    };
+    view.job = Some(import(1_000, 0));
+    let mut app = app_on_step3(acme_with(true, None), view.clone(), (100, 30));
+    // Read a second later: 1,000 rows/s; half a second after that: 2,000 rows/s,
+    // smoothed to 1,500.
+    let t0 = Instant::now() + std::time::Duration::from_secs(1);
+    view.job = Some(import(2_000, 200_000));
+    reply(&mut app, ExportReply::Loaded(Box::new(view.clone()), t0));
+    view.job = Some(import(3_000, 400_000));
+    reply(
+        &mut app,
+        ExportReply::Loaded(Box::new(view), t0 + std::time::Duration::from_millis(500)),
+    );
+    let screen = format!("{}", draw(&app).backend());
+    assert!(screen.contains("1500 rows/s"), "{screen}");
+    assert!(screen.contains("3000 rows, 2 quarantined"), "{screen}");
+    // File 2 of 3, about a third of it read.
+    assert!(screen.contains("]  44%"), "{screen}");
+    assert!(!screen.contains("ETA –"), "{screen}");
+    snap!("step3_importing", app);
 }
