@@ -14,6 +14,7 @@ pub mod onboarding;
 pub mod paths;
 pub mod sandbox;
 pub mod sftp;
+pub mod shell;
 pub mod store;
 pub mod tui;
 pub mod worker;

@@ -720,6 +720,7 @@ fn render_connection(frame: &mut Frame, area: Rect, s: &BasicSyncPage, theme: &T
         rows[7],
         &s.test,
         "Test makes one authenticated call with the API user and explains any failure; then it samples records for fields the user cannot see.",
+        "the fields above (Ctrl-s saves; Test tries them first)",
         0,
         theme,
     );

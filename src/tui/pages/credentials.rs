@@ -577,6 +577,7 @@ pub fn render(frame: &mut Frame, area: Rect, s: &CredentialsPage, theme: &Theme)
         rows[7],
         &s.test,
         "Test runs the preflight matrix: token, people/jobs/workflow search and get, statuses, person folders, schema, Data Stream subscriptions and events; then lists standard fields hidden from the client.",
+        "the fields above (Ctrl-s saves; Test tries them first)",
         s.scroll,
         theme,
     );

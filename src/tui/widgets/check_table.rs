@@ -56,8 +56,34 @@ fn row_line(r: &CheckRow, width: usize, status_cols: bool, theme: &Theme) -> Lin
     Line::from(spans)
 }
 
-/// The lines of a run, for a pane `width` columns wide.
-pub fn lines(run: &TestRun, idle_hint: &str, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+/// A remedy as shown inside the form that fixes it: a `icims-onboard creds set …` command
+/// becomes `in_form` ("enter it above and save"), since the engineer is on that form.
+pub fn in_form(remedy: &str, in_form: &str) -> String {
+    let Some(start) = remedy.find("`icims-onboard creds set") else {
+        return remedy.to_string();
+    };
+    let Some(len) = remedy[start + 1..].find('`') else {
+        return remedy.to_string();
+    };
+    let mut end = start + 1 + len + 1;
+    // "(or `--kind datastream`)" after the command goes with it.
+    if let Some(rest) = remedy[end..].strip_prefix(" (or `")
+        && let Some(close) = rest.find("`)")
+    {
+        end += " (or `".len() + close + 2;
+    }
+    format!("{}{in_form}{}", &remedy[..start], &remedy[end..])
+}
+
+/// The lines of a run, for a pane `width` columns wide; `form` is how remedies name the
+/// form they are shown in.
+pub fn lines(
+    run: &TestRun,
+    idle_hint: &str,
+    width: usize,
+    form: &str,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     match run {
         TestRun::Idle => {
@@ -133,7 +159,7 @@ pub fn lines(run: &TestRun, idle_hint: &str, width: usize, theme: &Theme) -> Vec
                     continue;
                 }
                 seen.push(remedy);
-                let text = format!("Fix ({}): {remedy}", r.name);
+                let text = format!("Fix ({}): {}", r.name, in_form(remedy, form));
                 for part in wrap_hanging(&text, width, 0, 2) {
                     out.push(Line::from(Span::styled(part, theme.warn)));
                 }
@@ -160,12 +186,13 @@ pub fn render(
     area: Rect,
     run: &TestRun,
     idle_hint: &str,
+    form: &str,
     scroll: usize,
     theme: &Theme,
 ) {
     let width = area.width as usize;
     let height = area.height as usize;
-    let mut all = lines(run, idle_hint, width, theme);
+    let mut all = lines(run, idle_hint, width, form, theme);
     if all.len() > height && height > 2 {
         let body = all.split_off(1);
         // Room for the body between the status line and the "more" line.
@@ -182,4 +209,19 @@ pub fn render(
         all.push(Line::from(Span::styled(text, theme.muted)));
     }
     frame.render_widget(Paragraph::new(all), area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_form;
+
+    #[test]
+    fn remedies_inside_their_form_name_the_form_not_the_cli() {
+        let r = "Check the client, then store it again with `icims-onboard creds set 'A B' --kind rest` (or `--kind datastream`).";
+        assert_eq!(
+            in_form(r, "the fields above (Ctrl-s saves)"),
+            "Check the client, then store it again with the fields above (Ctrl-s saves)."
+        );
+        assert_eq!(in_form("no command here", "x"), "no command here");
+    }
 }
