@@ -451,3 +451,27 @@ fn the_readme_lists_every_pages_keys_from_the_key_tables() {
         panic!("the README's key tables differ from keymap.rs; expected:\n{expected}");
     }
 }
+
+#[test]
+fn urls_are_not_broken_mid_port_at_80x24() {
+    let mut acme = teams().remove(0);
+    acme.team.api_base_override = Some("http://127.0.0.1:38195".into());
+    acme.team.token_url_override = Some("http://127.0.0.1:38195/oauth/token".into());
+    let mut app = app_with(vec![acme], (80, 24));
+    press(&mut app, KeyCode::Enter);
+    app.screen = Screen::Team {
+        name: "Acme Corp".into(),
+        step: 0,
+    };
+    let screen = format!("{}", draw(&app, &Theme::dark()).backend());
+    assert!(screen.contains("http://127.0.0.1:38195"), "{screen}");
+    app.screen = Screen::Team {
+        name: "Acme Corp".into(),
+        step: 1,
+    };
+    let screen = format!("{}", draw(&app, &Theme::dark()).backend());
+    assert!(
+        screen.contains("http://127.0.0.1:38195/oauth/token"),
+        "{screen}"
+    );
+}
