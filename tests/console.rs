@@ -475,3 +475,17 @@ fn urls_are_not_broken_mid_port_at_80x24() {
         "{screen}"
     );
 }
+
+#[test]
+fn a_status_cut_in_the_footer_is_shown_in_full_in_the_help() {
+    let mut app = app_with(teams(), (80, 24));
+    let long = format!("could not start a worker: {} END", "x ".repeat(60));
+    update(&mut app, Msg::Failed(long));
+    press(&mut app, KeyCode::Char('?'));
+    let screen = format!("{}", draw(&app, &Theme::dark()).backend());
+    assert!(
+        screen.contains("Last message: could not start a worker"),
+        "{screen}"
+    );
+    assert!(screen.contains("END"), "the whole message: {screen}");
+}

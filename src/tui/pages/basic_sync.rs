@@ -142,6 +142,8 @@ pub struct BasicSyncPage {
     pub notice: Option<(bool, String)>,
     /// Esc was pressed with unsaved typed credentials: asking before discarding them.
     pub confirm_discard: bool,
+    /// The test's rows shown in full (Ctrl-o); any key closes.
+    pub details: Option<String>,
     /// When the Basic credential was last stored.
     pub creds_at: Option<String>,
 }
@@ -188,6 +190,7 @@ impl BasicSyncPage {
             source: Lookup::Idle,
             notice: None,
             confirm_discard: false,
+            details: None,
             creds_at: basic.map(|c| c.updated_at.clone()),
         };
         let effects = vec![StepEffect::LoadLast {
@@ -540,11 +543,21 @@ impl Page for BasicSyncPage {
             Action::RunTest if self.test.is_running() => {
                 Availability::Disabled("a test is already running".into())
             }
+            Action::Details if self.test == TestRun::Idle => {
+                Availability::Disabled("no test results yet: Ctrl-t runs the test".into())
+            }
             _ => Availability::Enabled,
         }
     }
 
     fn on_key(&mut self, action: Option<Action>, key: KeyEvent) -> Vec<PageOut<StepEffect>> {
+        if self.details.take().is_some() {
+            return Vec::new();
+        }
+        if action == Some(Action::Details) {
+            self.details = check_table::full_text(&self.test, FORM);
+            return Vec::new();
+        }
         if self.confirm_discard {
             return match action {
                 Some(Action::Yes) => vec![PageOut::Close],
@@ -580,8 +593,14 @@ impl Page for BasicSyncPage {
 
     fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
         render(frame, area, self, theme);
+        if let Some(text) = &self.details {
+            crate::tui::widgets::details::render(frame, area, text, theme);
+        }
     }
 }
+
+/// How remedies shown on this page name the form that fixes them.
+const FORM: &str = "the fields above (Ctrl-s saves; Test tries them first)";
 
 /// Draws the page into `area`.
 pub fn render(frame: &mut Frame, area: Rect, s: &BasicSyncPage, theme: &Theme) {
@@ -720,7 +739,7 @@ fn render_connection(frame: &mut Frame, area: Rect, s: &BasicSyncPage, theme: &T
         rows[7],
         &s.test,
         "Test makes one authenticated call with the API user and explains any failure; then it samples records for fields the user cannot see.",
-        "the fields above (Ctrl-s saves; Test tries them first)",
+        FORM,
         0,
         theme,
     );

@@ -80,6 +80,8 @@ pub struct CredentialsPage {
     pub scroll: usize,
     /// Esc was pressed with unsaved typed credentials: asking before discarding them.
     pub confirm_discard: bool,
+    /// The test's rows shown in full (Ctrl-o); any key closes.
+    pub details: Option<String>,
     /// Client ids stored when the page opened (a cleared one is refused on save).
     pub rest_id_stored: bool,
     pub datastream_id_stored: bool,
@@ -154,6 +156,7 @@ impl CredentialsPage {
             notice: None,
             scroll: 0,
             confirm_discard: false,
+            details: None,
             rest_id_stored: !id(CredentialKind::Rest).is_empty(),
             datastream_id_stored: !id(CredentialKind::Datastream).is_empty(),
         };
@@ -433,11 +436,21 @@ impl Page for CredentialsPage {
             Action::RunTest if self.test.is_running() => {
                 Availability::Disabled("the preflight is already running".into())
             }
+            Action::Details if self.test == TestRun::Idle => {
+                Availability::Disabled("no test results yet: Ctrl-t runs the test".into())
+            }
             _ => Availability::Enabled,
         }
     }
 
     fn on_key(&mut self, action: Option<Action>, key: KeyEvent) -> Vec<PageOut<StepEffect>> {
+        if self.details.take().is_some() {
+            return Vec::new();
+        }
+        if action == Some(Action::Details) {
+            self.details = check_table::full_text(&self.test, FORM);
+            return Vec::new();
+        }
         if self.confirm_discard {
             return match action {
                 Some(Action::Yes) => vec![PageOut::Close],
@@ -469,8 +482,14 @@ impl Page for CredentialsPage {
 
     fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
         render(frame, area, self, theme);
+        if let Some(text) = &self.details {
+            crate::tui::widgets::details::render(frame, area, text, theme);
+        }
     }
 }
+
+/// How remedies shown on this page name the form that fixes them.
+const FORM: &str = "the fields above (Ctrl-s saves; Test tries them first)";
 
 /// Draws the page into `area`.
 pub fn render(frame: &mut Frame, area: Rect, s: &CredentialsPage, theme: &Theme) {
@@ -577,7 +596,7 @@ pub fn render(frame: &mut Frame, area: Rect, s: &CredentialsPage, theme: &Theme)
         rows[7],
         &s.test,
         "Test runs the preflight matrix: token, people/jobs/workflow search and get, statuses, person folders, schema, Data Stream subscriptions and events; then lists standard fields hidden from the client.",
-        "the fields above (Ctrl-s saves; Test tries them first)",
+        FORM,
         s.scroll,
         theme,
     );

@@ -6,7 +6,7 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Paragraph, Wrap};
 
 use std::time::Instant;
 
@@ -22,8 +22,7 @@ use crate::tui::model::TeamRow;
 use crate::tui::pages::contract::{Page, PageOut};
 use crate::tui::pages::forms::Secret;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::centered::centered;
-use crate::tui::widgets::gauge;
+use crate::tui::widgets::{details, gauge};
 
 /// A host key waiting for the engineer's confirmation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -635,37 +634,9 @@ impl Page for ExportPage {
     fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
         render(frame, area, self, theme);
         if let Some(text) = &self.details {
-            render_details(frame, area, text, theme);
+            details::render(frame, area, text, theme);
         }
     }
-}
-
-/// A message in full, over the panel; any key closes it.
-fn render_details(frame: &mut Frame, area: Rect, text: &str, theme: &Theme) {
-    let width = area.width.saturating_sub(8).clamp(30, 100);
-    let inner = width.saturating_sub(2) as usize;
-    let mut lines: Vec<Line> = Vec::new();
-    for para in text.lines() {
-        for part in crate::tui::text::wrap_hanging(para, inner, 0, 0) {
-            lines.push(Line::from(Span::styled(part, theme.text)));
-        }
-        if para.is_empty() {
-            lines.push(Line::from(""));
-        }
-    }
-    lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled("any key closes", theme.muted)));
-    let height = (lines.len() as u16 + 2).min(area.height);
-    let dialog = centered(area, width, height);
-    frame.render_widget(Clear, dialog);
-    frame.render_widget(
-        Paragraph::new(lines).block(
-            Block::bordered()
-                .title(Span::styled(" In full ", theme.title))
-                .border_style(theme.accent),
-        ),
-        dialog,
-    );
 }
 
 /// `2026-11-13T17:44:00` → `2026-11-13 17:44`.

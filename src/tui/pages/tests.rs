@@ -923,3 +923,36 @@ fn snapshot_deep_sync_and_stage_mapping_pages() {
     assert!(screen.contains("Not available yet"), "{screen}");
     insta::assert_snapshot!("stage_mapping_page_80x24", screen);
 }
+
+#[test]
+fn ctrl_o_shows_the_test_rows_in_full() {
+    let (mut app, _) = open(0, true, (100, 30));
+    // Nothing to show before a test: it says why.
+    update(&mut app, ctrl('o'));
+    assert!(
+        matches!(&app.status, Some(crate::tui::model::Status::Error(t)) if t.contains("no test results yet"))
+    );
+    update(&mut app, ctrl('t'));
+    assert!(app.status.is_none(), "the reason goes with the next key");
+    step_reply(
+        &mut app,
+        StepMsg::BasicDone {
+            team: "acme".into(),
+            rows: basic_failed_rows(),
+            hidden: vec![],
+            typed: None,
+        },
+    );
+    update(&mut app, ctrl('o'));
+    let screen = draw(&app);
+    assert!(screen.contains("In full"), "{screen}");
+    assert!(
+        screen.contains("Invalid Username or Password credentials provided."),
+        "{screen}"
+    );
+    assert!(screen.contains("the fields above"), "{screen}");
+    // Any key closes it and does nothing else.
+    update(&mut app, key(KeyCode::Char('x')));
+    assert!(!draw(&app).contains("In full"));
+    assert_eq!(basic_page(&app).customer_id.lines().join(""), "1001");
+}

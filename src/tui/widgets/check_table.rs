@@ -75,6 +75,39 @@ pub fn in_form(remedy: &str, in_form: &str) -> String {
     format!("{}{in_form}{}", &remedy[..start], &remedy[end..])
 }
 
+/// Every row of a finished or running test with its message and fix, untruncated (for
+/// the full-text view).
+pub fn full_text(run: &TestRun, form: &str) -> Option<String> {
+    let rows = match run {
+        TestRun::Idle => return None,
+        TestRun::Running { done, .. } => done,
+        TestRun::Finished { rows, .. } => rows,
+    };
+    let mut out = Vec::new();
+    for r in rows {
+        let mark = match (r.ok, r.required) {
+            (true, _) => "✓",
+            (false, true) => "✗",
+            (false, false) => "!",
+        };
+        out.push(format!("{mark} {}: {}", title_of(&r.name), r.message));
+        if let Some(fix) = r.remedy.as_deref().filter(|_| !r.ok) {
+            out.push(format!("  Fix: {}", in_form(fix, form)));
+        }
+    }
+    if let TestRun::Finished { hidden, .. } = run
+        && !hidden.is_empty()
+    {
+        out.push(String::new());
+        let list: Vec<String> = hidden
+            .iter()
+            .map(|h| format!("{}.{} ({})", h.object, h.field, h.credential))
+            .collect();
+        out.push(format!("Hidden fields: {}", list.join(", ")));
+    }
+    (!out.is_empty()).then(|| out.join("\n"))
+}
+
 /// The lines of a run, for a pane `width` columns wide; `form` is how remedies name the
 /// form they are shown in.
 pub fn lines(

@@ -3,6 +3,7 @@
 
 pub mod centered;
 pub mod check_table;
+pub mod details;
 pub mod footer;
 pub mod form_row;
 pub mod gauge;
