@@ -84,6 +84,32 @@ fn carry_pin(
     Ok(())
 }
 
+/// The loopback addresses the team `name` used on its last demo run (API, SFTP).
+pub fn previous_addrs(
+    store: &Store,
+    name: &str,
+) -> (Option<std::net::SocketAddr>, Option<std::net::SocketAddr>) {
+    let Ok(team) = store.team(name) else {
+        return (None, None);
+    };
+    let loopback = |host: &str, port: u16| -> Option<std::net::SocketAddr> {
+        let ip: std::net::IpAddr = host.trim_matches(['[', ']']).parse().ok()?;
+        ip.is_loopback()
+            .then(|| std::net::SocketAddr::new(ip, port))
+    };
+    let api = team
+        .api_base_override
+        .as_deref()
+        .and_then(|u| url::Url::parse(u).ok())
+        .and_then(|u| loopback(u.host_str()?, u.port()?));
+    let sftp = store
+        .credential_summaries(&team)
+        .ok()
+        .and_then(|c| c.into_iter().find(|c| c.kind == CredentialKind::Sftp))
+        .and_then(|c| loopback(c.params.host.as_deref()?, c.params.port?));
+    (api, sftp)
+}
+
 /// Creates or re-points `name` at the running sandbox and stores its credentials
 /// (unchanged ones are left as they are; a confirmed host key follows the new port).
 pub fn prepare_team(store: &Store, name: &str, info: &SandboxInfo, actor: &Actor) -> Result<Team> {
@@ -180,13 +206,31 @@ pub fn run(db: Option<&Path>, args: &DemoArgs) -> Result<ExitCode> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let sandbox = runtime
-        .block_on(Sandbox::start(SandboxConfig {
-            seed: args.seed,
-            people: args.people,
-            ..SandboxConfig::default()
-        }))
-        .wrap_err("cannot start the sandbox tenant")?;
+    let config = SandboxConfig {
+        seed: args.seed,
+        people: args.people,
+        ..SandboxConfig::default()
+    };
+    // The same addresses as the team's last demo run when they are free: the same seed
+    // on the same ports is the same tenant, so nothing the engineer tested or pinned
+    // stops counting. Otherwise new ports (and the tests say "test again").
+    let (addr, sftp_addr) = previous_addrs(&store, &args.team);
+    let reused = match addr {
+        Some(addr) => runtime
+            .block_on(Sandbox::start(SandboxConfig {
+                addr,
+                sftp_addr,
+                ..config.clone()
+            }))
+            .ok(),
+        None => None,
+    };
+    let sandbox = match reused {
+        Some(s) => s,
+        None => runtime
+            .block_on(Sandbox::start(config))
+            .wrap_err("cannot start the sandbox tenant")?,
+    };
     let info = sandbox.info();
     let team = prepare_team(&store, &args.team, &info, &Actor::from_env())?;
     drop(store);
