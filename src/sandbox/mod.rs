@@ -27,6 +27,7 @@ pub mod lists;
 pub mod model;
 pub mod profiles;
 pub mod quota;
+pub mod request;
 pub mod response;
 pub mod schema;
 pub mod search;

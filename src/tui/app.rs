@@ -58,6 +58,8 @@ pub struct App {
     pub dirty: bool,
     /// The last page instance / request id handed out.
     serial: u64,
+    /// The status says why the last key could not act: the next key clears it.
+    key_reason: bool,
 }
 
 /// Inputs to [`update`].
@@ -135,6 +137,7 @@ impl App {
             quit: false,
             dirty: true,
             serial: 0,
+            key_reason: false,
         }
     }
 
@@ -536,6 +539,9 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         app.help = true;
         return Vec::new();
     }
+    if std::mem::take(&mut app.key_reason) {
+        app.status = None;
+    }
     let ctx = app.context_under();
     let mut action = keymap::lookup(ctx, key);
     if let Some(a) = action {
@@ -543,6 +549,7 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             Availability::Enabled => {}
             Availability::Disabled(why) => {
                 app.status = Some(Status::Error(why));
+                app.key_reason = true;
                 return Vec::new();
             }
             Availability::Hidden => action = None,

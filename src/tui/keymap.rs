@@ -428,6 +428,12 @@ const TEST_SAVE: &[Binding] = &[
         "save the inputs",
         "save"
     ),
+    bind!(
+        "Ctrl-o",
+        [(KeyCode::Char('o'), CTRL)],
+        Details,
+        "show every test row, message and fix in full"
+    ),
 ];
 
 const BASIC_SYNC: &[Binding] = &[bind!(

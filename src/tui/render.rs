@@ -76,7 +76,14 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
     }
     let commands = app.commands();
     if app.help {
-        help::render(frame, body, app.context_under(), &commands, theme);
+        help::render(
+            frame,
+            body,
+            app.context_under(),
+            &commands,
+            app.status.as_ref(),
+            theme,
+        );
         let close = super::keymap::commands(super::keymap::Context::Help, |_| {
             super::keymap::Availability::Enabled
         });

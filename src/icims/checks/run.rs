@@ -109,11 +109,7 @@ fn client_for(
 
 /// Puts the team's name into remedies that show a command (`creds set TEAM …`).
 fn name_team(rows: &mut [CheckRow], team: &Team) {
-    let name = if team.name.contains(' ') {
-        format!("{:?}", team.name)
-    } else {
-        team.name.clone()
-    };
+    let name = crate::shell::quote(&team.name);
     for r in rows {
         if let Some(t) = r.remedy.as_mut() {
             *t = t.replace("creds set TEAM ", &format!("creds set {name} "));
@@ -315,7 +311,7 @@ pub async fn run_basic(
             "no Basic API credentials are stored",
             format!(
                 "Store the API user the customer created: `icims-onboard creds set {} --kind basic --username USER --password-stdin`.",
-                team.name
+                crate::shell::quote(&team.name)
             ),
         );
         progress(CheckEvent::Finished(row.clone()));
@@ -423,7 +419,12 @@ pub async fn run_preflight(
             };
         }
     };
-    let (mut rows, samples) = rest_matrix(rest_client.as_ref(), &team.name, progress).await;
+    let (mut rows, samples) = rest_matrix(
+        rest_client.as_ref(),
+        &crate::shell::quote(&team.name),
+        progress,
+    )
+    .await;
     let mut hidden = Vec::new();
     let mut seen = InUseEvidence::default();
     let mut linkedin = None;
@@ -456,7 +457,14 @@ pub async fn run_preflight(
         progress(CheckEvent::Hidden(hidden.clone()));
         rows.push(row);
     }
-    rows.extend(datastream_matrix(ds_client.as_ref(), &team.name, progress).await);
+    rows.extend(
+        datastream_matrix(
+            ds_client.as_ref(),
+            &crate::shell::quote(&team.name),
+            progress,
+        )
+        .await,
+    );
     name_team(&mut rows, team);
     for c in [rest_client.as_ref(), ds_client.as_ref()]
         .into_iter()
