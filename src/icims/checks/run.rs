@@ -1,6 +1,7 @@
 //! Running the checks of a team: step 1 (basic test, then the fields the Basic user
 //! cannot see) and step 2 (the preflight matrix, then the fields the REST client cannot
-//! see), with the LinkedIn custom field discovered on the way.
+//! see), with the LinkedIn custom field discovered on the way. Independent calls run
+//! concurrently under one [`Limiter`] per run; the rows keep their fixed order.
 
 use serde::{Deserialize, Serialize};
 
@@ -16,8 +17,8 @@ use super::super::search::{Filter, SearchQuery};
 use super::basic::{BASIC_AUTH, basic_test};
 use super::dedupe::discover_linkedin_field;
 use super::hidden::{HiddenField, hidden_fields};
-use super::preflight::{Samples, datastream_matrix, rest_matrix};
-use super::{CheckEvent, CheckRow, Progress};
+use super::preflight::{DATASTREAM_ROWS, REST_ROWS, Samples, datastream_rows, rest_rows};
+use super::{CheckEvent, CheckRow, Limiter, Ordered, Progress};
 
 /// The API credentials of a team, opened from the store.
 #[derive(Debug, Clone, Default)]
@@ -118,19 +119,25 @@ fn name_team(rows: &mut [CheckRow], team: &Team) {
     }
 }
 
-/// First-page ids of each profile type (for sampling), skipping types that fail.
-async fn sample_ids(client: &IcimsClient) -> Samples {
-    let mut s = Samples::default();
-    for kind in ProfileType::ALL {
+/// First-page ids of each profile type (for sampling), skipping types that fail. The
+/// three searches run at once.
+async fn sample_ids(client: &IcimsClient, limiter: &Limiter) -> Samples {
+    let ids = futures::future::join_all(ProfileType::ALL.iter().map(|&kind| {
         let q = SearchQuery::all(vec![Filter::gt(
             &format!("{}.id", kind.search_entity()),
             "0",
         )]);
-        let ids: Vec<Id> = client
-            .search(kind, &q)
-            .await
-            .map(|h| h.into_iter().map(|h| h.id).collect())
-            .unwrap_or_default();
+        limiter.run(async move {
+            client
+                .search(kind, &q)
+                .await
+                .map(|h| h.into_iter().map(|h| h.id).collect::<Vec<Id>>())
+                .unwrap_or_default()
+        })
+    }))
+    .await;
+    let mut s = Samples::default();
+    for (kind, ids) in ProfileType::ALL.iter().zip(ids) {
         match kind {
             ProfileType::People => s.people = ids,
             ProfileType::Jobs => s.jobs = ids,
@@ -140,23 +147,31 @@ async fn sample_ids(client: &IcimsClient) -> Samples {
     s
 }
 
-/// Samples records of every type and returns the row summarising hidden fields.
+/// Samples records of every type (the three types at once) and returns the row
+/// summarising hidden fields.
 async fn fields_row(
     client: &IcimsClient,
     samples: &Samples,
     linkedin_field: Option<&str>,
     credential: &str,
     step: u8,
+    limiter: &Limiter,
     hidden_out: &mut Vec<HiddenField>,
 ) -> CheckRow {
     let name = format!("{credential}.fields");
-    let mut found = Vec::new();
-    for kind in ProfileType::ALL {
+    let results = futures::future::join_all(ProfileType::ALL.iter().map(|&kind| {
         let extra: Vec<String> = match (kind, linkedin_field) {
             (ProfileType::People, Some(f)) => vec![f.to_string()],
             _ => Vec::new(),
         };
-        match hidden_fields(client, kind, samples.of(kind), &extra, credential).await {
+        limiter.run(async move {
+            hidden_fields(client, kind, samples.of(kind), &extra, credential).await
+        })
+    }))
+    .await;
+    let mut found = Vec::new();
+    for result in results {
+        match result {
             Ok(h) => found.extend(h),
             Err(e) => return CheckRow::fail(&name, step, &e).optional(),
         }
@@ -195,18 +210,16 @@ async fn fields_row(
     row.optional()
 }
 
-/// Step 1: the basic test; when it passes, the fields the Basic user cannot see.
-/// Returns the rows, the hidden fields and the Basic client (for the dedupe preview).
-pub async fn run_basic(
+/// The first part of step 1: the basic test. Returns its row and, when a client could
+/// be built, the Basic client.
+async fn basic_auth_row(
     team: &Team,
     auth: Option<&AuthConfig>,
     config: &ClientConfig,
-    linkedin_field: Option<&str>,
-    progress: Progress<'_>,
-) -> (Vec<CheckRow>, Vec<HiddenField>, Option<IcimsClient>) {
-    progress(CheckEvent::Started {
-        name: BASIC_AUTH.into(),
-    });
+    limiter: &Limiter,
+    out: &Ordered<'_>,
+) -> (bool, Option<IcimsClient>) {
+    out.start(BASIC_AUTH);
     let Some(auth) = auth else {
         let row = CheckRow::not_run(
             BASIC_AUTH,
@@ -217,32 +230,69 @@ pub async fn run_basic(
                 team.name
             ),
         );
-        progress(CheckEvent::Finished(row.clone()));
-        return (vec![row], Vec::new(), None);
+        out.finish(0, row);
+        return (false, None);
     };
     let client = match client_for(team, auth, config) {
         Ok(c) => c,
         Err(e) => {
-            let row = CheckRow::fail(BASIC_AUTH, 1, &e);
-            progress(CheckEvent::Finished(row.clone()));
-            return (vec![row], Vec::new(), None);
+            out.finish(0, CheckRow::fail(BASIC_AUTH, 1, &e));
+            return (false, None);
         }
     };
-    let mut row = basic_test(&client).await;
+    let mut row = limiter.run(basic_test(&client)).await;
     name_team(std::slice::from_mut(&mut row), team);
-    progress(CheckEvent::Finished(row.clone()));
-    if !row.ok {
-        return (vec![row], Vec::new(), Some(client));
-    }
-    progress(CheckEvent::Started {
-        name: "basic.fields".into(),
-    });
-    let samples = sample_ids(&client).await;
+    let ok = row.ok;
+    out.finish(0, row);
+    (ok, Some(client))
+}
+
+/// The rest of step 1 once the test passed: the fields the Basic user cannot see.
+async fn basic_fields(
+    client: &IcimsClient,
+    samples: &Samples,
+    linkedin_field: Option<&str>,
+    limiter: &Limiter,
+    out: &Ordered<'_>,
+) -> Vec<HiddenField> {
+    out.start("basic.fields");
     let mut hidden = Vec::new();
-    let fields = fields_row(&client, &samples, linkedin_field, "basic", 1, &mut hidden).await;
-    progress(CheckEvent::Finished(fields.clone()));
-    progress(CheckEvent::Hidden(hidden.clone()));
-    (vec![row, fields], hidden, Some(client))
+    let row = fields_row(
+        client,
+        samples,
+        linkedin_field,
+        "basic",
+        1,
+        limiter,
+        &mut hidden,
+    )
+    .await;
+    out.finish(1, row);
+    out.hidden(hidden.clone());
+    hidden
+}
+
+/// Step 1: the basic test; when it passes, the fields the Basic user cannot see.
+/// Returns the rows, the hidden fields and the Basic client (for the dedupe preview).
+pub async fn run_basic(
+    team: &Team,
+    auth: Option<&AuthConfig>,
+    config: &ClientConfig,
+    linkedin_field: Option<&str>,
+    progress: Progress<'_>,
+) -> (Vec<CheckRow>, Vec<HiddenField>, Option<IcimsClient>) {
+    let limiter = Limiter::new(config.concurrency);
+    let out = Ordered::new(progress, 2);
+    let (ok, client) = basic_auth_row(team, auth, config, &limiter, &out).await;
+    let mut hidden = Vec::new();
+    match client.as_ref().filter(|_| ok) {
+        Some(c) => {
+            let samples = sample_ids(c, &limiter).await;
+            hidden = basic_fields(c, &samples, linkedin_field, &limiter, &out).await;
+        }
+        None => out.skip(1),
+    }
+    (out.rows(), hidden, client)
 }
 
 /// What step 2 found.
@@ -274,6 +324,24 @@ impl QuotaFigures {
             reset_secs: q.reset_secs,
         })
     }
+
+    /// The figures after the last call of all: the lowest remaining count any of the
+    /// clients saw last (whatever order concurrent calls were answered in).
+    fn latest<'a>(clients: impl IntoIterator<Item = Option<&'a IcimsClient>>) -> Option<QuotaFigures> {
+        clients
+            .into_iter()
+            .flatten()
+            .filter_map(QuotaFigures::of)
+            .reduce(QuotaFigures::min)
+    }
+
+    fn min(a: QuotaFigures, b: QuotaFigures) -> QuotaFigures {
+        match (a.remaining, b.remaining) {
+            (Some(x), Some(y)) if y < x => b,
+            (None, Some(_)) => b,
+            _ => a,
+        }
+    }
 }
 
 /// Step 2: the preflight matrix and the fields the REST client cannot see.
@@ -284,7 +352,22 @@ pub async fn run_preflight(
     config: &ClientConfig,
     progress: Progress<'_>,
 ) -> PreflightRun {
-    let mut calls = 0;
+    let limiter = Limiter::new(config.concurrency);
+    preflight_with(team, rest, datastream, config, &limiter, progress).await
+}
+
+/// Slots of the step 2 rows: the REST rows, `rest.fields`, the Data Stream rows.
+const REST_FIELDS_SLOT: usize = REST_ROWS.len();
+const DATASTREAM_SLOT: usize = REST_ROWS.len() + 1;
+
+async fn preflight_with(
+    team: &Team,
+    rest: Option<&AuthConfig>,
+    datastream: Option<&AuthConfig>,
+    config: &ClientConfig,
+    limiter: &Limiter,
+    progress: Progress<'_>,
+) -> PreflightRun {
     let build = |a: Option<&AuthConfig>| -> Result<Option<IcimsClient>, IcimsError> {
         a.map(|a| client_for(team, a, config)).transpose()
     };
@@ -299,96 +382,117 @@ pub async fn run_preflight(
             };
         }
     };
-    let (mut rows, samples) = rest_matrix(rest_client.as_ref(), &team.name, progress).await;
-    let mut hidden = Vec::new();
-    let mut linkedin = None;
-    if let Some(client) = rest_client
-        .as_ref()
-        .filter(|_| rows.first().is_some_and(|r| r.ok))
-    {
-        linkedin = discover_linkedin_field(client, &samples.people)
-            .await
-            .ok()
-            .flatten();
-        progress(CheckEvent::Started {
-            name: "rest.fields".into(),
-        });
-        let row = fields_row(
-            client,
-            &samples,
-            linkedin.as_deref(),
-            "rest",
-            2,
-            &mut hidden,
-        )
-        .await;
-        progress(CheckEvent::Finished(row.clone()));
-        progress(CheckEvent::Hidden(hidden.clone()));
-        rows.push(row);
-    }
-    rows.extend(datastream_matrix(ds_client.as_ref(), &team.name, progress).await);
+    let out = Ordered::new(progress, DATASTREAM_SLOT + DATASTREAM_ROWS.len());
+    // The REST side (token, the matrix, then the LinkedIn field and the hidden fields)
+    // and the Data Stream chain run side by side.
+    let rest_side = async {
+        let samples = rest_rows(rest_client.as_ref(), &team.name, limiter, &out, 0).await;
+        let mut hidden = Vec::new();
+        let mut linkedin = None;
+        let token_ok = rest_client.is_some()
+            && out_row_ok(&out, 0);
+        match rest_client.as_ref().filter(|_| token_ok) {
+            Some(client) => {
+                linkedin = limiter
+                    .run(discover_linkedin_field(client, &samples.people))
+                    .await
+                    .ok()
+                    .flatten();
+                out.start("rest.fields");
+                let row = fields_row(
+                    client,
+                    &samples,
+                    linkedin.as_deref(),
+                    "rest",
+                    2,
+                    limiter,
+                    &mut hidden,
+                )
+                .await;
+                out.finish(REST_FIELDS_SLOT, row);
+                out.hidden(hidden.clone());
+            }
+            None => out.skip(REST_FIELDS_SLOT),
+        }
+        (hidden, linkedin)
+    };
+    let ds_side = datastream_rows(ds_client.as_ref(), &team.name, limiter, &out, DATASTREAM_SLOT);
+    let ((hidden, linkedin), ()) = futures::join!(rest_side, ds_side);
+    let mut rows = out.rows();
     name_team(&mut rows, team);
-    for c in [rest_client.as_ref(), ds_client.as_ref()]
+    let calls = [rest_client.as_ref(), ds_client.as_ref()]
         .into_iter()
         .flatten()
-    {
-        calls += c.stats().api_calls;
-    }
+        .map(|c| c.stats().api_calls)
+        .sum();
     PreflightRun {
         rows,
         hidden,
         linkedin_field: linkedin,
         api_calls: calls,
-        quota: rest_client.as_ref().and_then(QuotaFigures::of),
+        quota: QuotaFigures::latest([rest_client.as_ref(), ds_client.as_ref()]),
     }
 }
 
-/// Both steps, as `icims-onboard check` runs them. The REST client (which normally sees
-/// every field) finds the LinkedIn field first, so the Basic user's samples expect it too.
+/// Whether the row in `slot` has finished and passed.
+fn out_row_ok(out: &Ordered<'_>, slot: usize) -> bool {
+    out.is_ok(slot)
+}
+
+/// Both steps, as `icims-onboard check` runs them: the basic test first (its message
+/// carries the quota left, which must not depend on how later calls interleave), then
+/// the preflight beside the Basic user's sampling, then the Basic user's hidden fields
+/// (which expect the LinkedIn field the REST client found).
 pub async fn run_checks(
     team: &Team,
     auth: &TeamAuth,
     config: &ClientConfig,
     progress: Progress<'_>,
 ) -> CheckReport {
-    let deep = run_preflight(
+    let limiter = Limiter::new(config.concurrency);
+    let out1 = Ordered::new(progress, 2);
+    let (basic_ok, basic_client) =
+        basic_auth_row(team, auth.basic.as_ref(), config, &limiter, &out1).await;
+    let basic = basic_client.as_ref().filter(|_| basic_ok);
+    let deep_fut = preflight_with(
         team,
         auth.rest.as_ref(),
         auth.datastream.as_ref(),
         config,
+        &limiter,
         progress,
-    )
-    .await;
+    );
+    let samples_fut = async {
+        match basic {
+            Some(c) => Some(sample_ids(c, &limiter).await),
+            None => None,
+        }
+    };
+    let (deep, samples) = futures::join!(deep_fut, samples_fut);
     let mut linkedin = deep.linkedin_field.clone();
-    let mut discovery_calls = 0;
-    if linkedin.is_none()
-        && let Some(basic) = auth.basic.as_ref()
-        && let Ok(client) = client_for(team, basic, config)
-    {
-        let samples = sample_ids(&client).await;
-        linkedin = discover_linkedin_field(&client, &samples.people)
-            .await
-            .ok()
-            .flatten();
-        discovery_calls = client.stats().api_calls;
+    let mut hidden1 = Vec::new();
+    match (basic, samples) {
+        (Some(client), Some(samples)) => {
+            if linkedin.is_none() {
+                linkedin = limiter
+                    .run(discover_linkedin_field(client, &samples.people))
+                    .await
+                    .ok()
+                    .flatten();
+            }
+            hidden1 = basic_fields(client, &samples, linkedin.as_deref(), &limiter, &out1).await;
+        }
+        _ => out1.skip(1),
     }
-    let (rows1, hidden1, basic_client) = run_basic(
-        team,
-        auth.basic.as_ref(),
-        config,
-        linkedin.as_deref(),
-        progress,
-    )
-    .await;
     let calls1 = basic_client
         .as_ref()
         .map(|c| c.stats().api_calls)
         .unwrap_or(0);
-    let quota = basic_client
-        .as_ref()
-        .and_then(QuotaFigures::of)
-        .or(deep.quota);
-    let mut checks = rows1;
+    let quota = match (QuotaFigures::latest([basic_client.as_ref()]), deep.quota) {
+        (Some(a), Some(b)) => Some(QuotaFigures::min(a, b)),
+        (a, b) => a.or(b),
+    };
+    let mut checks = out1.rows();
     checks.extend(deep.rows);
     let mut hidden_fields = hidden1;
     hidden_fields.extend(deep.hidden);
@@ -396,7 +500,7 @@ pub async fn run_checks(
         checks,
         hidden_fields,
         linkedin_field: linkedin,
-        api_calls: calls1 + deep.api_calls + discovery_calls,
+        api_calls: calls1 + deep.api_calls,
         quota,
         basic_configured: auth.basic.is_some(),
         deep_configured: auth.rest.is_some() || auth.datastream.is_some(),
