@@ -18,7 +18,7 @@ use super::basic::{BASIC_AUTH, basic_test};
 use super::dedupe::discover_linkedin_field;
 use super::hidden::{HiddenField, hidden_fields};
 use super::preflight::{DATASTREAM_ROWS, REST_ROWS, Samples, datastream_rows, rest_rows};
-use super::{CheckEvent, CheckRow, Limiter, Ordered, Progress};
+use super::{CheckRow, Limiter, Ordered, Progress};
 
 /// The API credentials of a team, opened from the store.
 #[derive(Debug, Clone, Default)]
@@ -353,20 +353,28 @@ pub async fn run_preflight(
     progress: Progress<'_>,
 ) -> PreflightRun {
     let limiter = Limiter::new(config.concurrency);
-    preflight_with(team, rest, datastream, config, &limiter, progress).await
+    let out = Ordered::new(progress, PREFLIGHT_SLOTS);
+    let mut run = preflight_with(team, rest, datastream, config, &limiter, &out, 0).await;
+    run.rows = out.rows();
+    name_team(&mut run.rows, team);
+    run
 }
 
 /// Slots of the step 2 rows: the REST rows, `rest.fields`, the Data Stream rows.
 const REST_FIELDS_SLOT: usize = REST_ROWS.len();
 const DATASTREAM_SLOT: usize = REST_ROWS.len() + 1;
+const PREFLIGHT_SLOTS: usize = DATASTREAM_SLOT + DATASTREAM_ROWS.len();
 
+/// Step 2 into slots `base..base + PREFLIGHT_SLOTS` of `out` (the caller collects the
+/// rows, so they can follow step 1's in one ordered report).
 async fn preflight_with(
     team: &Team,
     rest: Option<&AuthConfig>,
     datastream: Option<&AuthConfig>,
     config: &ClientConfig,
     limiter: &Limiter,
-    progress: Progress<'_>,
+    out: &Ordered<'_>,
+    base: usize,
 ) -> PreflightRun {
     let build = |a: Option<&AuthConfig>| -> Result<Option<IcimsClient>, IcimsError> {
         a.map(|a| client_for(team, a, config)).transpose()
@@ -374,23 +382,20 @@ async fn preflight_with(
     let (rest_client, ds_client) = match (build(rest), build(datastream)) {
         (Ok(r), Ok(d)) => (r, d),
         (Err(e), _) | (_, Err(e)) => {
-            let row = CheckRow::fail("rest.token", 2, &e);
-            progress(CheckEvent::Finished(row.clone()));
-            return PreflightRun {
-                rows: vec![row],
-                ..PreflightRun::default()
-            };
+            out.finish(base, CheckRow::fail("rest.token", 2, &e));
+            for slot in 1..PREFLIGHT_SLOTS {
+                out.skip(base + slot);
+            }
+            return PreflightRun::default();
         }
     };
-    let out = Ordered::new(progress, DATASTREAM_SLOT + DATASTREAM_ROWS.len());
     // The REST side (token, the matrix, then the LinkedIn field and the hidden fields)
     // and the Data Stream chain run side by side.
     let rest_side = async {
-        let samples = rest_rows(rest_client.as_ref(), &team.name, limiter, &out, 0).await;
+        let samples = rest_rows(rest_client.as_ref(), &team.name, limiter, out, base).await;
         let mut hidden = Vec::new();
         let mut linkedin = None;
-        let token_ok = rest_client.is_some()
-            && out_row_ok(&out, 0);
+        let token_ok = out.is_ok(base);
         match rest_client.as_ref().filter(|_| token_ok) {
             Some(client) => {
                 linkedin = limiter
@@ -409,24 +414,28 @@ async fn preflight_with(
                     &mut hidden,
                 )
                 .await;
-                out.finish(REST_FIELDS_SLOT, row);
+                out.finish(base + REST_FIELDS_SLOT, row);
                 out.hidden(hidden.clone());
             }
-            None => out.skip(REST_FIELDS_SLOT),
+            None => out.skip(base + REST_FIELDS_SLOT),
         }
         (hidden, linkedin)
     };
-    let ds_side = datastream_rows(ds_client.as_ref(), &team.name, limiter, &out, DATASTREAM_SLOT);
+    let ds_side = datastream_rows(
+        ds_client.as_ref(),
+        &team.name,
+        limiter,
+        out,
+        base + DATASTREAM_SLOT,
+    );
     let ((hidden, linkedin), ()) = futures::join!(rest_side, ds_side);
-    let mut rows = out.rows();
-    name_team(&mut rows, team);
     let calls = [rest_client.as_ref(), ds_client.as_ref()]
         .into_iter()
         .flatten()
         .map(|c| c.stats().api_calls)
         .sum();
     PreflightRun {
-        rows,
+        rows: Vec::new(),
         hidden,
         linkedin_field: linkedin,
         api_calls: calls,
@@ -434,15 +443,11 @@ async fn preflight_with(
     }
 }
 
-/// Whether the row in `slot` has finished and passed.
-fn out_row_ok(out: &Ordered<'_>, slot: usize) -> bool {
-    out.is_ok(slot)
-}
-
 /// Both steps, as `icims-onboard check` runs them: the basic test first (its message
 /// carries the quota left, which must not depend on how later calls interleave), then
 /// the preflight beside the Basic user's sampling, then the Basic user's hidden fields
-/// (which expect the LinkedIn field the REST client found).
+/// (which expect the LinkedIn field the REST client found). Rows are reported in the
+/// order they are returned: step 1's, then step 2's.
 pub async fn run_checks(
     team: &Team,
     auth: &TeamAuth,
@@ -450,9 +455,9 @@ pub async fn run_checks(
     progress: Progress<'_>,
 ) -> CheckReport {
     let limiter = Limiter::new(config.concurrency);
-    let out1 = Ordered::new(progress, 2);
+    let out = Ordered::new(progress, 2 + PREFLIGHT_SLOTS);
     let (basic_ok, basic_client) =
-        basic_auth_row(team, auth.basic.as_ref(), config, &limiter, &out1).await;
+        basic_auth_row(team, auth.basic.as_ref(), config, &limiter, &out).await;
     let basic = basic_client.as_ref().filter(|_| basic_ok);
     let deep_fut = preflight_with(
         team,
@@ -460,7 +465,8 @@ pub async fn run_checks(
         auth.datastream.as_ref(),
         config,
         &limiter,
-        progress,
+        &out,
+        2,
     );
     let samples_fut = async {
         match basic {
@@ -480,9 +486,9 @@ pub async fn run_checks(
                     .ok()
                     .flatten();
             }
-            hidden1 = basic_fields(client, &samples, linkedin.as_deref(), &limiter, &out1).await;
+            hidden1 = basic_fields(client, &samples, linkedin.as_deref(), &limiter, &out).await;
         }
-        _ => out1.skip(1),
+        _ => out.skip(1),
     }
     let calls1 = basic_client
         .as_ref()
@@ -492,8 +498,8 @@ pub async fn run_checks(
         (Some(a), Some(b)) => Some(QuotaFigures::min(a, b)),
         (a, b) => a.or(b),
     };
-    let mut checks = out1.rows();
-    checks.extend(deep.rows);
+    let mut checks = out.rows();
+    name_team(&mut checks, team);
     let mut hidden_fields = hidden1;
     hidden_fields.extend(deep.hidden);
     CheckReport {
