@@ -49,7 +49,7 @@ fn completions_for_bash_zsh_and_fish_name_every_command() {
         assert!(text.contains(marker), "{shell}: no {marker:?}");
         for word in [
             "team", "creds", "check", "export", "fetch", "mapping", "worker", "completions",
-            "--concurrency", "--accept-host-key",
+            "concurrency", "accept-host-key",
         ] {
             assert!(text.contains(word), "{shell} completions lack {word:?}");
         }
