@@ -314,7 +314,10 @@ fn delayed_pipe(mut from: TcpStream, mut to: TcpStream, delay: Duration) {
             match from.read(&mut buf) {
                 Ok(0) | Err(_) => break,
                 Ok(n) => {
-                    if tx.send((Instant::now() + delay, buf[..n].to_vec())).is_err() {
+                    if tx
+                        .send((Instant::now() + delay, buf[..n].to_vec()))
+                        .is_err()
+                    {
                         break;
                     }
                 }
@@ -336,7 +339,13 @@ fn delayed_pipe(mut from: TcpStream, mut to: TcpStream, delay: Duration) {
 }
 
 /// Ours: connect, download (ranged over `sessions`), SHA-256, fsync.
-fn ours_once(server: &sshd::Sshd, port: u16, remote: &str, local: &Path, sessions: usize) -> Duration {
+fn ours_once(
+    server: &sshd::Sshd,
+    port: u16,
+    remote: &str,
+    local: &Path,
+    sessions: usize,
+) -> Duration {
     let _ = std::fs::remove_file(local);
     let opts = ConnectOptions::new(
         "127.0.0.1",

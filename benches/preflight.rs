@@ -96,7 +96,10 @@ async fn bench(latency_ms: u64, rounds: usize) {
             }
         }
     }
-    assert_eq!(calls.0, calls.1, "the calls made must not depend on concurrency");
+    assert_eq!(
+        calls.0, calls.1,
+        "the calls made must not depend on concurrency"
+    );
     let (s, c) = (median(seq), median(conc));
     println!(
         "preflight: {latency_ms:>2} ms latency, {} calls: one after another {:.0?} | concurrent (at most {DEFAULT_CONCURRENCY}) {:.0?} | ratio {:.2} (goal at 50 ms <= 0.35); medians of {rounds}",

@@ -1312,7 +1312,11 @@ async fn concurrent_checks_match_sequential_ones_row_for_row() {
             .unwrap();
             let names: Vec<String> = report.checks.iter().map(|r| r.name.clone()).collect();
             // Rows are reported while running in the order they are returned.
-            assert_eq!(*seen.lock().unwrap(), names, "{what}, concurrency {concurrency}");
+            assert_eq!(
+                *seen.lock().unwrap(),
+                names,
+                "{what}, concurrency {concurrency}"
+            );
             // Messages may name the sandbox's address, which differs between the two.
             let host = url::Url::parse(&info.api_base).unwrap();
             let addr = format!(
@@ -1328,12 +1332,17 @@ async fn concurrent_checks_match_sequential_ones_row_for_row() {
         }
         let (seq, conc) = (&runs[0], &runs[1]);
         assert_eq!(seq.checks, conc.checks, "{what}: rows");
-        assert_eq!(seq.hidden_fields, conc.hidden_fields, "{what}: hidden fields");
-        assert_eq!(seq.linkedin_field, conc.linkedin_field, "{what}: LinkedIn field");
+        assert_eq!(
+            seq.hidden_fields, conc.hidden_fields,
+            "{what}: hidden fields"
+        );
+        assert_eq!(
+            seq.linkedin_field, conc.linkedin_field,
+            "{what}: LinkedIn field"
+        );
         assert_eq!(seq.api_calls, conc.api_calls, "{what}: calls");
-        let left = |r: &icims_onboard::icims::checks::CheckReport| {
-            r.quota.map(|q| (q.limit, q.remaining))
-        };
+        let left =
+            |r: &icims_onboard::icims::checks::CheckReport| r.quota.map(|q| (q.limit, q.remaining));
         assert_eq!(left(seq), left(conc), "{what}: quota figures");
         assert!(seq.api_calls > 10, "{what}: {} calls", seq.api_calls);
     }

@@ -412,7 +412,11 @@ fn a_file_replaced_on_the_server_is_not_spliced_on_resume() {
             &mut |p| notes.extend(p.note.clone()),
         )
         .unwrap();
-    assert_eq!(out.sha256, sha_hex(&new), "the resumed file mixes two versions");
+    assert_eq!(
+        out.sha256,
+        sha_hex(&new),
+        "the resumed file mixes two versions"
+    );
     assert_eq!(fs::read(&local).unwrap(), new);
     assert_eq!(out.resumed_from, 0);
     let why = out.restarted.expect("the outcome says why it started over");
@@ -420,9 +424,15 @@ fn a_file_replaced_on_the_server_is_not_spliced_on_resume() {
         why.starts_with("started over: the server's file changed since the interrupted download"),
         "{why}"
     );
-    assert!(why.contains(&format!("size {} → {} bytes", old.len(), new.len())), "{why}");
+    assert!(
+        why.contains(&format!("size {} → {} bytes", old.len(), new.len())),
+        "{why}"
+    );
     // Every progress report of the file carries the reason, and the line shows it.
-    assert!(!notes.is_empty() && notes.iter().all(|n| *n == why), "{notes:?}");
+    assert!(
+        !notes.is_empty() && notes.iter().all(|n| *n == why),
+        "{notes:?}"
+    );
 
     // A partial file with no record of where it came from is not trusted either.
     fs::write(sftp::partial_path(&local), &old[..1000]).unwrap();
@@ -486,7 +496,10 @@ fn ranged_download_cut_mid_range_resumes_per_range() {
     let part = fs::read(sftp::partial_path(&local)).unwrap();
     for (i, &d) in done.iter().enumerate() {
         let start = i * range as usize;
-        assert_eq!(part[start..start + d as usize], data[start..start + d as usize]);
+        assert_eq!(
+            part[start..start + d as usize],
+            data[start..start + d as usize]
+        );
     }
 
     let client = connect(&s);
@@ -557,7 +570,10 @@ fn a_fetch_killed_mid_range_restarts_to_the_right_sha256() {
         if let Ok(Some(status)) = child.try_wait() {
             panic!("the fetch ended ({status}) before it could be killed mid-range");
         }
-        assert!(std::time::Instant::now() < deadline, "no range progress recorded");
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no range progress recorded"
+        );
         std::thread::sleep(Duration::from_millis(5));
     };
     let total: u64 = killed_at.iter().sum();

@@ -48,8 +48,16 @@ fn completions_for_bash_zsh_and_fish_name_every_command() {
         let text = String::from_utf8(out.stdout.clone()).unwrap();
         assert!(text.contains(marker), "{shell}: no {marker:?}");
         for word in [
-            "team", "creds", "check", "export", "fetch", "mapping", "worker", "completions",
-            "concurrency", "accept-host-key",
+            "team",
+            "creds",
+            "check",
+            "export",
+            "fetch",
+            "mapping",
+            "worker",
+            "completions",
+            "concurrency",
+            "accept-host-key",
         ] {
             assert!(text.contains(word), "{shell} completions lack {word:?}");
         }
@@ -77,7 +85,11 @@ fn man_page_documents_every_subcommand_and_renders() {
     let out = run(&["man"]);
     assert!(out.status.success(), "{out:?}");
     let roff = String::from_utf8(out.stdout.clone()).unwrap();
-    assert!(roff.contains(".TH icims-onboard 1"), "{}", &roff[..200.min(roff.len())]);
+    assert!(
+        roff.contains(".TH icims-onboard 1"),
+        "{}",
+        &roff[..200.min(roff.len())]
+    );
     for section in [
         ".SH NAME",
         ".SH SYNOPSIS",

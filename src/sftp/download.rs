@@ -169,7 +169,10 @@ fn resume_plan(
     let why = match state {
         None => "the partial file has no record of the server file it came from".to_string(),
         Some(s) if s.remote != remote => {
-            format!("the partial file came from another server path ({})", s.remote)
+            format!(
+                "the partial file came from another server path ({})",
+                s.remote
+            )
         }
         Some(s) if s.size != size || s.mtime != mtime => format!(
             "the server's file changed since the interrupted download (size {} → {} bytes, modified {} → {})",
@@ -221,7 +224,11 @@ impl Ranges<'_> {
 
     fn snapshot(&self) -> PartState {
         PartState {
-            done: self.done.iter().map(|d| d.load(Ordering::Acquire)).collect(),
+            done: self
+                .done
+                .iter()
+                .map(|d| d.load(Ordering::Acquire))
+                .collect(),
             ..self.state.clone()
         }
     }
@@ -278,9 +285,7 @@ impl Ranges<'_> {
                 // libssh2 keeps 4 × the buffer in flight: ask for no more than what is
                 // left of the range, so nothing past its end is requested.
                 let left = end - offset;
-                let want = (left / 4)
-                    .max(left.min(32 * 1024))
-                    .min(READ_CHUNK as u64) as usize;
+                let want = (left / 4).max(left.min(32 * 1024)).min(READ_CHUNK as u64) as usize;
                 let n = match file.read(&mut buf[..want]) {
                     Ok(0) => {
                         self.give_back(i);
@@ -395,8 +400,7 @@ impl SftpClient {
             running: AtomicUsize::new(0),
             active: AtomicUsize::new(0),
         };
-        let mut meter =
-            ProgressMeter::new(remote, size, resumed_from).with_note(restarted.clone());
+        let mut meter = ProgressMeter::new(remote, size, resumed_from).with_note(restarted.clone());
         if let Some(p) = meter.tick(resumed_from) {
             progress(&p);
         }
@@ -623,7 +627,10 @@ mod tests {
         let part = dir.path().join("f.part");
         let st = dir.path().join("f.part.state");
         // No partial file: a fresh start, nothing to explain.
-        assert_eq!(resume_plan(&part, &st, "/x/people.csv", 10, Some(1)), (None, None));
+        assert_eq!(
+            resume_plan(&part, &st, "/x/people.csv", 10, Some(1)),
+            (None, None)
+        );
         fs::write(&part, vec![0u8; 100]).unwrap();
         let (plan, why) = resume_plan(&part, &st, "/x/people.csv", 100, Some(1_700_000_000));
         assert!(plan.is_none());
@@ -638,8 +645,14 @@ mod tests {
         let (plan, why) = resume_plan(&part, &st, "/x/people.csv", 100, Some(1_700_000_060));
         assert!(plan.is_none());
         let why = why.unwrap();
-        assert!(why.contains("changed since the interrupted download"), "{why}");
-        assert!(why.contains("2023-11-14 22:13:20 UTC → 2023-11-14 22:14:20 UTC"), "{why}");
+        assert!(
+            why.contains("changed since the interrupted download"),
+            "{why}"
+        );
+        assert!(
+            why.contains("2023-11-14 22:13:20 UTC → 2023-11-14 22:14:20 UTC"),
+            "{why}"
+        );
         // Other size.
         let (plan, why) = resume_plan(&part, &st, "/x/people.csv", 99, Some(1_700_000_000));
         assert!(plan.is_none());

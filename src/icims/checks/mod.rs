@@ -229,3 +229,45 @@ impl<'a> Ordered<'a> {
         slots.into_iter().flatten().flatten().collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_are_reported_in_slot_order_whatever_order_they_finish_in() {
+        let seen = Mutex::new(Vec::new());
+        let progress = |e: CheckEvent| {
+            if let CheckEvent::Finished(row) = e {
+                seen.lock().unwrap().push(row.name);
+            }
+        };
+        let out = Ordered::new(&progress, 4);
+        out.finish(2, CheckRow::pass("c", 2, ""));
+        assert!(seen.lock().unwrap().is_empty(), "waits for slots 0 and 1");
+        out.finish(0, CheckRow::pass("a", 2, ""));
+        assert_eq!(*seen.lock().unwrap(), ["a"]);
+        out.skip(1);
+        assert_eq!(*seen.lock().unwrap(), ["a", "c"]);
+        assert!(out.is_ok(0) && !out.is_ok(1) && !out.is_ok(3));
+        out.finish(3, CheckRow::pass("d", 2, ""));
+        assert_eq!(*seen.lock().unwrap(), ["a", "c", "d"]);
+        let names: Vec<String> = out.rows().into_iter().map(|r| r.name).collect();
+        assert_eq!(names, ["a", "c", "d"]);
+    }
+
+    #[tokio::test]
+    async fn the_limiter_bounds_calls_in_flight() {
+        let limiter = Limiter::new(2);
+        let in_flight = std::sync::atomic::AtomicUsize::new(0);
+        let peak = std::sync::atomic::AtomicUsize::new(0);
+        let task = || async {
+            let now = in_flight.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+            peak.fetch_max(now, std::sync::atomic::Ordering::SeqCst);
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            in_flight.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        };
+        futures::future::join_all((0..6).map(|_| limiter.run(task()))).await;
+        assert_eq!(peak.load(std::sync::atomic::Ordering::SeqCst), 2);
+    }
+}

@@ -195,8 +195,7 @@ pub(crate) async fn rest_rows(
             if opts.is_empty() {
                 "status field readable; the tenant lists no status catalogue".to_string()
             } else {
-                let bins: BTreeSet<&str> =
-                    opts.iter().filter_map(|o| o.bin.as_deref()).collect();
+                let bins: BTreeSet<&str> = opts.iter().filter_map(|o| o.bin.as_deref()).collect();
                 let rejections = opts.iter().filter(|o| o.rejection).count();
                 format!(
                     "{} statuses in {} bins ({rejections} rejection reasons)",
@@ -209,9 +208,7 @@ pub(crate) async fn rest_rows(
     };
     let folders = async {
         out.start("person.folders");
-        let result = limiter
-            .run(client.list_nodes("lists.person.folders"))
-            .await;
+        let result = limiter.run(client.list_nodes("lists.person.folders")).await;
         let row = CheckRow::from_result("person.folders", 2, &result, |nodes| {
             let users = nodes
                 .iter()

@@ -327,7 +327,9 @@ impl QuotaFigures {
 
     /// The figures after the last call of all: the lowest remaining count any of the
     /// clients saw last (whatever order concurrent calls were answered in).
-    fn latest<'a>(clients: impl IntoIterator<Item = Option<&'a IcimsClient>>) -> Option<QuotaFigures> {
+    fn latest<'a>(
+        clients: impl IntoIterator<Item = Option<&'a IcimsClient>>,
+    ) -> Option<QuotaFigures> {
         clients
             .into_iter()
             .flatten()
