@@ -102,7 +102,7 @@ async fn bench(latency_ms: u64, rounds: usize) {
     );
     let (s, c) = (median(seq), median(conc));
     println!(
-        "preflight: {latency_ms:>2} ms latency, {} calls: one after another {:.0?} | concurrent (at most {DEFAULT_CONCURRENCY}) {:.0?} | ratio {:.2} (goal at 50 ms <= 0.35); medians of {rounds}",
+        "preflight: {latency_ms:>2} ms latency, {} calls: one after another {:.2?} | concurrent (at most {DEFAULT_CONCURRENCY}) {:.2?} | ratio {:.2} (goal at 50 ms <= 0.35); medians of {rounds}",
         calls.0,
         s,
         c,
