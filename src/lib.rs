@@ -6,14 +6,17 @@
 
 pub mod cli;
 pub mod commands;
+pub mod error_report;
 pub mod export;
 pub mod icims;
 pub mod logging;
 pub mod mapping;
 pub mod onboarding;
 pub mod paths;
+pub mod safe_text;
 pub mod sandbox;
 pub mod sftp;
 pub mod store;
+pub mod teams;
 pub mod tui;
 pub mod worker;

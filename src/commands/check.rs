@@ -20,8 +20,11 @@ use crate::icims::checks::dedupe::{
 use crate::icims::checks::record::{LINKEDIN_FIELD, record_report};
 use crate::icims::checks::run::{run_step1, run_step2};
 use crate::icims::checks::source_person::{check_emails, parse_email_list};
-use crate::icims::checks::{CheckEvent, CheckReport, TeamAuth, run_checks, title_of};
+use crate::icims::checks::{
+    CheckEvent, CheckReport, FieldStatus, TeamAuth, run_checks_with, title_of,
+};
 use crate::icims::{ClientConfig, DEFAULT_ALLOW_LIST, IcimsClient};
+use crate::safe_text::Esc;
 use crate::store::{Actor, Team};
 
 /// Flags of `check`.
@@ -197,6 +200,9 @@ pub fn run(db: Option<&Path>, args: &CheckArgs) -> Result<ExitCode> {
     let team = store.team(&args.name)?;
     let auth = TeamAuth::load(&store, &team)?;
     let stored_linkedin: Option<String> = store.fact(&team, LINKEDIN_FIELD)?;
+    // What shows fields in use (staged export, field mapping): a field absent from every
+    // sample is called hidden only when this, or the REST client's samples, show it used.
+    let evidence = crate::mapping::in_use::from_store(&store, &team)?;
     let actor = Actor::from_env();
 
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -212,9 +218,19 @@ pub fn run(db: Option<&Path>, args: &CheckArgs) -> Result<ExitCode> {
     let (report, dedupe, source) = runtime.block_on(async {
         let known = args.linkedin_field.clone().or(stored_linkedin);
         let report = match args.step {
-            Some(1) => run_step1(&team, &auth, &config, known.as_deref(), &progress).await,
-            Some(_) => run_step2(&team, &auth, &config, &progress).await,
-            None => run_checks(&team, &auth, &config, &progress).await,
+            Some(1) => {
+                run_step1(
+                    &team,
+                    &auth,
+                    &config,
+                    known.as_deref(),
+                    &evidence,
+                    &progress,
+                )
+                .await
+            }
+            Some(_) => run_step2(&team, &auth, &config, &evidence, &progress).await,
+            None => run_checks_with(&team, &auth, &config, &evidence, &progress).await,
         };
         let linkedin = args
             .linkedin_field
@@ -326,9 +342,9 @@ async fn run_extras(
 fn print_human(team: &Team, report: &CheckReport) {
     println!(
         "team {} (customer {}, {})",
-        team.name,
+        Esc(&team.name),
         team.customer_id,
-        team.api_base()
+        Esc(&team.api_base())
     );
     for (step, title) in [
         (1u8, "Step 1 — basic sync"),
@@ -376,7 +392,7 @@ fn print_human(team: &Team, report: &CheckReport) {
             println!(
                 "  {mark} {:<36} {}{status}{code}{close}",
                 title_of(&r.name),
-                r.message
+                Esc(&r.message)
             );
             if !same.is_empty() {
                 println!("      also: {}", same.join(", "));
@@ -384,16 +400,40 @@ fn print_human(team: &Team, report: &CheckReport) {
             if !r.ok
                 && let Some(fix) = &r.remedy
             {
-                println!("      fix: {fix}");
+                println!("      fix: {}", Esc(fix));
             }
         }
     }
-    if !report.hidden_fields.is_empty() {
-        println!("\nHidden fields (absent from every sample record):");
-        for h in &report.hidden_fields {
+    for (status, title) in [
+        (
+            FieldStatus::Hidden,
+            "Hidden fields (absent from every sample record, in use per the evidence):",
+        ),
+        (
+            FieldStatus::Unverified,
+            "Fields absent from every sample record (hidden or unused: nothing yet tells which):",
+        ),
+        (
+            FieldStatus::NotInUse,
+            "Not in use by this tenant (no value anywhere; no action needed):",
+        ),
+    ] {
+        let list: Vec<_> = report
+            .hidden_fields
+            .iter()
+            .filter(|h| h.status == status)
+            .collect();
+        if list.is_empty() {
+            continue;
+        }
+        println!("\n{title}");
+        for h in list {
             println!(
-                "  {}.{} (not visible to the {} credential)",
-                h.object, h.field, h.credential
+                "  {}.{} ({} credential: {})",
+                h.object,
+                Esc(&h.field),
+                h.credential,
+                h.status.words()
             );
         }
     }
@@ -428,16 +468,16 @@ fn print_human(team: &Team, report: &CheckReport) {
 fn print_dedupe(dedupe: Option<&Value>, problems: &[String]) {
     println!("\nDedupe preview");
     for p in problems {
-        println!("  ! {p}");
+        println!("  ! {}", Esc(p));
     }
     let Some(v) = dedupe else { return };
     if let Some(e) = v.get("error") {
-        println!("  ✗ {}", e.as_str().unwrap_or(""));
+        println!("  ✗ {}", Esc(e.as_str().unwrap_or("")));
         return;
     }
     for r in v.as_array().into_iter().flatten() {
         if let Some(e) = r.get("error") {
-            println!("  ✗ {}", e.as_str().unwrap_or(""));
+            println!("  ✗ {}", Esc(e.as_str().unwrap_or("")));
             continue;
         }
         let verdict = serde_json::from_value::<DedupeVerdict>(r.clone());
@@ -462,12 +502,12 @@ fn print_dedupe(dedupe: Option<&Value>, problems: &[String]) {
             let note = k
                 .get("note")
                 .and_then(Value::as_str)
-                .map(|n| format!(" ({n})"))
+                .map(|n| format!(" ({})", Esc(n)))
                 .unwrap_or_default();
             println!(
                 "    {:<9} {:<40} → {ids}{note}",
-                k.get("key").and_then(Value::as_str).unwrap_or(""),
-                k.get("value").and_then(Value::as_str).unwrap_or("")
+                Esc(k.get("key").and_then(Value::as_str).unwrap_or("")),
+                Esc(k.get("value").and_then(Value::as_str).unwrap_or(""))
             );
         }
     }
@@ -476,11 +516,11 @@ fn print_dedupe(dedupe: Option<&Value>, problems: &[String]) {
 fn print_source(source: Option<&Value>, problems: &[String]) {
     println!("\nSource-person check");
     for p in problems {
-        println!("  ! {p}");
+        println!("  ! {}", Esc(p));
     }
     let Some(v) = source else { return };
     if let Some(e) = v.get("error") {
-        println!("  ✗ {}", e.as_str().unwrap_or(""));
+        println!("  ✗ {}", Esc(e.as_str().unwrap_or("")));
         return;
     }
     for r in v.as_array().into_iter().flatten() {
@@ -493,8 +533,8 @@ fn print_source(source: Option<&Value>, problems: &[String]) {
                 format!(
                     "{} {} ({})",
                     u.get("id").cloned().unwrap_or(Value::Null),
-                    u.get("name").and_then(Value::as_str).unwrap_or(""),
-                    u.get("folder").and_then(Value::as_str).unwrap_or("")
+                    Esc(u.get("name").and_then(Value::as_str).unwrap_or("")),
+                    Esc(u.get("folder").and_then(Value::as_str).unwrap_or(""))
                 )
             })
             .collect();
@@ -502,7 +542,7 @@ fn print_source(source: Option<&Value>, problems: &[String]) {
         let mark = if verdict == "exact" { "✓" } else { "✗" };
         println!(
             "  {mark} {:<40} {verdict:<8} {}",
-            r.get("email").and_then(Value::as_str).unwrap_or(""),
+            Esc(r.get("email").and_then(Value::as_str).unwrap_or("")),
             users.join("; ")
         );
     }

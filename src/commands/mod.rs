@@ -1,6 +1,7 @@
 //! The headless commands: each submodule runs one command group over the library and
 //! prints for people or, with `--json`, for scripts.
 
+pub mod audit;
 pub mod check;
 pub mod creds;
 pub mod demo;
@@ -33,7 +34,11 @@ pub fn db_path(cli_db: Option<&Path>) -> PathBuf {
 
 /// Opens the store at the path in effect.
 pub fn open_store(cli_db: Option<&Path>) -> Result<Store> {
-    Ok(Store::open(&db_path(cli_db))?)
+    let store = Store::open(&db_path(cli_db))?;
+    for w in store.warnings() {
+        eprintln!("warning: {w}");
+    }
+    Ok(store)
 }
 
 /// Runs a headless command.
@@ -50,5 +55,6 @@ pub fn run(cli: &Cli, command: &Command) -> Result<ExitCode> {
         Command::Worker(args) => worker::run(db, args),
         Command::Completions(args) => shell::completions(args),
         Command::Man => shell::man(),
+        Command::Audit(args) => audit::run(db, args),
     }
 }

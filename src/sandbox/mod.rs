@@ -68,6 +68,12 @@ pub struct SandboxConfig {
     pub token_limit_per_10min: usize,
     /// Where export files are written; a fresh temp dir (removed on drop) by default.
     pub export_dir: Option<PathBuf>,
+    /// Standard ids hidden from the restricted user on top of the usual ones, e.g.
+    /// `person.email` for a tenant whose API user can neither see nor search emails.
+    pub restricted_extra_hidden: Vec<String>,
+    /// Standard ids the tenant does not use at all, e.g. `job.recruiter`: no record and
+    /// no export row has a value (the Schema API still lists the field).
+    pub unused_fields: Vec<String>,
 }
 
 impl Default for SandboxConfig {
@@ -85,6 +91,8 @@ impl Default for SandboxConfig {
             token_lifetime_secs: 86_400,
             token_limit_per_10min: 500,
             export_dir: None,
+            restricted_extra_hidden: Vec::new(),
+            unused_fields: Vec::new(),
         }
     }
 }
@@ -232,6 +240,12 @@ impl Sandbox {
             })?;
 
         let mut tenant = generator::generate(cfg.seed, cfg.people);
+        for extra in &cfg.restricted_extra_hidden {
+            if !tenant.restricted_hidden.contains(extra) {
+                tenant.restricted_hidden.push(extra.clone());
+            }
+        }
+        tenant.unused = cfg.unused_fields.clone();
         let (dir, temp_dir) = match &cfg.export_dir {
             Some(d) => (d.clone(), None),
             None => {

@@ -10,6 +10,8 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("foundation", include_str!("migrations/0001_foundation.sql")),
     ("export", include_str!("migrations/0002_export.sql")),
     ("mapping", include_str!("migrations/0003_mapping.sql")),
+    ("key_check", include_str!("migrations/0004_key_check.sql")),
+    ("audit_team", include_str!("migrations/0005_audit_team.sql")),
 ];
 
 /// The schema version this binary writes.

@@ -19,6 +19,9 @@ pub struct Samples {
     pub people: Vec<Id>,
     pub jobs: Vec<Id>,
     pub workflows: Vec<Id>,
+    /// The fields the Schema API showed this credential (`object.field`), when the
+    /// schema row read all three objects.
+    pub visible: Option<BTreeSet<String>>,
 }
 
 impl Samples {
@@ -231,22 +234,28 @@ pub(crate) async fn rest_rows(
         .await;
         let mut parts = Vec::new();
         let mut failure: Option<&IcimsError> = None;
+        let mut visible = BTreeSet::new();
         for (kind, result) in ProfileType::ALL.iter().zip(&results) {
             match result {
-                Ok(s) => parts.push(format!("{} {} fields", kind.schema_type(), s.fields.len())),
+                Ok(s) => {
+                    parts.push(format!("{} {} fields", kind.schema_type(), s.fields.len()));
+                    visible.extend(s.fields.keys().map(|f| format!("{}.{f}", kind.object())));
+                }
                 Err(e) => {
                     failure = Some(e);
                     break;
                 }
             }
         }
-        let row = match failure {
-            Some(e) => CheckRow::fail("schema", 2, e),
-            None => CheckRow::pass("schema", 2, parts.join(", ")),
+        let (row, visible) = match failure {
+            Some(e) => (CheckRow::fail("schema", 2, e), None),
+            None => (CheckRow::pass("schema", 2, parts.join(", ")), Some(visible)),
         };
         out.finish(base + 9, row);
+        visible
     };
-    let (ids, (), (), ()) = futures::join!(kinds, statuses, folders, schema);
+    let (ids, (), (), visible) = futures::join!(kinds, statuses, folders, schema);
+    samples.visible = visible;
     for (kind, ids) in ProfileType::ALL.iter().zip(ids) {
         samples.set(*kind, ids);
     }

@@ -1,7 +1,9 @@
 //! Running the checks of a team: step 1 (basic test, then the fields the Basic user
 //! cannot see) and step 2 (the preflight matrix, then the fields the REST client cannot
-//! see), with the LinkedIn custom field discovered on the way. Independent calls run
-//! concurrently under one [`Limiter`] per run; the rows keep their fixed order.
+//! see), with the LinkedIn custom field discovered on the way. A field absent from every
+//! sample is called hidden only when evidence shows it in use (see [`classify`]).
+//! Independent calls run concurrently under one [`Limiter`] per run; the rows keep their
+//! fixed order.
 
 use serde::{Deserialize, Serialize};
 
@@ -14,9 +16,11 @@ use super::super::error::IcimsError;
 use super::super::model::Id;
 use super::super::profiles::ProfileType;
 use super::super::search::{Filter, SearchQuery};
-use super::basic::{BASIC_AUTH, basic_test};
+use super::basic::{BASIC_AUTH, basic_test, email_probe, email_row};
 use super::dedupe::discover_linkedin_field;
-use super::hidden::{HiddenField, hidden_fields};
+use super::hidden::{
+    FieldStatus, HiddenField, InUseEvidence, classify, hidden_fields, standard_fields,
+};
 use super::preflight::{DATASTREAM_ROWS, REST_ROWS, Samples, datastream_rows, rest_rows};
 use super::{CheckRow, Limiter, Ordered, Progress};
 
@@ -119,21 +123,36 @@ fn name_team(rows: &mut [CheckRow], team: &Team) {
     }
 }
 
-/// First-page ids of each profile type (for sampling), skipping types that fail. The
-/// three searches run at once.
-async fn sample_ids(client: &IcimsClient, limiter: &Limiter) -> Samples {
+/// First-page ids of each profile type (for sampling), skipping types that fail; the
+/// people ids are taken from `people` when the basic test already read them (no call).
+/// The searches run at once.
+async fn sample_ids_with_people(
+    client: &IcimsClient,
+    people: Option<Vec<Id>>,
+    limiter: &Limiter,
+) -> Samples {
+    let people = people.as_ref();
     let ids = futures::future::join_all(ProfileType::ALL.iter().map(|&kind| {
         let q = SearchQuery::all(vec![Filter::gt(
             &format!("{}.id", kind.search_entity()),
             "0",
         )]);
-        limiter.run(async move {
-            client
-                .search(kind, &q)
+        async move {
+            if kind == ProfileType::People
+                && let Some(ids) = people
+            {
+                return ids.clone();
+            }
+            limiter
+                .run(async {
+                    client
+                        .search(kind, &q)
+                        .await
+                        .map(|h| h.into_iter().map(|h| h.id).collect::<Vec<Id>>())
+                        .unwrap_or_default()
+                })
                 .await
-                .map(|h| h.into_iter().map(|h| h.id).collect::<Vec<Id>>())
-                .unwrap_or_default()
-        })
+        }
     }))
     .await;
     let mut s = Samples::default();
@@ -147,79 +166,193 @@ async fn sample_ids(client: &IcimsClient, limiter: &Limiter) -> Samples {
     s
 }
 
+/// "1 standard field is" / "2 standard fields are".
+fn count_fields(n: usize) -> String {
+    if n == 1 {
+        "1 standard field is".to_string()
+    } else {
+        format!("{n} standard fields are")
+    }
+}
+
+/// `object.field` lists of the fields with one status.
+fn listed(found: &[HiddenField], status: FieldStatus) -> Vec<String> {
+    found
+        .iter()
+        .filter(|h| h.status == status)
+        .map(|h| format!("{}.{}", h.object, h.field))
+        .collect()
+}
+
+/// The row summarising the absent fields: hidden ones warn with the admin's remedy,
+/// unverified ones warn with how to tell, unused ones are only named.
+fn summary_row(name: &str, step: u8, found: &[HiddenField], evidence: &InUseEvidence) -> CheckRow {
+    let hidden = listed(found, FieldStatus::Hidden);
+    let unknown = listed(found, FieldStatus::Unverified);
+    let unused = listed(found, FieldStatus::NotInUse);
+    let mut message = Vec::new();
+    let mut remedy = Vec::new();
+    if !hidden.is_empty() {
+        let why = if evidence.is_empty() {
+            String::new()
+        } else {
+            let verb = if evidence.sources.len() > 1 {
+                "show"
+            } else {
+                "shows"
+            };
+            format!(" ({} {verb} them in use)", evidence.sources.join(" and "))
+        };
+        message.push(format!(
+            "{} hidden from this user: {}{why}",
+            count_fields(hidden.len()),
+            hidden.join(", ")
+        ));
+        remedy.push(format!(
+            "Ask the customer's iCIMS admin to let the API user's login group see {} \
+             (Security Rules, field attributes, profile layout); hidden fields come back \
+             empty and the sync would miss their data.",
+            hidden.join(", ")
+        ));
+    }
+    if !unknown.is_empty() {
+        message.push(format!(
+            "{} absent from every sample record: {} (either hidden by security rules or \
+             not used; nothing yet tells which)",
+            count_fields(unknown.len()),
+            unknown.join(", ")
+        ));
+        remedy.push(
+            "Stage the historical export (step 3) or test step 2 with the REST client, then \
+             test again: a field shown in use there is hidden from this user; one never \
+             filled is simply not used."
+                .to_string(),
+        );
+    }
+    if message.is_empty() {
+        message.push(if unused.is_empty() {
+            "every standard field is visible on the sample records".to_string()
+        } else {
+            "every standard field in use is visible on the sample records".to_string()
+        });
+    }
+    if !unused.is_empty() {
+        message.push(format!("not in use by this tenant: {}", unused.join(", ")));
+    }
+    let message = message.join("; ");
+    if remedy.is_empty() {
+        CheckRow::pass(name, step, message)
+    } else {
+        CheckRow {
+            ok: false,
+            remedy: Some(remedy.join(" ")),
+            ..CheckRow::pass(name, step, message)
+        }
+    }
+}
+
 /// Samples records of every type (the three types at once) and returns the row
-/// summarising hidden fields.
+/// summarising absent fields, each classified against `evidence` and the credential's
+/// own schema view. The fields the samples did show go to `seen_out` (evidence for a
+/// credential that sees less).
+#[allow(clippy::too_many_arguments)]
 async fn fields_row(
     client: &IcimsClient,
     samples: &Samples,
     linkedin_field: Option<&str>,
     credential: &str,
     step: u8,
+    evidence: &InUseEvidence,
     limiter: &Limiter,
     hidden_out: &mut Vec<HiddenField>,
+    seen_out: &mut InUseEvidence,
 ) -> CheckRow {
     let name = format!("{credential}.fields");
-    let results = futures::future::join_all(ProfileType::ALL.iter().map(|&kind| {
-        let extra: Vec<String> = match (kind, linkedin_field) {
+    let extra_of = |kind: ProfileType| -> Vec<String> {
+        match (kind, linkedin_field) {
             (ProfileType::People, Some(f)) => vec![f.to_string()],
             _ => Vec::new(),
-        };
+        }
+    };
+    let results = futures::future::join_all(ProfileType::ALL.iter().map(|&kind| {
+        let extra = extra_of(kind);
         limiter.run(async move {
             hidden_fields(client, kind, samples.of(kind), &extra, credential).await
         })
     }))
     .await;
+    // The standard ids a sampled field goes by (the LinkedIn custom field is also
+    // `person.linkedin`, as the export and the mapping call it).
+    let ids_of = |object: &str, field: &str| -> Vec<String> {
+        let mut ids = vec![format!("{object}.{field}")];
+        if object == "person" && Some(field) == linkedin_field {
+            ids.push("person.linkedin".to_string());
+        }
+        ids
+    };
     let mut found = Vec::new();
-    for result in results {
+    for (&kind, result) in ProfileType::ALL.iter().zip(results) {
         match result {
-            Ok(h) => found.extend(h),
+            Ok(mut h) => {
+                if !samples.of(kind).is_empty() {
+                    let object = kind.object();
+                    let expected = standard_fields(kind).iter().map(|f| f.to_string());
+                    for f in expected.chain(extra_of(kind)) {
+                        if !h.iter().any(|x| x.field == f) {
+                            for id in ids_of(object, &f) {
+                                seen_out.add(&id);
+                            }
+                        }
+                    }
+                }
+                for x in &mut h {
+                    x.status = classify(
+                        &ids_of(&x.object, &x.field),
+                        evidence,
+                        samples.visible.as_ref(),
+                    );
+                }
+                found.extend(h);
+            }
             Err(e) => return CheckRow::fail(&name, step, &e).optional(),
         }
     }
-    let row = if found.is_empty() {
-        CheckRow::pass(
-            &name,
-            step,
-            "every standard field is visible on the sample records",
-        )
-    } else {
-        let list: Vec<String> = found
-            .iter()
-            .map(|h| format!("{}.{}", h.object, h.field))
-            .collect();
-        CheckRow {
-            ok: false,
-            remedy: Some(format!(
-                "Ask the customer's iCIMS admin to let the API user's login group see {} \
-                 (Security Rules, field attributes, profile layout); hidden fields come back \
-                 empty and the sync would miss their data.",
-                list.join(", ")
-            )),
-            ..CheckRow::pass(
-                &name,
-                step,
-                format!(
-                    "{} standard fields are hidden from this user: {}",
-                    found.len(),
-                    list.join(", ")
-                ),
-            )
-        }
-    };
+    let row = summary_row(&name, step, &found, evidence);
     hidden_out.extend(found);
     row.optional()
 }
 
-/// The first part of step 1: the basic test. Returns its row and, when a client could
-/// be built, the Basic client.
+/// Slots of the step 1 rows: the basic test, `basic.email` (skipped when email is fully
+/// usable), `basic.fields`.
+const BASIC_AUTH_SLOT: usize = 0;
+const BASIC_EMAIL_SLOT: usize = 1;
+const BASIC_FIELDS_SLOT: usize = 2;
+const BASIC_SLOTS: usize = 3;
+
+/// What the basic test left for the rest of step 1.
+struct BasicAuth {
+    /// The test passed.
+    ok: bool,
+    /// The Basic client, when one could be built.
+    client: Option<IcimsClient>,
+    /// The first page of people ids the test read (reused as the people samples).
+    people: Option<Vec<Id>>,
+}
+
+/// The first part of step 1: the basic test, into slot 0.
 async fn basic_auth_row(
     team: &Team,
     auth: Option<&AuthConfig>,
     config: &ClientConfig,
     limiter: &Limiter,
     out: &Ordered<'_>,
-) -> (bool, Option<IcimsClient>) {
+) -> BasicAuth {
     out.start(BASIC_AUTH);
+    let failed = BasicAuth {
+        ok: false,
+        client: None,
+        people: None,
+    };
     let Some(auth) = auth else {
         let row = CheckRow::not_run(
             BASIC_AUTH,
@@ -230,28 +363,48 @@ async fn basic_auth_row(
                 team.name
             ),
         );
-        out.finish(0, row);
-        return (false, None);
+        out.finish(BASIC_AUTH_SLOT, row);
+        return failed;
     };
     let client = match client_for(team, auth, config) {
         Ok(c) => c,
         Err(e) => {
-            out.finish(0, CheckRow::fail(BASIC_AUTH, 1, &e));
-            return (false, None);
+            out.finish(BASIC_AUTH_SLOT, CheckRow::fail(BASIC_AUTH, 1, &e));
+            return failed;
         }
     };
-    let mut row = limiter.run(basic_test(&client)).await;
+    let (mut row, people) = limiter.run(basic_test(&client)).await;
     name_team(std::slice::from_mut(&mut row), team);
     let ok = row.ok;
-    out.finish(0, row);
-    (ok, Some(client))
+    out.finish(BASIC_AUTH_SLOT, row);
+    BasicAuth {
+        ok,
+        client: Some(client),
+        people,
+    }
 }
 
-/// The rest of step 1 once the test passed: the fields the Basic user cannot see.
+/// What the Basic user's calls after the test gave: the email probe and the samples.
+async fn basic_probe_and_samples(
+    client: &IcimsClient,
+    people: Option<Vec<Id>>,
+    limiter: &Limiter,
+) -> (Result<(), IcimsError>, Samples) {
+    futures::join!(
+        limiter.run(email_probe(client)),
+        sample_ids_with_people(client, people, limiter)
+    )
+}
+
+/// The rest of step 1 once the test passed: the fields the Basic user cannot see, and
+/// the email row when email is not fully usable (slots 1 and 2).
+#[allow(clippy::too_many_arguments)]
 async fn basic_fields(
     client: &IcimsClient,
     samples: &Samples,
+    email_search: &Result<(), IcimsError>,
     linkedin_field: Option<&str>,
+    evidence: &InUseEvidence,
     limiter: &Limiter,
     out: &Ordered<'_>,
 ) -> Vec<HiddenField> {
@@ -263,36 +416,62 @@ async fn basic_fields(
         linkedin_field,
         "basic",
         1,
+        evidence,
         limiter,
         &mut hidden,
+        &mut InUseEvidence::default(),
     )
     .await;
-    out.finish(1, row);
+    let email_visible = !hidden
+        .iter()
+        .any(|h| h.object == "person" && h.field == "email" && h.status != FieldStatus::NotInUse);
+    match email_row(email_search, email_visible) {
+        Some(email) => out.finish(BASIC_EMAIL_SLOT, email),
+        None => out.skip(BASIC_EMAIL_SLOT),
+    }
+    out.finish(BASIC_FIELDS_SLOT, row);
     out.hidden(hidden.clone());
     hidden
 }
 
-/// Step 1: the basic test; when it passes, the fields the Basic user cannot see.
-/// Returns the rows, the hidden fields and the Basic client (for the dedupe preview).
+/// Step 1 when the basic test did not pass: no email row, no fields row.
+fn skip_basic_rest(out: &Ordered<'_>) {
+    out.skip(BASIC_EMAIL_SLOT);
+    out.skip(BASIC_FIELDS_SLOT);
+}
+
+/// Step 1: the basic test; when it passes, the email probe and the fields the Basic user
+/// cannot see. Returns the rows, the hidden fields and the Basic client (for the dedupe
+/// preview).
 pub async fn run_basic(
     team: &Team,
     auth: Option<&AuthConfig>,
     config: &ClientConfig,
     linkedin_field: Option<&str>,
+    evidence: &InUseEvidence,
     progress: Progress<'_>,
 ) -> (Vec<CheckRow>, Vec<HiddenField>, Option<IcimsClient>) {
     let limiter = Limiter::new(config.concurrency);
-    let out = Ordered::new(progress, 2);
-    let (ok, client) = basic_auth_row(team, auth, config, &limiter, &out).await;
+    let out = Ordered::new(progress, BASIC_SLOTS);
+    let basic = basic_auth_row(team, auth, config, &limiter, &out).await;
     let mut hidden = Vec::new();
-    match client.as_ref().filter(|_| ok) {
+    match basic.client.as_ref().filter(|_| basic.ok) {
         Some(c) => {
-            let samples = sample_ids(c, &limiter).await;
-            hidden = basic_fields(c, &samples, linkedin_field, &limiter, &out).await;
+            let (email_search, samples) = basic_probe_and_samples(c, basic.people, &limiter).await;
+            hidden = basic_fields(
+                c,
+                &samples,
+                &email_search,
+                linkedin_field,
+                evidence,
+                &limiter,
+                &out,
+            )
+            .await;
         }
-        None => out.skip(1),
+        None => skip_basic_rest(&out),
     }
-    (out.rows(), hidden, client)
+    (out.rows(), hidden, basic.client)
 }
 
 /// What step 2 found.
@@ -305,6 +484,8 @@ pub struct PreflightRun {
     pub api_calls: u64,
     /// The quota figures of the last REST answer.
     pub quota: Option<QuotaFigures>,
+    /// The fields the REST client's samples showed (evidence for the Basic user).
+    pub seen: InUseEvidence,
 }
 
 /// The customer's daily quota as the last answer reported it.
@@ -352,11 +533,12 @@ pub async fn run_preflight(
     rest: Option<&AuthConfig>,
     datastream: Option<&AuthConfig>,
     config: &ClientConfig,
+    evidence: &InUseEvidence,
     progress: Progress<'_>,
 ) -> PreflightRun {
     let limiter = Limiter::new(config.concurrency);
     let out = Ordered::new(progress, PREFLIGHT_SLOTS);
-    let mut run = preflight_with(team, rest, datastream, config, &limiter, &out, 0).await;
+    let mut run = preflight_with(team, rest, datastream, config, evidence, &limiter, &out, 0).await;
     run.rows = out.rows();
     name_team(&mut run.rows, team);
     run
@@ -369,11 +551,13 @@ const PREFLIGHT_SLOTS: usize = DATASTREAM_SLOT + DATASTREAM_ROWS.len();
 
 /// Step 2 into slots `base..base + PREFLIGHT_SLOTS` of `out` (the caller collects the
 /// rows, so they can follow step 1's in one ordered report).
+#[allow(clippy::too_many_arguments)]
 async fn preflight_with(
     team: &Team,
     rest: Option<&AuthConfig>,
     datastream: Option<&AuthConfig>,
     config: &ClientConfig,
+    evidence: &InUseEvidence,
     limiter: &Limiter,
     out: &Ordered<'_>,
     base: usize,
@@ -396,6 +580,7 @@ async fn preflight_with(
     let rest_side = async {
         let samples = rest_rows(rest_client.as_ref(), &team.name, limiter, out, base).await;
         let mut hidden = Vec::new();
+        let mut seen = InUseEvidence::default();
         let mut linkedin = None;
         let token_ok = out.is_ok(base);
         match rest_client.as_ref().filter(|_| token_ok) {
@@ -412,16 +597,21 @@ async fn preflight_with(
                     linkedin.as_deref(),
                     "rest",
                     2,
+                    evidence,
                     limiter,
                     &mut hidden,
+                    &mut seen,
                 )
                 .await;
+                if !seen.in_use.is_empty() {
+                    seen.sources.push("the REST client's samples".to_string());
+                }
                 out.finish(base + REST_FIELDS_SLOT, row);
                 out.hidden(hidden.clone());
             }
             None => out.skip(base + REST_FIELDS_SLOT),
         }
-        (hidden, linkedin)
+        (hidden, linkedin, seen)
     };
     let ds_side = datastream_rows(
         ds_client.as_ref(),
@@ -430,7 +620,7 @@ async fn preflight_with(
         out,
         base + DATASTREAM_SLOT,
     );
-    let ((hidden, linkedin), ()) = futures::join!(rest_side, ds_side);
+    let ((hidden, linkedin, seen), ()) = futures::join!(rest_side, ds_side);
     let calls = [rest_client.as_ref(), ds_client.as_ref()]
         .into_iter()
         .flatten()
@@ -442,45 +632,61 @@ async fn preflight_with(
         linkedin_field: linkedin,
         api_calls: calls,
         quota: QuotaFigures::latest([rest_client.as_ref(), ds_client.as_ref()]),
+        seen,
     }
 }
 
-/// Both steps, as `icims-onboard check` runs them: the basic test first (its message
-/// carries the quota left, which must not depend on how later calls interleave), then
-/// the preflight beside the Basic user's sampling, then the Basic user's hidden fields
-/// (which expect the LinkedIn field the REST client found). Rows are reported in the
-/// order they are returned: step 1's, then step 2's.
+/// Both steps with no evidence from the store (see [`run_checks_with`]).
 pub async fn run_checks(
     team: &Team,
     auth: &TeamAuth,
     config: &ClientConfig,
     progress: Progress<'_>,
 ) -> CheckReport {
+    run_checks_with(team, auth, config, &InUseEvidence::default(), progress).await
+}
+
+/// Both steps, as `icims-onboard check` runs them: the basic test first (its message
+/// carries the quota left, which must not depend on how later calls interleave), then
+/// the preflight beside the Basic user's email probe and sampling, then the Basic user's
+/// hidden fields (which expect the LinkedIn field the REST client found, and count what
+/// its samples showed as evidence of use). Rows are reported in the order they are
+/// returned: step 1's, then step 2's.
+pub async fn run_checks_with(
+    team: &Team,
+    auth: &TeamAuth,
+    config: &ClientConfig,
+    evidence: &InUseEvidence,
+    progress: Progress<'_>,
+) -> CheckReport {
     let limiter = Limiter::new(config.concurrency);
-    let out = Ordered::new(progress, 2 + PREFLIGHT_SLOTS);
-    let (basic_ok, basic_client) =
-        basic_auth_row(team, auth.basic.as_ref(), config, &limiter, &out).await;
-    let basic = basic_client.as_ref().filter(|_| basic_ok);
+    let out = Ordered::new(progress, BASIC_SLOTS + PREFLIGHT_SLOTS);
+    let basic_run = basic_auth_row(team, auth.basic.as_ref(), config, &limiter, &out).await;
+    let basic = basic_run.client.as_ref().filter(|_| basic_run.ok);
     let deep_fut = preflight_with(
         team,
         auth.rest.as_ref(),
         auth.datastream.as_ref(),
         config,
+        evidence,
         &limiter,
         &out,
-        2,
+        BASIC_SLOTS,
     );
-    let samples_fut = async {
+    let people = basic_run.people.clone();
+    let basic_fut = async {
         match basic {
-            Some(c) => Some(sample_ids(c, &limiter).await),
+            Some(c) => Some(basic_probe_and_samples(c, people, &limiter).await),
             None => None,
         }
     };
-    let (deep, samples) = futures::join!(deep_fut, samples_fut);
+    let (deep, probed) = futures::join!(deep_fut, basic_fut);
+    let mut basic_evidence = evidence.clone();
+    basic_evidence.extend(&deep.seen);
     let mut linkedin = deep.linkedin_field.clone();
     let mut hidden1 = Vec::new();
-    match (basic, samples) {
-        (Some(client), Some(samples)) => {
+    match (basic, probed) {
+        (Some(client), Some((email_search, samples))) => {
             if linkedin.is_none() {
                 linkedin = limiter
                     .run(discover_linkedin_field(client, &samples.people))
@@ -488,15 +694,22 @@ pub async fn run_checks(
                     .ok()
                     .flatten();
             }
-            hidden1 = basic_fields(client, &samples, linkedin.as_deref(), &limiter, &out).await;
+            hidden1 = basic_fields(
+                client,
+                &samples,
+                &email_search,
+                linkedin.as_deref(),
+                &basic_evidence,
+                &limiter,
+                &out,
+            )
+            .await;
         }
-        _ => out.skip(1),
+        _ => skip_basic_rest(&out),
     }
-    let calls1 = basic_client
-        .as_ref()
-        .map(|c| c.stats().api_calls)
-        .unwrap_or(0);
-    let quota = match (QuotaFigures::latest([basic_client.as_ref()]), deep.quota) {
+    let basic_client = basic_run.client.as_ref();
+    let calls1 = basic_client.map(|c| c.stats().api_calls).unwrap_or(0);
+    let quota = match (QuotaFigures::latest([basic_client]), deep.quota) {
         (Some(a), Some(b)) => Some(QuotaFigures::min(a, b)),
         (a, b) => a.or(b),
     };
@@ -521,10 +734,18 @@ pub async fn run_step1(
     auth: &TeamAuth,
     config: &ClientConfig,
     linkedin_field: Option<&str>,
+    evidence: &InUseEvidence,
     progress: Progress<'_>,
 ) -> CheckReport {
-    let (checks, hidden_fields, client) =
-        run_basic(team, auth.basic.as_ref(), config, linkedin_field, progress).await;
+    let (checks, hidden_fields, client) = run_basic(
+        team,
+        auth.basic.as_ref(),
+        config,
+        linkedin_field,
+        evidence,
+        progress,
+    )
+    .await;
     CheckReport {
         checks,
         hidden_fields,
@@ -541,6 +762,7 @@ pub async fn run_step2(
     team: &Team,
     auth: &TeamAuth,
     config: &ClientConfig,
+    evidence: &InUseEvidence,
     progress: Progress<'_>,
 ) -> CheckReport {
     let deep = run_preflight(
@@ -548,6 +770,7 @@ pub async fn run_step2(
         auth.rest.as_ref(),
         auth.datastream.as_ref(),
         config,
+        evidence,
         progress,
     )
     .await;

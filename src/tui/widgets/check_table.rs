@@ -7,8 +7,8 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::icims::checks::{CheckRow, title_of};
-use crate::tui::screens::step_screen::TestRun;
+use crate::icims::checks::{CheckRow, FieldStatus, title_of};
+use crate::tui::model::TestRun;
 use crate::tui::text::wrap_hanging;
 use crate::tui::theme::Theme;
 
@@ -106,12 +106,15 @@ pub fn lines(run: &TestRun, idle_hint: &str, width: usize, theme: &Theme) -> Vec
                 Span::styled("Test  ", theme.title),
                 Span::styled(verdict, style),
             ];
-            if !hidden.is_empty() {
+            let alarming = hidden
+                .iter()
+                .filter(|h| h.status == FieldStatus::Hidden)
+                .count();
+            if alarming > 0 {
                 head.push(Span::styled(
                     format!(
-                        " · {} hidden field{}",
-                        hidden.len(),
-                        if hidden.len() == 1 { "" } else { "s" }
+                        " · {alarming} hidden field{}",
+                        if alarming == 1 { "" } else { "s" }
                     ),
                     theme.warn,
                 ));
@@ -138,14 +141,31 @@ pub fn lines(run: &TestRun, idle_hint: &str, width: usize, theme: &Theme) -> Vec
                     out.push(Line::from(Span::styled(part, theme.warn)));
                 }
             }
-            if !hidden.is_empty() {
+            // Hidden fields warn; unverified ones too; unused ones are only named.
+            for (status, title, style) in [
+                (FieldStatus::Hidden, "Hidden fields", theme.warn),
+                (
+                    FieldStatus::Unverified,
+                    "Hidden or unused (stage the export to tell)",
+                    theme.warn,
+                ),
+                (
+                    FieldStatus::NotInUse,
+                    "Not in use by this tenant",
+                    theme.muted,
+                ),
+            ] {
                 let list: Vec<String> = hidden
                     .iter()
+                    .filter(|h| h.status == status)
                     .map(|h| format!("{}.{} ({})", h.object, h.field, h.credential))
                     .collect();
-                let text = format!("Hidden fields: {}", list.join(", "));
+                if list.is_empty() {
+                    continue;
+                }
+                let text = format!("{title}: {}", list.join(", "));
                 for part in wrap_hanging(&text, width, 0, 2) {
-                    out.push(Line::from(Span::styled(part, theme.warn)));
+                    out.push(Line::from(Span::styled(part, style)));
                 }
             }
         }

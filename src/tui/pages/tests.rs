@@ -1,0 +1,693 @@
+//! The step 1 and step 2 pages driven through the one page contract via `app::update`
+//! (keys in, effects out, replies tagged) and drawn on a TestBackend: idle, running,
+//! passed and failed states as insta snapshots.
+
+use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
+use ratatui::Terminal;
+use ratatui::backend::TestBackend;
+
+use super::ReplyBody;
+use super::checks::{StepEffect, StepMsg, TypedBasic};
+use crate::icims::IcimsError;
+use crate::icims::checks::dedupe::{Candidate, DedupeKey, DedupeResult, DedupeVerdict, KeyMatches};
+use crate::icims::checks::people::PersonMatch;
+use crate::icims::checks::source_person::{SourcePersonRow, SourcePersonVerdict};
+use crate::icims::checks::{CheckEvent, CheckRow, HiddenField};
+use crate::onboarding::{self, OnboardingFacts};
+use crate::store::{CredentialKind, CredentialParams, CredentialSummary, Region, Team};
+use crate::tui::app::{App, Effect, Msg, Screen, TeamRow, update};
+use crate::tui::model::TestRun;
+use crate::tui::pages::Work;
+use crate::tui::render::render;
+use crate::tui::theme::Theme;
+
+fn team_row(with_creds: bool) -> TeamRow {
+    let mut facts = OnboardingFacts::default();
+    let mut credentials = Vec::new();
+    if with_creds {
+        for (kind, params) in [
+            (
+                CredentialKind::Basic,
+                CredentialParams {
+                    username: Some("integration1001".into()),
+                    ..Default::default()
+                },
+            ),
+            (
+                CredentialKind::Rest,
+                CredentialParams {
+                    client_id: Some("sbx-rest-client".into()),
+                    ..Default::default()
+                },
+            ),
+        ] {
+            facts
+                .credentials
+                .insert(kind, "2026-11-21T06:00:00Z".into());
+            credentials.push(CredentialSummary {
+                kind,
+                params,
+                updated_at: "2026-11-21T06:00:00Z".into(),
+                updated_by: "alice".into(),
+            });
+        }
+    }
+    TeamRow {
+        team: Team {
+            id: 1,
+            name: "acme".into(),
+            customer_id: 1001,
+            region: Region::Us,
+            api_base_override: None,
+            token_url_override: None,
+            datastream_base_override: None,
+            created_at: "2026-11-21T06:00:00Z".into(),
+        },
+        steps: onboarding::derive(&facts),
+        credentials,
+        sync_enabled: false,
+    }
+}
+
+fn key(code: KeyCode) -> Msg {
+    Msg::Key(KeyEvent::new(code, KeyModifiers::NONE))
+}
+
+fn ctrl(c: char) -> Msg {
+    Msg::Key(KeyEvent::new(KeyCode::Char(c), KeyModifiers::CONTROL))
+}
+
+fn type_text(app: &mut App, text: &str) -> Vec<Effect> {
+    let mut out = Vec::new();
+    for c in text.chars() {
+        out.extend(update(app, key(KeyCode::Char(c))));
+    }
+    out
+}
+
+/// An app showing team acme's step `step` (0-based) screen, opened with Enter.
+fn open(step: usize, with_creds: bool, size: (u16, u16)) -> (App, Vec<Effect>) {
+    let mut app = App::new("test.db", size);
+    update(&mut app, Msg::TeamsLoaded(vec![team_row(with_creds)]));
+    app.screen = Screen::Team {
+        name: "acme".into(),
+        step,
+    };
+    let effects = update(&mut app, key(KeyCode::Enter));
+    (app, effects)
+}
+
+fn draw(app: &App) -> String {
+    let mut t = Terminal::new(TestBackend::new(app.size.0, app.size.1)).unwrap();
+    t.draw(|f| render(f, app, &Theme::dark())).unwrap();
+    format!("{}", t.backend())
+}
+
+fn step_effects(effects: Vec<Effect>) -> Vec<StepEffect> {
+    effects
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::Page(_, Work::Checks(s)) => Some(s),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Plays the driver's part: a reply to the open page's work.
+fn step_reply(app: &mut App, msg: StepMsg) -> Vec<Effect> {
+    let reply = app
+        .reply_to_page(ReplyBody::Checks(msg))
+        .expect("a page is open");
+    update(app, reply)
+}
+
+fn pass(name: &str, step: u8, msg: &str) -> CheckRow {
+    CheckRow::pass(name, step, msg)
+}
+
+fn hidden(object: &str, field: &str, credential: &str) -> HiddenField {
+    HiddenField {
+        object: object.into(),
+        field: field.into(),
+        credential: credential.into(),
+        status: crate::icims::checks::FieldStatus::Hidden,
+    }
+}
+
+#[test]
+fn enter_opens_the_step_screens_and_loads_the_last_run() {
+    let (app, effects) = open(0, true, (100, 30));
+    assert!(app.step_page().and_then(|p| p.basic()).is_some());
+    assert_eq!(
+        step_effects(effects),
+        vec![StepEffect::LoadLast {
+            team: "acme".into(),
+            step: 1
+        }]
+    );
+    let (app, effects) = open(1, true, (100, 30));
+    assert!(app.step_page().and_then(|p| p.credentials()).is_some());
+    assert_eq!(
+        step_effects(effects),
+        vec![StepEffect::LoadLast {
+            team: "acme".into(),
+            step: 2
+        }]
+    );
+    // Step 3 opens its own page, with its own work.
+    let (app, effects) = open(2, true, (100, 30));
+    assert!(app.step_page().and_then(|p| p.export()).is_some());
+    assert!(step_effects(effects).is_empty());
+}
+
+#[test]
+fn basic_screen_validates_names_the_field_and_masks_the_password() {
+    let (mut app, _) = open(0, false, (100, 30));
+    // Customer id prefilled 1001; username empty: Ctrl-s names the field.
+    assert!(update(&mut app, ctrl('s')).is_empty());
+    assert!(draw(&app).contains("API username: required"));
+    update(&mut app, key(KeyCode::Tab));
+    update(&mut app, key(KeyCode::Tab));
+    type_text(&mut app, "integration1001");
+    assert!(update(&mut app, ctrl('s')).is_empty());
+    assert!(draw(&app).contains("Password: required"));
+    update(&mut app, key(KeyCode::Tab));
+    type_text(&mut app, "pw-hunter2");
+    let screen = draw(&app);
+    assert!(!screen.contains("pw-hunter2") && screen.contains("••••••••••"));
+    // Test tries the typed credentials without saving them.
+    let effects = step_effects(update(&mut app, ctrl('t')));
+    assert_eq!(effects.len(), 1);
+    assert!(matches!(
+        &effects[0],
+        StepEffect::RunBasicTest {
+            typed: Some(TypedBasic { customer_id: 1001, region: Region::Us, username, password: Some(_) }),
+            ..
+        } if username == "integration1001"
+    ));
+    let debug = format!("{effects:?} {:?}", app.page);
+    assert!(!debug.contains("pw-hunter2"), "{debug}");
+    // A second Ctrl-t while running does nothing.
+    assert!(update(&mut app, ctrl('t')).is_empty());
+}
+
+#[test]
+fn finished_runs_are_recorded_and_reload_the_teams() {
+    let (mut app, _) = open(0, true, (100, 30));
+    update(&mut app, ctrl('t'));
+    let rows = vec![pass("basic.auth", 1, "ok")];
+    let effects = step_reply(
+        &mut app,
+        StepMsg::BasicDone {
+            team: "acme".into(),
+            rows: rows.clone(),
+            hidden: vec![],
+            typed: None,
+        },
+    );
+    assert_eq!(
+        step_effects(effects),
+        vec![StepEffect::RecordBasic {
+            team: "acme".into(),
+            rows,
+            hidden: vec![]
+        }]
+    );
+    let effects = step_reply(&mut app, StepMsg::Recorded(Ok("test recorded".into())));
+    assert!(effects.contains(&Effect::LoadTeams));
+    // Space on "Sync enabled" flips it.
+    for _ in 0..6 {
+        update(&mut app, key(KeyCode::Tab));
+    }
+    let effects = step_effects(update(&mut app, key(KeyCode::Char(' '))));
+    assert_eq!(
+        effects,
+        vec![StepEffect::SetSyncEnabled {
+            team: "acme".into(),
+            enabled: true
+        }]
+    );
+    // Esc goes back to the team screen.
+    update(&mut app, key(KeyCode::Esc));
+    assert!(app.page.is_none());
+}
+
+fn basic_failed_rows() -> Vec<CheckRow> {
+    let e = IcimsError::BadCredentials {
+        credential: "API username or password",
+        status: 401,
+        code: Some(6),
+        message: "Invalid Username or Password credentials provided.".into(),
+    };
+    vec![CheckRow::fail("basic.auth", 1, &e)]
+}
+
+#[test]
+fn snapshot_basic_idle() {
+    let (app, _) = open(0, true, (100, 30));
+    insta::assert_snapshot!("basic_idle", draw(&app));
+}
+
+#[test]
+fn snapshot_basic_running() {
+    let (mut app, _) = open(0, true, (100, 30));
+    update(&mut app, ctrl('t'));
+    step_reply(
+        &mut app,
+        StepMsg::Progress(CheckEvent::Started {
+            name: "basic.auth".into(),
+        }),
+    );
+    step_reply(
+        &mut app,
+        StepMsg::Progress(CheckEvent::Finished(pass(
+            "basic.auth",
+            1,
+            "authenticated as integration1001 for customer 1001; people search works",
+        ))),
+    );
+    step_reply(
+        &mut app,
+        StepMsg::Progress(CheckEvent::Started {
+            name: "basic.fields".into(),
+        }),
+    );
+    insta::assert_snapshot!("basic_running", draw(&app));
+}
+
+#[test]
+fn snapshot_basic_passed_with_hidden_fields() {
+    let (mut app, _) = open(0, true, (100, 30));
+    update(&mut app, ctrl('t'));
+    let h = vec![
+        hidden("person", "addresses", "basic"),
+        hidden("job", "hiringmanager", "basic"),
+    ];
+    let fields = CheckRow {
+        ok: false,
+        required: false,
+        remedy: Some("Ask the customer's iCIMS admin to let the API user's login group see person.addresses, job.hiringmanager.".into()),
+        ..pass("basic.fields", 1, "2 standard fields are hidden from this user: person.addresses, job.hiringmanager")
+    };
+    step_reply(
+        &mut app,
+        StepMsg::BasicDone {
+            team: "acme".into(),
+            rows: vec![
+                pass(
+                    "basic.auth",
+                    1,
+                    "authenticated as integration1001 for customer 1001; people search works",
+                ),
+                fields,
+            ],
+            hidden: h,
+            typed: None,
+        },
+    );
+    step_reply(
+        &mut app,
+        StepMsg::Recorded(Ok(
+            "test recorded: 1/1 checks passed; 2 fields hidden".into()
+        )),
+    );
+    insta::assert_snapshot!("basic_passed", draw(&app));
+}
+
+#[test]
+fn snapshot_basic_hidden_and_unused_fields() {
+    use crate::icims::checks::FieldStatus;
+    let (mut app, _) = open(0, true, (100, 30));
+    update(&mut app, ctrl('t'));
+    let h = vec![
+        hidden("job", "hiringmanager", "basic"),
+        HiddenField {
+            status: FieldStatus::NotInUse,
+            ..hidden("job", "recruiter", "basic")
+        },
+    ];
+    let fields = CheckRow {
+        ok: false,
+        required: false,
+        remedy: Some("Ask the customer's iCIMS admin to let the API user's login group see job.hiringmanager.".into()),
+        ..pass("basic.fields", 1, "1 standard field is hidden from this user: job.hiringmanager (the staged export shows them in use); not in use by this tenant: job.recruiter")
+    };
+    step_reply(
+        &mut app,
+        StepMsg::BasicDone {
+            team: "acme".into(),
+            rows: vec![
+                pass(
+                    "basic.auth",
+                    1,
+                    "authenticated as integration1001 for customer 1001; people search works",
+                ),
+                fields,
+            ],
+            hidden: h,
+            typed: None,
+        },
+    );
+    insta::assert_snapshot!("basic_hidden_and_unused", draw(&app));
+}
+
+#[test]
+fn snapshot_basic_failed_80x24() {
+    let (mut app, _) = open(0, true, (80, 24));
+    update(&mut app, ctrl('t'));
+    step_reply(
+        &mut app,
+        StepMsg::BasicDone {
+            team: "acme".into(),
+            rows: basic_failed_rows(),
+            hidden: vec![],
+            typed: None,
+        },
+    );
+    insta::assert_snapshot!("basic_failed_80x24", draw(&app));
+}
+
+#[test]
+fn snapshot_basic_dedupe_and_source_person() {
+    let (mut app, _) = open(0, true, (100, 30));
+    update(&mut app, key(KeyCode::PageDown));
+    type_text(&mut app, "ann@acme.example");
+    update(&mut app, key(KeyCode::Tab));
+    update(&mut app, key(KeyCode::Tab));
+    type_text(&mut app, "Ann Lee");
+    update(&mut app, key(KeyCode::Tab));
+    update(&mut app, key(KeyCode::Tab));
+    let effects = step_effects(update(&mut app, key(KeyCode::Enter)));
+    assert_eq!(
+        effects,
+        vec![StepEffect::RunDedupe {
+            team: "acme".into(),
+            candidates: vec![Candidate {
+                email: Some("ann@acme.example".into()),
+                linkedin: None,
+                name: Some("Ann Lee".into()),
+                line: None
+            }],
+            csv_file: None
+        }]
+    );
+    let person = |id: u64, name: &str| PersonMatch {
+        id,
+        name: name.into(),
+        email: Some("ann@acme.example".into()),
+        folder: Some("Cand:Active".into()),
+        linkedin: None,
+    };
+    let result = DedupeResult {
+        candidate: Candidate {
+            email: Some("ann@acme.example".into()),
+            linkedin: None,
+            name: Some("Ann Lee".into()),
+            line: None,
+        },
+        keys: vec![
+            KeyMatches {
+                key: DedupeKey::Email,
+                value: "ann@acme.example".into(),
+                person_ids: vec![1042, 1077],
+                matches: vec![person(1042, "Ann Lee"), person(1077, "Anne Leigh")],
+                ambiguous: true,
+                note: None,
+            },
+            KeyMatches {
+                key: DedupeKey::Name,
+                value: "Ann Lee".into(),
+                person_ids: vec![1042],
+                matches: vec![person(1042, "Ann Lee")],
+                ambiguous: false,
+                note: None,
+            },
+        ],
+        verdict: DedupeVerdict::Ambiguous {
+            person_ids: vec![1042, 1077],
+        },
+    };
+    step_reply(&mut app, StepMsg::DedupeDone(Ok((vec![result], vec![]))));
+    insta::assert_snapshot!("basic_dedupe", draw(&app));
+
+    update(&mut app, key(KeyCode::PageDown));
+    type_text(&mut app, "rec@acme.example, none@acme.example");
+    update(&mut app, key(KeyCode::Tab));
+    update(&mut app, key(KeyCode::Tab));
+    let effects = step_effects(update(&mut app, key(KeyCode::Enter)));
+    assert!(
+        matches!(&effects[..], [StepEffect::RunSourcePerson { emails, file: None, .. }] if emails == "rec@acme.example, none@acme.example")
+    );
+    let rows = vec![
+        SourcePersonRow {
+            email: "rec@acme.example".into(),
+            verdict: SourcePersonVerdict::Exact,
+            source_person_id: Some(1003),
+            users: vec![PersonMatch {
+                folder: Some("HM:Active".into()),
+                ..person(1003, "Rita Recruiter")
+            }],
+            other_people: 0,
+        },
+        SourcePersonRow {
+            email: "none@acme.example".into(),
+            verdict: SourcePersonVerdict::NoUser,
+            source_person_id: None,
+            users: vec![],
+            other_people: 1,
+        },
+    ];
+    step_reply(
+        &mut app,
+        StepMsg::SourceDone(Ok((
+            rows,
+            vec!["line 2: \"x@y\": not a valid email address".into()],
+        ))),
+    );
+    insta::assert_snapshot!("basic_source_person", draw(&app));
+}
+
+fn preflight_rows(fail: bool) -> Vec<CheckRow> {
+    let mut rows: Vec<CheckRow> = [
+        (
+            "rest.token",
+            "token issued to sbx-rest-client (valid 24h00m)",
+        ),
+        ("people.search", "search works; 297 person ids"),
+        ("people.get", "read person 1002 (10 fields)"),
+        ("jobs.search", "search works; 36 job ids"),
+        ("jobs.get", "read job 1002 (11 fields)"),
+        (
+            "applicantworkflows.search",
+            "search works; 378 workflow ids",
+        ),
+        ("applicantworkflows.get", "read workflow 10001 (7 fields)"),
+        ("statuses", "13 statuses in 7 bins (4 rejection reasons)"),
+        (
+            "person.folders",
+            "9 person folders (5 user folders HM:/Emp:)",
+        ),
+        (
+            "schema",
+            "person 11 fields, job 11 fields, submittal 7 fields",
+        ),
+        (
+            "rest.fields",
+            "every standard field is visible on the sample records",
+        ),
+        ("datastream.token", "token issued to sbx-ds-client"),
+        ("datastream.subscriptions", "3 subscriptions"),
+        ("datastream.events", "read 10 events of 1001-people-changes"),
+    ]
+    .iter()
+    .map(|(n, m)| pass(n, 2, m))
+    .collect();
+    if fail {
+        let denied = IcimsError::AccessDenied {
+            status: 404,
+            message: "Access denied to applicant workflows.".into(),
+        };
+        rows[5] = CheckRow::fail("applicantworkflows.search", 2, &denied);
+        rows[6] = CheckRow::not_run(
+            "applicantworkflows.get",
+            2,
+            "not run: the workflow search failed",
+            "Fix the search permission first (see the row above).",
+        );
+        let rejected = IcimsError::TokenRejected {
+            host: "login.icims.com".into(),
+            status: 401,
+            message: "access_denied: Unauthorized".into(),
+        };
+        rows[11] = CheckRow::fail("datastream.token", 2, &rejected);
+    }
+    rows
+}
+
+#[test]
+fn snapshot_credentials_idle() {
+    let (app, _) = open(1, true, (100, 30));
+    insta::assert_snapshot!("credentials_idle", draw(&app));
+}
+
+#[test]
+fn snapshot_credentials_running() {
+    let (mut app, _) = open(1, true, (100, 30));
+    let effects = step_effects(update(&mut app, ctrl('t')));
+    assert_eq!(
+        effects,
+        vec![StepEffect::RunPreflight {
+            team: "acme".into(),
+            typed: None
+        }]
+    );
+    for row in preflight_rows(false).into_iter().take(4) {
+        step_reply(&mut app, StepMsg::Progress(CheckEvent::Finished(row)));
+    }
+    step_reply(
+        &mut app,
+        StepMsg::Progress(CheckEvent::Started {
+            name: "applicantworkflows.search".into(),
+        }),
+    );
+    let Some(s) = app.step_page().and_then(|p| p.credentials()) else {
+        panic!("credentials page open")
+    };
+    assert!(matches!(&s.test, TestRun::Running { done, total: 14, .. } if done.len() == 4));
+    insta::assert_snapshot!("credentials_running", draw(&app));
+}
+
+#[test]
+fn snapshot_credentials_passed_120x40() {
+    let (mut app, _) = open(1, true, (120, 40));
+    update(&mut app, ctrl('t'));
+    let effects = step_effects(step_reply(
+        &mut app,
+        StepMsg::PreflightDone {
+            team: "acme".into(),
+            rows: preflight_rows(false),
+            hidden: vec![],
+            linkedin_field: Some("field41522".into()),
+            typed: None,
+        },
+    ));
+    assert!(
+        matches!(&effects[..], [StepEffect::RecordPreflight { linkedin_field: Some(f), .. }] if f == "field41522")
+    );
+    insta::assert_snapshot!("credentials_passed_120x40", draw(&app));
+}
+
+#[test]
+fn snapshot_credentials_failed() {
+    let (mut app, _) = open(1, true, (100, 30));
+    update(&mut app, ctrl('t'));
+    step_reply(
+        &mut app,
+        StepMsg::PreflightDone {
+            team: "acme".into(),
+            rows: preflight_rows(true),
+            hidden: vec![hidden("workflow", "source", "rest")],
+            linkedin_field: None,
+            typed: None,
+        },
+    );
+    insta::assert_snapshot!("credentials_failed", draw(&app));
+}
+
+#[test]
+fn credentials_deep_sync_toggle_is_locked_with_the_gates_reason() {
+    let (mut app, _) = open(1, true, (100, 30));
+    for _ in 0..6 {
+        update(&mut app, key(KeyCode::Tab));
+    }
+    assert!(step_effects(update(&mut app, key(KeyCode::Enter))).is_empty());
+    let screen = draw(&app);
+    assert!(screen.contains("Deep sync: off (locked)"));
+    assert!(
+        screen.contains("Locked: deep sync credentials not tested (step 2)"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("historical export not imported (step 3)"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn snapshot_credentials_failed_80x24_scrolls() {
+    let (mut app, _) = open(1, true, (80, 24));
+    update(&mut app, ctrl('t'));
+    step_reply(
+        &mut app,
+        StepMsg::PreflightDone {
+            team: "acme".into(),
+            rows: preflight_rows(true),
+            hidden: vec![hidden("workflow", "source", "rest")],
+            linkedin_field: None,
+            typed: None,
+        },
+    );
+    let top = draw(&app);
+    assert!(top.contains("more lines below (PgDn scrolls)"), "{top}");
+    for _ in 0..20 {
+        update(&mut app, key(KeyCode::PageDown));
+    }
+    let bottom = draw(&app);
+    assert!(
+        bottom.contains("Hidden fields: workflow.source (rest)"),
+        "{bottom}"
+    );
+    assert!(bottom.contains("lines above (PgUp scrolls)"), "{bottom}");
+    insta::assert_snapshot!("credentials_failed_80x24_scrolled", bottom);
+    for _ in 0..20 {
+        update(&mut app, key(KeyCode::PageUp));
+    }
+    assert_eq!(draw(&app), top);
+}
+
+#[test]
+fn a_test_finishing_after_the_screen_closed_is_still_recorded() {
+    let (mut app, _) = open(0, true, (100, 30));
+    let started = update(&mut app, ctrl('t'));
+    let Some(Effect::Page(tag, _)) = started.first() else {
+        panic!("the test starts: {started:?}")
+    };
+    let tag = *tag;
+    update(&mut app, key(KeyCode::Esc));
+    assert!(app.page.is_none());
+    let rows = basic_failed_rows();
+    let effects = step_effects(update(
+        &mut app,
+        Msg::Reply(crate::tui::pages::Reply {
+            tag,
+            body: ReplyBody::Checks(StepMsg::BasicDone {
+                team: "acme".into(),
+                rows: rows.clone(),
+                hidden: vec![],
+                typed: None,
+            }),
+        }),
+    ));
+    assert_eq!(
+        effects,
+        vec![StepEffect::RecordBasic {
+            team: "acme".into(),
+            rows,
+            hidden: vec![]
+        }]
+    );
+    // The same reply does not land in a page opened since on the same step.
+    update(&mut app, key(KeyCode::Enter));
+    assert!(app.step_page().and_then(|p| p.basic()).is_some());
+    update(
+        &mut app,
+        Msg::Reply(crate::tui::pages::Reply {
+            tag,
+            body: ReplyBody::Checks(StepMsg::Progress(CheckEvent::Started {
+                name: "basic.auth".into(),
+            })),
+        }),
+    );
+    let page = app.step_page().and_then(|p| p.basic()).unwrap();
+    assert_eq!(page.test, TestRun::Idle, "a late reply of the closed page");
+}
