@@ -41,6 +41,10 @@ pub enum Command {
     /// Step 4 field mapping (and, later, step 6 stage mapping).
     #[command(subcommand)]
     Mapping(MappingCommand),
+    /// Print a shell completion script (bash, zsh or fish) on stdout.
+    Completions(crate::commands::shell::CompletionsArgs),
+    /// Print the manual page (roff) on stdout: `icims-onboard man | man -l -`.
+    Man,
     /// The audit log, newest first: time, actor, team, action, object (never a value).
     Audit(crate::commands::audit::AuditArgs),
 }

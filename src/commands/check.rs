@@ -41,6 +41,11 @@ pub struct CheckArgs {
     /// Seconds one API request may take (connects time out after a third of it, at least 2 s).
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub timeout: u64,
+    /// Most API calls in flight at once (1 = one after another); independent calls overlap
+    /// to hide the API's latency. The calls made and the rows are the same either way.
+    #[arg(long, value_name = "N", default_value_t = crate::icims::DEFAULT_CONCURRENCY as u16,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
     /// An address the customer must allow-list, named when iCIMS answers 403 (repeatable;
     /// default 54.173.229.200 and 54.175.230.252; env ICIMS_ONBOARD_ALLOW_IPS, comma-separated).
     #[arg(
@@ -104,6 +109,7 @@ impl CheckArgs {
             request_timeout: request,
             connect_timeout: (request / 3).max(Duration::from_secs(2)).min(request),
             allow_list,
+            concurrency: usize::from(self.concurrency),
             ..ClientConfig::default()
         })
     }

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod export;
 pub mod mapping;
 pub mod sandbox;
+pub mod shell;
 pub mod team;
 pub mod worker;
 
@@ -52,6 +53,8 @@ pub fn run(cli: &Cli, command: &Command) -> Result<ExitCode> {
         Command::Sandbox(args) => sandbox::run(args).map(|()| ExitCode::SUCCESS),
         Command::Export(cmd) => export::run(db, cmd),
         Command::Worker(args) => worker::run(db, args),
+        Command::Completions(args) => shell::completions(args),
+        Command::Man => shell::man(),
         Command::Audit(args) => audit::run(db, args),
     }
 }
