@@ -29,6 +29,7 @@ pub fn run(db: Option<&Path>, cmd: &MappingCommand) -> Result<ExitCode> {
         MappingCommand::Fields(FieldsCommand::Approve { name, note, json }) => {
             approve(db, name, note.clone(), *json)
         }
+        MappingCommand::Stages(cmd) => super::stages::run(db, cmd),
     }
 }
 

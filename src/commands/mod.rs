@@ -7,6 +7,7 @@ pub mod demo;
 pub mod export;
 pub mod mapping;
 pub mod sandbox;
+pub mod stages;
 pub mod team;
 pub mod worker;
 
