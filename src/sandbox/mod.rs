@@ -31,6 +31,7 @@ pub mod response;
 pub mod schema;
 pub mod search;
 pub mod sftp;
+pub mod status_variants;
 
 pub use auth::{ClientCreds, Credentials, HmacCreds, UserPass};
 pub use clock::SandboxClock;
