@@ -275,6 +275,7 @@ impl Sandbox {
             hits_us: AtomicU64::new(0),
             hits_eu: AtomicU64::new(0),
             served: AtomicU64::new(0),
+            added_statuses: Default::default(),
         });
 
         let key = sftp::host_key(cfg.seed);
@@ -381,6 +382,13 @@ impl Sandbox {
     /// Generator ground truth (collisions, hidden fields, labels, changes after the cut-off…).
     pub fn tenant(&self) -> Arc<Tenant> {
         self.state.tenant.clone()
+    }
+
+    /// Adds a workflow status to the tenant's catalogue while it runs (a status created by
+    /// the customer after the mapping was approved: drift). It shows in the status field's
+    /// schema options from the next request on. Returns it with its new id.
+    pub fn add_status(&self, name: &str, bin: &str) -> model::Status {
+        status_variants::add_status(&self.state, &self.tenant(), name, bin)
     }
 
     pub fn requests_by_region(&self) -> RegionHits {

@@ -15,33 +15,73 @@ use super::model::{Status, Workflow};
 
 /// Bin id → the names a tenant may give it.
 const BIN_NAMES: [(&str, &[&str]); 7] = [
-    ("D37001001", &["Initial Review", "Screening", "New Applicants", "Review"]),
-    ("D37001002", &["Interview", "Interviewing", "Interviews", "Assessment"]),
+    (
+        "D37001001",
+        &["Initial Review", "Screening", "New Applicants", "Review"],
+    ),
+    (
+        "D37001002",
+        &["Interview", "Interviewing", "Interviews", "Assessment"],
+    ),
     ("D37001003", &["Offer", "Offer Stage", "Offers"]),
     ("D37001004", &["Hired", "Hire", "Onboarding"]),
     ("D37001005", &["On Hold", "Hold", "Parked"]),
     (
         "D37001006",
-        &["Rejected", "Disqualified", "Not Selected", "Declined", "Closed - Not Hired", "Rejections"],
+        &[
+            "Rejected",
+            "Disqualified",
+            "Not Selected",
+            "Declined",
+            "Closed - Not Hired",
+            "Rejections",
+        ],
     ),
-    ("D37001007", &["Withdrawn", "Candidate Withdrew", "Withdrew"]),
+    (
+        "D37001007",
+        &["Withdrawn", "Candidate Withdrew", "Withdrew"],
+    ),
 ];
 
 /// Status id → the wordings a tenant may give that (rejection) status.
 const REJECTION_NAMES: [(&str, &[&str]); 4] = [
     (
         "C22001",
-        &["Rejected - Not Qualified", "Does Not Meet Min Quals", "DQ - Not Qualified", "Unqualified", "Other (see notes)"],
+        &[
+            "Rejected - Not Qualified",
+            "Does Not Meet Min Quals",
+            "DQ - Not Qualified",
+            "Unqualified",
+            "Other (see notes)",
+        ],
     ),
     (
         "C23504",
-        &["Rejected - Position Filled", "Position Filled", "Req Filled", "Pos Filled - Other Candidate"],
+        &[
+            "Rejected - Position Filled",
+            "Position Filled",
+            "Req Filled",
+            "Pos Filled - Other Candidate",
+        ],
     ),
     (
         "C23505",
-        &["Rejected - Failed Background Check", "Failed Background", "Background - Did Not Pass", "Rej - Background"],
+        &[
+            "Rejected - Failed Background Check",
+            "Failed Background",
+            "Background - Did Not Pass",
+            "Rej - Background",
+        ],
     ),
-    ("C51324", &["Candidate Withdrew", "Withdrew Application", "NLI - Candidate", "Not Interested"]),
+    (
+        "C51324",
+        &[
+            "Candidate Withdrew",
+            "Withdrew Application",
+            "NLI - Candidate",
+            "Not Interested",
+        ],
+    ),
 ];
 
 /// Rejection statuses outside a rejection bin: (name, bin id).
@@ -90,7 +130,12 @@ pub fn vary(
     let mut rng = ChaCha8Rng::seed_from_u64(seed ^ 0x5354_4147_4553_0006);
     let bins: Vec<(String, String)> = BIN_NAMES
         .iter()
-        .map(|(id, names)| (id.to_string(), names[rng.random_range(0..names.len())].to_string()))
+        .map(|(id, names)| {
+            (
+                id.to_string(),
+                names[rng.random_range(0..names.len())].to_string(),
+            )
+        })
         .collect();
     for s in statuses.iter_mut() {
         s.bin = bin_name(&s.bin_id, &bins);
@@ -105,8 +150,18 @@ pub fn vary(
     looks.shuffle(&mut rng);
     let n_looks = rng.random_range(1..=2);
     let mut extra: Vec<(&str, &str, bool)> = Vec::new();
-    extra.extend(strays.into_iter().take(n_strays).map(|(n, b)| (*n, *b, true)));
-    extra.extend(looks.into_iter().take(n_looks).map(|(n, b)| (*n, *b, false)));
+    extra.extend(
+        strays
+            .into_iter()
+            .take(n_strays)
+            .map(|(n, b)| (*n, *b, true)),
+    );
+    extra.extend(
+        looks
+            .into_iter()
+            .take(n_looks)
+            .map(|(n, b)| (*n, *b, false)),
+    );
     let changed: HashSet<u64> = changed_after_cutoff.iter().copied().collect();
     let in_export: HashSet<u64> = export.iter().map(|w| w.id).collect();
     for (k, (name, bin_id, rejection)) in extra.into_iter().enumerate() {
@@ -126,7 +181,9 @@ pub fn vary(
             }
         }
         let busiest = (0..index).max_by_key(|&s| counts[s]).unwrap_or(0);
-        let take = rng.random_range(1..=3usize).min(counts[busiest].saturating_sub(1));
+        let take = rng
+            .random_range(1..=3usize)
+            .min(counts[busiest].saturating_sub(1));
         let ids: Vec<u64> = live
             .iter()
             .rev()
@@ -142,5 +199,59 @@ pub fn vary(
         for w in export.iter_mut().filter(|w| ids.contains(&w.id)) {
             w.status = index;
         }
+    }
+}
+
+/// Adds a status to a running tenant (see [`super::Sandbox::add_status`]): a new `C7…` id,
+/// in the bin named `bin` (its id when the tenant has that bin, else a new one); it is a
+/// rejection when its bin is the tenant's rejection bin (ground truth for tests).
+pub fn add_status(
+    state: &super::api::AppState,
+    tenant: &super::model::Tenant,
+    name: &str,
+    bin: &str,
+) -> Status {
+    let Ok(mut added) = state.added_statuses.lock() else {
+        return Status {
+            id: String::new(),
+            name: name.to_string(),
+            bin: bin.to_string(),
+            bin_id: String::new(),
+            is_rejection: false,
+        };
+    };
+    let known = tenant.statuses.iter().chain(added.iter());
+    let same_bin = known.clone().find(|s| s.bin.eq_ignore_ascii_case(bin));
+    let status = Status {
+        id: format!("C7{:04}", 1000 + added.len()),
+        name: name.to_string(),
+        bin: same_bin.map_or_else(|| bin.to_string(), |s| s.bin.clone()),
+        bin_id: same_bin.map_or_else(|| format!("D3700199{}", added.len()), |s| s.bin_id.clone()),
+        is_rejection: same_bin.is_some_and(|s| s.bin_id == "D37001006" || s.bin_id == "D37001007"),
+    };
+    added.push(status.clone());
+    status
+}
+
+/// `POST /_sandbox/statuses` with `{"name": …, "bin": …}` (no auth; loopback only): adds a
+/// status as [`add_status`] does and answers 201 with it.
+pub fn add_status_request(state: &super::api::AppState, body: &[u8]) -> super::response::Response {
+    #[derive(serde::Deserialize)]
+    struct Body {
+        name: String,
+        bin: String,
+    }
+    match serde_json::from_slice::<Body>(body) {
+        Ok(b) if !b.name.trim().is_empty() && !b.bin.trim().is_empty() => {
+            let s = add_status(state, &state.tenant, b.name.trim(), b.bin.trim());
+            super::response::Response::json(
+                201,
+                &serde_json::json!({"id": s.id, "name": s.name, "bin": s.bin, "binid": s.bin_id}),
+            )
+        }
+        _ => super::response::Response::json(
+            400,
+            &serde_json::json!({"errors": [{"errorMessage": "expected {\"name\": …, \"bin\": …}", "errorCode": 10}]}),
+        ),
     }
 }
