@@ -1,15 +1,24 @@
 //! Spreadsheet-safe cell text for CSV written for spreadsheet programs: a value starting
 //! with `=`, `+`, `-`, `@`, a tab or a carriage return would be run as a formula, so it is
-//! written behind a `'` (and a value already starting with `'` gets a second one, so
-//! [`restore`] is exact). Shared by the field and stage sheets.
+//! written behind a `'` (also when `'`s precede such a character, so [`restore`] is
+//! exact). Same rule as the hardening branch's `safe_text::{neutralize_cell,
+//! restore_cell}`; once both are merged this module can defer to those.
 
 use std::borrow::Cow;
 
 const FORMULA_LEADS: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
 
 /// The cell text to write for `value`.
+fn needs_prefix(s: &str) -> bool {
+    match s.chars().next() {
+        Some(c) if FORMULA_LEADS.contains(&c) => true,
+        Some('\'') => needs_prefix(&s[1..]),
+        _ => false,
+    }
+}
+
 pub fn neutralise(value: &str) -> Cow<'_, str> {
-    if value.starts_with(FORMULA_LEADS) || value.starts_with('\'') {
+    if needs_prefix(value) {
         Cow::Owned(format!("'{value}"))
     } else {
         Cow::Borrowed(value)
@@ -20,7 +29,7 @@ pub fn neutralise(value: &str) -> Cow<'_, str> {
 /// taken as typed).
 pub fn restore(cell: &str) -> &str {
     match cell.strip_prefix('\'') {
-        Some(rest) if rest.starts_with(FORMULA_LEADS) || rest.starts_with('\'') => rest,
+        Some(rest) if needs_prefix(rest) => rest,
         _ => cell,
     }
 }
@@ -39,5 +48,6 @@ mod tests {
             assert_eq!(restore(&w), v);
         }
         assert_eq!(neutralise("New Submission"), "New Submission");
+        assert_eq!(neutralise("'plain"), "'plain");
     }
 }
