@@ -384,13 +384,6 @@ impl Sandbox {
         self.state.tenant.clone()
     }
 
-    /// Adds a workflow status to the tenant's catalogue while it runs (a status created by
-    /// the customer after the mapping was approved: drift). It shows in the status field's
-    /// schema options from the next request on. Returns it with its new id.
-    pub fn add_status(&self, name: &str, bin: &str) -> model::Status {
-        status_variants::add_status(&self.state, &self.tenant(), name, bin)
-    }
-
     pub fn requests_by_region(&self) -> RegionHits {
         RegionHits {
             us: self.state.hits_us.load(Ordering::Relaxed),
@@ -410,6 +403,13 @@ impl Sandbox {
     /// API calls counted against today's quota (sandbox clock).
     pub fn quota_used_today(&self) -> u64 {
         self.state.quota.used_today()
+    }
+
+    /// Adds a workflow status to the tenant's catalogue while it runs (a status created by
+    /// the customer after the mapping was approved: drift). It shows in the status field's
+    /// schema options from the next request on. Returns it with its new id.
+    pub fn add_status(&self, name: &str, bin: &str) -> model::Status {
+        status_variants::add_status(&self.state, &self.tenant(), name, bin)
     }
 
     /// Stop serving and wait for the servers to finish.
