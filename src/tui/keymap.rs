@@ -37,11 +37,15 @@ pub enum Context {
     DeepSync,
     /// Step 6 page.
     StageMapping,
+    /// Step 6: the list of the team's stages for the selected status.
+    StagePicker,
+    /// Step 6: a one-line input (filter, override note).
+    StageInput,
 }
 
 impl Context {
     /// Every context, in the README's order.
-    pub const ALL: [Context; 15] = [
+    pub const ALL: [Context; 17] = [
         Context::Home,
         Context::Filter,
         Context::NewTeam,
@@ -55,6 +59,8 @@ impl Context {
         Context::MappingInput,
         Context::DeepSync,
         Context::StageMapping,
+        Context::StagePicker,
+        Context::StageInput,
         Context::Confirm,
         Context::Help,
     ];
@@ -76,6 +82,8 @@ impl Context {
             Context::MappingInput => "Step 4: input line",
             Context::DeepSync => "Step 5: deep sync",
             Context::StageMapping => "Step 6: stage mapping",
+            Context::StagePicker => "Step 6: stage picker",
+            Context::StageInput => "Step 6: input line",
         }
     }
 }
@@ -128,6 +136,8 @@ pub enum Action {
     Connection,
     /// Show the selected message or reason in full.
     Details,
+    /// Step 6: override the rejection detection of a status (with a note).
+    Override,
 }
 
 /// Whether a binding can act in the current state (gitui's `CommandInfo`: enabled and
@@ -482,6 +492,76 @@ const MAPPING_INPUT: &[Binding] = &[bind!(
     "apply"
 )];
 
+const STAGE_MAPPING: &[Binding] = &[
+    bind!(
+        "Enter t",
+        [(KeyCode::Enter, NONE), ch('t')],
+        PickTarget,
+        "pick the status's stage from the team's list",
+        "stage"
+    ),
+    bind!(
+        "a",
+        [ch('a')],
+        Accept,
+        "accept the suggested stage",
+        "accept"
+    ),
+    bind!(
+        "x",
+        [ch('x')],
+        Ignore,
+        "leave the status without a stage",
+        "no stage"
+    ),
+    bind!(
+        "o",
+        [ch('o')],
+        Override,
+        "override the rejection detection (asks for a note)",
+        "override"
+    ),
+    bind!("/", [ch('/')], Filter, "filter the statuses", "filter"),
+    bind!(
+        "p",
+        [ch('p')],
+        Approve,
+        "approve the stage mapping",
+        "approve"
+    ),
+    bind!(
+        "d",
+        [ch('d')],
+        Discover,
+        "read the statuses again (Schema API, export, synced workflows)",
+        "discover"
+    ),
+];
+
+const STAGE_PICKER: &[Binding] = &[
+    bind!(
+        "↑↓",
+        [(KeyCode::Up, NONE), (KeyCode::Down, NONE)],
+        Up,
+        "move the selection"
+    ),
+    bind!(
+        "Enter",
+        [(KeyCode::Enter, NONE)],
+        Submit,
+        "map the status to the selected stage",
+        "choose"
+    ),
+];
+
+const STAGE_INPUT: &[Binding] = &[bind!(
+    "Enter",
+    [(KeyCode::Enter, NONE)],
+    Submit,
+    "apply",
+    "apply"
+)];
+
 const CONFIRM: &[Binding] = &[
     bind!("y", [ch('y')], Yes, "yes, go ahead", "yes"),
     bind!("n", [ch('n')], No, "no, keep things as they are", "no"),
@@ -517,7 +597,10 @@ pub fn groups(ctx: Context) -> &'static [&'static [Binding]] {
         Context::FieldMapping => &[FIELD_MAPPING, LIST, REFRESH, BACK, GLOBAL],
         Context::TargetPicker => &[TARGET_PICKER, BACK, GLOBAL_TYPING],
         Context::MappingInput => &[MAPPING_INPUT, BACK, GLOBAL_TYPING],
-        Context::DeepSync | Context::StageMapping => &[REFRESH, BACK, GLOBAL],
+        Context::DeepSync => &[REFRESH, BACK, GLOBAL],
+        Context::StageMapping => &[STAGE_MAPPING, LIST, REFRESH, BACK, GLOBAL],
+        Context::StagePicker => &[STAGE_PICKER, BACK, GLOBAL_TYPING],
+        Context::StageInput => &[STAGE_INPUT, BACK, GLOBAL_TYPING],
     }
 }
 

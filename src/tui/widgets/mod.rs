@@ -6,6 +6,8 @@ pub mod check_table;
 pub mod footer;
 pub mod form_row;
 pub mod mapping_table;
+pub mod stage_picker;
+pub mod stage_table;
 pub mod state_badge;
 pub mod step_list;
 pub mod step_summary;
