@@ -1160,3 +1160,30 @@ mod tests {
         assert_eq!(Page::refresh(&mut p, &drifted), vec![PageOut::Unchanged]);
     }
 }
+
+#[cfg(test)]
+mod readme {
+    use crate::tui::keymap::{Context, bindings};
+
+    /// A context's key table as `keymap::markdown` writes it.
+    pub fn table(ctx: Context) -> String {
+        let mut out = format!("**{}**\n\n| keys | does |\n|---|---|\n", ctx.title());
+        for b in bindings(ctx) {
+            out.push_str(&format!("| `{}` | {} |\n", b.label, b.help));
+        }
+        out
+    }
+
+    #[test]
+    fn the_readme_lists_the_step_6_keys_from_the_key_tables() {
+        let readme = include_str!("../../../README.md");
+        for ctx in [
+            Context::StageMapping,
+            Context::StagePicker,
+            Context::StageInput,
+        ] {
+            let t = table(ctx);
+            assert!(readme.contains(&t), "README lacks (or differs from):\n{t}");
+        }
+    }
+}
