@@ -887,3 +887,75 @@ fn cli_bad_input_is_one_line_with_the_right_exit_code() {
         "{err}"
     );
 }
+
+mod walkthrough {
+    use super::*;
+    use common::tmux::Tmux;
+
+    #[test]
+    fn console_maps_a_status_refuses_a_rejection_and_approves_step_6() {
+        let fx = fixture(21);
+        let home = &fx._home;
+        // Start from the export only (no statuses read yet by step 6).
+        fx.store
+            .conn()
+            .execute("DELETE FROM stage_mapping", [])
+            .unwrap();
+        let q = |p: &Path| format!("'{}'", p.display());
+        let command = format!(
+            "env ICIMS_ONBOARD_DB={} ICIMS_ONBOARD_LOG={} XDG_CONFIG_HOME={} TERM=xterm-256color {}; echo EXITED:$?; sleep 60",
+            q(&home.db()),
+            q(&home.log()),
+            q(&home.config_home()),
+            q(Path::new(env!("CARGO_BIN_EXE_icims-onboard"))),
+        );
+        let tmux = Tmux::start("stages", 120, 40, &command);
+        tmux.wait_text("Acme");
+        tmux.keys(&["Enter"]);
+        tmux.wait_text("Basic sync");
+        tmux.keys(&["j", "j", "j", "j", "j", "Enter"]);
+        tmux.wait_text("Press d to read them");
+        tmux.keys(&["d"]);
+        let screen = tmux.wait_text("— unmapped");
+        assert!(screen.contains("no API credential stored"), "{screen}");
+        // A rejection status: the picker does not open.
+        tmux.keys(&["/"]);
+        tmux.type_text("rejected");
+        tmux.keys(&["Enter"]);
+        tmux.wait_text("filter \"rejected\"");
+        tmux.keys(&["Enter"]);
+        tmux.wait_text("maps to rejected, not a stage");
+        // On Hold: pick Screen.
+        tmux.keys(&["Escape", "/"]);
+        tmux.type_text("On Hold");
+        tmux.keys(&["Enter"]);
+        tmux.wait_text("filter \"On Hold\"");
+        tmux.keys(&["Enter"]);
+        tmux.wait_text("Stage for On Hold");
+        tmux.keys(&["Down", "Enter"]);
+        tmux.wait_text("\"On Hold\" → Screen");
+        tmux.keys(&["Escape", "p"]);
+        tmux.wait_text("are only suggested");
+        tmux.keys(&["y"]);
+        let approved = tmux.wait_text("✓ approved by");
+        assert!(approved.contains("rejected"), "{approved}");
+        tmux.keys(&["Escape"]);
+        tmux.wait_text("approved by");
+        tmux.keys(&["q"]);
+        tmux.wait_text("EXITED:0");
+
+        let rows = storage::load(&fx.store, &fx.team).unwrap();
+        assert!(storage::approval(&fx.store, &fx.team).unwrap().is_some());
+        assert!(
+            rows.iter()
+                .all(|r| !(r.is_rejection() && r.stage.is_some()))
+        );
+        let hold = rows.iter().find(|r| r.status.name == "On Hold").unwrap();
+        assert_eq!(hold.stage.as_deref(), Some("screen"));
+        let facts = OnboardingFacts::load(&fx.store, &fx.team).unwrap();
+        assert_eq!(
+            onboarding::derive_step(Step::StageMapping, &facts).state,
+            StepState::Done
+        );
+    }
+}

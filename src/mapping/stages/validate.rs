@@ -48,6 +48,15 @@ impl StageIssue {
     }
 }
 
+/// ` (C123)`, or nothing for a status known only by name.
+fn id_note(status_id: &str) -> String {
+    if status_id.starts_with(super::model::NAME_ID_PREFIX) {
+        String::new()
+    } else {
+        format!(" ({status_id})")
+    }
+}
+
 impl fmt::Display for StageIssue {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -58,7 +67,8 @@ impl fmt::Display for StageIssue {
                 workflows,
             } => write!(
                 f,
-                "status {name:?} ({status_id}) has {workflows} workflow(s) and no stage"
+                "status {name:?}{} has {workflows} workflow(s) and no stage",
+                id_note(status_id)
             ),
             StageIssue::RejectionMapped {
                 status_id,
@@ -66,7 +76,8 @@ impl fmt::Display for StageIssue {
                 stage,
             } => write!(
                 f,
-                "status {name:?} ({status_id}) is a rejection reason but is mapped to stage {stage:?}"
+                "status {name:?}{} is a rejection reason but is mapped to stage {stage:?}",
+                id_note(status_id)
             ),
             StageIssue::UnknownStage {
                 status_id,
@@ -74,10 +85,15 @@ impl fmt::Display for StageIssue {
                 stage,
             } => write!(
                 f,
-                "status {name:?} ({status_id}) is mapped to {stage:?}, which is not one of the team's stages"
+                "status {name:?}{} is mapped to {stage:?}, which is not one of the team's stages",
+                id_note(status_id)
             ),
             StageIssue::OverrideWithoutNote { status_id, name } => {
-                write!(f, "the override of {name:?} ({status_id}) has no note")
+                write!(
+                    f,
+                    "the override of {name:?}{} has no note",
+                    id_note(status_id)
+                )
             }
         }
     }

@@ -280,10 +280,9 @@ impl Page for StageMappingPage {
             Action::PickTarget | Action::Accept | Action::Ignore | Action::Override if empty => {
                 Disabled("no statuses yet: press d to read them from the export and the API".into())
             }
-            Action::PickTarget | Action::Ignore if rejection => Disabled(
-                "a rejection reason maps to rejected, not to a stage (o overrides the detection with a note)"
-                    .into(),
-            ),
+            Action::PickTarget | Action::Ignore if rejection => {
+                Disabled("maps to rejected, not a stage".into())
+            }
             Action::Accept
                 if self
                     .current()

@@ -185,7 +185,14 @@ pub fn render(frame: &mut Frame, area: Rect, view: &TableView<'_>, theme: &Theme
                 };
                 let mut cells = vec![
                     Cell::from(format!("  {}", clean(&r.status.name))),
-                    Cell::from(Span::styled(clean(&r.status.id), theme.muted)),
+                    Cell::from(Span::styled(
+                        if r.status.has_icims_id() {
+                            clean(&r.status.id)
+                        } else {
+                            "—".to_string()
+                        },
+                        theme.muted,
+                    )),
                     Cell::from(r.status.workflows.to_string()),
                     Cell::from(Span::styled(stage, stage_style)),
                     Cell::from(Span::styled(
