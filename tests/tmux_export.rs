@@ -76,7 +76,7 @@ fn demo_step3_fetch_import_quarantine_handoff() {
         assert!(!shown.contains(&password), "SFTP password on screen");
     }
     let ticket = std::fs::read_to_string(
-        icims_onboard::paths::exports_dir(&sb.db(), &team.name).join("handoff-ticket.txt"),
+        icims_onboard::paths::exports_dir(&sb.db(), team.id).join("handoff-ticket.txt"),
     )
     .unwrap();
     assert!(ticket.contains("Manifest (3 files)"), "{ticket}");

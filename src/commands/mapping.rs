@@ -14,6 +14,7 @@ use crate::icims::{ClientConfig, IcimsClient};
 use crate::mapping::{
     Catalogue, CustomerField, MappingEntry, MappingError, discover, sheet, storage, validate,
 };
+use crate::safe_text::{Esc, escape_control};
 use crate::store::{Actor, CredentialKind, Store, Team};
 
 pub fn run(db: Option<&Path>, cmd: &MappingCommand) -> Result<ExitCode> {
@@ -55,7 +56,7 @@ fn discover_fields(
     let dir = args
         .export_dir
         .clone()
-        .unwrap_or_else(|| crate::paths::exports_dir(&db_path(db), &team.name));
+        .unwrap_or_else(|| crate::paths::exports_dir(&db_path(db), team.id));
     let mut fields = match discover::export_columns(store, team, &dir)? {
         discover::ExportColumns::Staged(fields) => {
             notes.push("export columns from the staged import (step 3)".to_string());
@@ -114,7 +115,7 @@ fn suggest(db: Option<&Path>, args: &FieldsSuggestArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     for n in &notes {
-        println!("{n}");
+        println!("{}", Esc(n));
     }
     print_table(&entries);
     print_issues(&entries, &catalogue);
@@ -142,7 +143,10 @@ fn print_table(entries: &[MappingEntry]) {
         "object", "customer field", "standard field", "conf", "cover"
     );
     for e in entries {
-        let name: String = e.field.display_label().chars().take(28).collect();
+        let name: String = escape_control(e.field.display_label())
+            .chars()
+            .take(28)
+            .collect();
         println!(
             "{:<9} {:<28} {:<30} {:>4.0}% {:>5.0}%  {}",
             e.field.object.as_str(),
@@ -162,7 +166,7 @@ fn print_issues(entries: &[MappingEntry], catalogue: &Catalogue) {
     } else {
         println!("validation: {} problem(s)", issues.len());
         for i in issues {
-            println!("  - {i}");
+            println!("  - {}", Esc(&i.to_string()));
         }
     }
 }
@@ -220,7 +224,12 @@ fn import(
                 );
             } else {
                 for e in &errors {
-                    eprintln!("{}:{}: {}", file.display(), e.line, e.message);
+                    eprintln!(
+                        "{}:{}: {}",
+                        Esc(&file.display().to_string()),
+                        e.line,
+                        Esc(&e.message)
+                    );
                 }
             }
             return Err(eyre!(
@@ -267,7 +276,7 @@ fn import(
         println!("no changes");
     }
     for c in &import.changes {
-        println!("line {}: {c}", c.line);
+        println!("line {}: {}", c.line, Esc(&c.to_string()));
     }
     print_issues(&import.entries, &catalogue);
     if dry_run {

@@ -35,15 +35,7 @@ pub fn run(db: Option<&Path>, cmd: &StagesCommand) -> Result<ExitCode> {
 
 /// Customer text for a terminal: control characters escaped.
 fn printable(s: &str) -> String {
-    s.chars()
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_default().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
+    crate::safe_text::escape_control(s).into_owned()
 }
 
 /// The sheet format of a file, from its extension.

@@ -4,7 +4,6 @@
 //! [`xlsx`] for both mappings). Step 6 stage mapping lives in [`stages`]. Never imports the TUI.
 
 pub mod catalogue;
-pub mod cells;
 pub mod discover;
 pub mod edit;
 pub mod model;

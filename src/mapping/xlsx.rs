@@ -16,12 +16,12 @@ use rust_xlsxwriter::{
 };
 
 use super::catalogue::Catalogue;
-use super::cells::neutralise;
 use super::model::{MappingEntry, MappingState, Object};
 use super::sheet::{self, Import, SheetError};
 use super::stages::model::StatusRow;
 use super::stages::rules::Stage;
 use super::stages::sheet::{self as stage_sheet, StageImport};
+use crate::safe_text::{neutralize_cell, restore_cell};
 
 /// Name of the sheet holding the field mapping.
 pub const FIELDS_SHEET: &str = "Fields";
@@ -203,10 +203,10 @@ pub fn write_fields(
                 .and_then(Result::ok)
                 .unwrap_or_default();
             for (c, value) in record.iter().enumerate() {
-                let value = super::cells::restore(value);
+                let value = restore_cell(value);
                 let editable = matches!(c, 9..=11);
                 let format = if editable { &open } else { &locked };
-                ws.write_string_with_format(row, c as u16, cell(value), format)?;
+                ws.write_string_with_format(row, c as u16, cell(&value), format)?;
             }
             let oi = Object::ALL
                 .iter()
@@ -237,14 +237,9 @@ fn data_text(d: &Data) -> String {
 
 /// The named sheet (else the first) as CSV text for the CSV reader, with each CSV line's
 /// workbook row (1-based), so errors name the row.
-///
-/// `mark_formulas`: neutralise cells the way the target CSV reader restores them (the
-/// stage sheet reader does; the field sheet reader reads cells as typed).
-fn sheet_as_csv(
-    bytes: &[u8],
-    sheet_name: &str,
-    mark_formulas: bool,
-) -> Result<(Vec<u8>, Vec<u64>), Vec<SheetError>> {
+/// Cells are neutralised the way both CSV readers restore them, so typed values arrive
+/// exactly.
+fn sheet_as_csv(bytes: &[u8], sheet_name: &str) -> Result<(Vec<u8>, Vec<u64>), Vec<SheetError>> {
     let fail = |message: String| vec![SheetError { line: 1, message }];
     let mut wb: Xlsx<_> = open_workbook_from_rs(Cursor::new(bytes))
         .map_err(|e| fail(format!("not a readable XLSX workbook: {e}")))?;
@@ -267,14 +262,7 @@ fn sheet_as_csv(
         let wb_row = first_row + i as u64 + 1;
         let cells: Vec<String> = row
             .iter()
-            .map(|d| {
-                let text = data_text(d);
-                if mark_formulas {
-                    neutralise(&text).into_owned()
-                } else {
-                    text
-                }
-            })
+            .map(|d| neutralize_cell(&data_text(d)).into_owned())
             .collect();
         w.write_record(&cells)
             .map_err(|e| fail(format!("row {wb_row}: {e}")))?;
@@ -311,7 +299,7 @@ pub fn read_stages(
     current: &[StatusRow],
     stages: &[Stage],
 ) -> Result<StageImport, Vec<SheetError>> {
-    let (csv, line_rows) = sheet_as_csv(bytes, STAGES_SHEET, true)?;
+    let (csv, line_rows) = sheet_as_csv(bytes, STAGES_SHEET)?;
     stage_sheet::read_csv(&csv, current, stages)
         .map(|mut i| {
             for c in &mut i.changes {
@@ -331,7 +319,7 @@ pub fn read_fields(
     current: &[MappingEntry],
     catalogue: &Catalogue,
 ) -> Result<Import, Vec<SheetError>> {
-    let (csv, line_rows) = sheet_as_csv(bytes, FIELDS_SHEET, false)?;
+    let (csv, line_rows) = sheet_as_csv(bytes, FIELDS_SHEET)?;
     sheet::read_csv(&csv, current, catalogue)
         .map(|mut i| {
             for c in &mut i.changes {

@@ -10,7 +10,8 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("foundation", include_str!("migrations/0001_foundation.sql")),
     ("export", include_str!("migrations/0002_export.sql")),
     ("mapping", include_str!("migrations/0003_mapping.sql")),
-    ("stages", include_str!("migrations/0004_stages.sql")),
+    ("key_check", include_str!("migrations/0004_key_check.sql")),
+    ("stages", include_str!("migrations/0005_stages.sql")),
 ];
 
 /// The schema version this binary writes.

@@ -17,8 +17,8 @@ use serde::Serialize;
 use super::model::{REJECTED, RowState, StatusRow};
 use super::pipeline;
 use super::rules::Stage;
-use crate::mapping::cells::{neutralise, restore};
 pub use crate::mapping::sheet::SheetError;
+use crate::safe_text::{neutralize_cell, restore_cell};
 
 /// Column headers, in order.
 pub const COLUMNS: [&str; 9] = [
@@ -86,7 +86,7 @@ pub fn write_csv<W: Write>(rows: &[StatusRow], stages: &[Stage], out: W) -> std:
     w.write_record(COLUMNS)?;
     for r in rows {
         let cells = row_cells(r, stages);
-        w.write_record(cells.iter().map(|c| neutralise(c).into_owned()))?;
+        w.write_record(cells.iter().map(|c| neutralize_cell(c).into_owned()))?;
     }
     w.flush()
 }
@@ -236,7 +236,7 @@ pub fn read_csv(
             continue;
         }
         let get = |i: usize| {
-            restore(record.get(i).unwrap_or("").trim())
+            restore_cell(record.get(i).unwrap_or("").trim())
                 .trim()
                 .to_string()
         };

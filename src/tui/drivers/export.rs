@@ -145,7 +145,7 @@ pub fn queue(store: &Store, team: &str, kind: &str) -> Result<String, String> {
             .collect();
         serde_json::to_value(ImportParams {
             files,
-            object: None,
+            ..ImportParams::default()
         })
     } else {
         serde_json::to_value(FetchParams::default())
@@ -171,7 +171,7 @@ pub fn handoff_ticket(
 ) -> Result<(PathBuf, String), String> {
     let t = store.team(team).map_err(|e| e.to_string())?;
     let text = export::handoff::ticket_text(store, &t, actor).map_err(|e| e.to_string())?;
-    let file = paths::exports_dir(store.path(), &t.name).join("handoff-ticket.txt");
+    let file = paths::exports_dir(store.path(), t.id).join("handoff-ticket.txt");
     store
         .audit(
             actor,

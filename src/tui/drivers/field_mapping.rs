@@ -59,7 +59,7 @@ fn discover_fields(
     team: &Team,
     out: &Out<MappingMsg>,
 ) -> Result<Option<MappingMsg>, String> {
-    let dir = crate::paths::exports_dir(store.path(), &team.name);
+    let dir = crate::paths::exports_dir(store.path(), team.id);
     match discover::export_columns(store, team, &dir).map_err(|e| e.to_string())? {
         ExportColumns::Staged(fields) => Ok(Some(MappingMsg::Discovered(fields))),
         ExportColumns::Files(files) => {

@@ -68,18 +68,7 @@ pub struct TableView<'a> {
 
 /// Control characters from customer data shown escaped.
 pub fn clean(s: &str) -> String {
-    if !s.chars().any(char::is_control) {
-        return s.to_string();
-    }
-    s.chars()
-        .flat_map(|c| {
-            if c.is_control() {
-                c.escape_default().collect::<Vec<_>>()
-            } else {
-                vec![c]
-            }
-        })
-        .collect()
+    crate::safe_text::escape_control(s).into_owned()
 }
 
 fn stage_name<'a>(stages: &'a [Stage], id: &'a str) -> &'a str {
