@@ -89,6 +89,9 @@ pub struct StageMappingPage {
     pub loaded: bool,
     /// Table rows that fit (from the terminal height).
     pub page: usize,
+    /// Statuses with workflows, rejection reasons and statuses new since the approval
+    /// (counted on every change, not every frame).
+    pub counts: (usize, usize, usize),
     /// Step 6's state and detail at the last store refresh: when they change (the live
     /// sync saw a new status, another engineer approved), the rows are read again.
     pub seen_status: Option<(crate::onboarding::StepState, String)>,
@@ -112,6 +115,7 @@ impl StageMappingPage {
             message: None,
             loaded: false,
             page: 20,
+            counts: (0, 0, 0),
             seen_status: None,
         }
     }
@@ -147,6 +151,11 @@ impl StageMappingPage {
     /// Re-validates and rebuilds the grouped view after any change.
     pub fn recompute(&mut self) {
         self.issues = validate(&self.rows, &self.stages);
+        self.counts = (
+            self.rows.iter().filter(|r| r.status.workflows > 0).count(),
+            self.rows.iter().filter(|r| r.is_rejection()).count(),
+            self.rows.iter().filter(|r| r.new_since_approval).count(),
+        );
         let keep = self.current_index();
         let needle = self.filter.to_lowercase();
         self.lines = stage_table::group(&self.rows, |r| {
@@ -178,7 +187,7 @@ impl StageMappingPage {
     }
 
     pub fn rejections(&self) -> usize {
-        self.rows.iter().filter(|r| r.is_rejection()).count()
+        self.counts.1
     }
 
     pub fn context(&self) -> Context {
@@ -642,8 +651,7 @@ pub fn render(frame: &mut Frame, area: Rect, page: &StageMappingPage, theme: &Th
 }
 
 fn render_summary(frame: &mut Frame, area: Rect, page: &StageMappingPage, theme: &Theme) {
-    let in_use = page.rows.iter().filter(|r| r.status.workflows > 0).count();
-    let new = page.rows.iter().filter(|r| r.new_since_approval).count();
+    let (in_use, _, new) = page.counts;
     let mut first = vec![
         Span::styled(format!("{} statuses", page.rows.len()), theme.text),
         Span::styled(format!(" · {in_use} in use"), theme.muted),
@@ -688,30 +696,36 @@ fn render_issues(frame: &mut Frame, area: Rect, issues: &[StageIssue], theme: &T
         )
     };
     let room = area.height.saturating_sub(2) as usize;
-    let mut lines: Vec<Line> = if issues.is_empty() {
+    // Only the issues that fit are formatted (a large catalogue can have thousands).
+    let lines: Vec<Line> = if issues.is_empty() {
         vec![Line::from(Span::styled(
             "✓ every status in use has a stage; rejection reasons map to rejected",
             theme.ok,
         ))]
     } else {
-        issues
+        let shown = if issues.len() > room {
+            room.saturating_sub(1)
+        } else {
+            issues.len()
+        };
+        let mut v: Vec<Line> = issues
             .iter()
+            .take(shown)
             .map(|i| {
                 Line::from(vec![
                     Span::styled("✗ ", theme.error),
                     Span::styled(clean(&i.to_string()), theme.text),
                 ])
             })
-            .collect()
+            .collect();
+        if issues.len() > shown && room > 0 {
+            v.push(Line::from(Span::styled(
+                format!("… and {} more", issues.len() - shown),
+                theme.muted,
+            )));
+        }
+        v
     };
-    if lines.len() > room && room > 0 {
-        let more = lines.len() - (room - 1);
-        lines.truncate(room - 1);
-        lines.push(Line::from(Span::styled(
-            format!("… and {more} more"),
-            theme.muted,
-        )));
-    }
     frame.render_widget(
         Paragraph::new(lines).block(
             Block::bordered()
