@@ -41,6 +41,8 @@ pub enum Command {
     /// Step 4 field mapping and step 6 pipeline stage mapping.
     #[command(subcommand)]
     Mapping(MappingCommand),
+    /// The audit log, newest first: time, actor, team, action, object (never a value).
+    Audit(crate::commands::audit::AuditArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -198,6 +200,49 @@ pub enum TeamCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Change a team's settings; says which steps the change reopened.
+    Set(TeamSetArgs),
+    /// Remove a team and everything stored for it (asks for the name typed again).
+    Remove(TeamRemoveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TeamSetArgs {
+    /// Team name.
+    pub name: String,
+    /// The customer's iCIMS customer id (a number).
+    #[arg(long, value_name = "N")]
+    pub customer_id: Option<u64>,
+    /// Data region: us (api.icims.com) or eu (api-eu.icims.com).
+    #[arg(long, value_enum)]
+    pub region: Option<Region>,
+    /// Override the API base URL ("" goes back to the region's default).
+    #[arg(long, value_name = "URL")]
+    pub api_base: Option<String>,
+    /// Override the OAuth token URL ("" goes back to the region's default).
+    #[arg(long, value_name = "URL")]
+    pub token_url: Option<String>,
+    /// Override the Data Stream base URL ("" goes back to the default).
+    #[arg(long, value_name = "URL")]
+    pub datastream_base: Option<String>,
+    /// Give the team a new name.
+    #[arg(long, value_name = "NEW")]
+    pub rename: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TeamRemoveArgs {
+    /// Team name.
+    pub name: String,
+    /// Do not ask for the name typed again (for scripts).
+    #[arg(long)]
+    pub yes: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -16,6 +16,8 @@ pub mod paths;
 pub mod safe_text;
 pub mod sandbox;
 pub mod sftp;
+pub mod shell;
 pub mod store;
+pub mod teams;
 pub mod tui;
 pub mod worker;

@@ -20,7 +20,9 @@ use crate::icims::checks::dedupe::{
 use crate::icims::checks::record::{LINKEDIN_FIELD, record_report};
 use crate::icims::checks::run::{run_step1, run_step2};
 use crate::icims::checks::source_person::{check_emails, parse_email_list};
-use crate::icims::checks::{CheckEvent, CheckReport, TeamAuth, run_checks, title_of};
+use crate::icims::checks::{
+    CheckEvent, CheckReport, FieldStatus, TeamAuth, run_checks_with, title_of,
+};
 use crate::icims::{ClientConfig, DEFAULT_ALLOW_LIST, IcimsClient};
 use crate::safe_text::Esc;
 use crate::store::{Actor, Team};
@@ -192,6 +194,9 @@ pub fn run(db: Option<&Path>, args: &CheckArgs) -> Result<ExitCode> {
     let team = store.team(&args.name)?;
     let auth = TeamAuth::load(&store, &team)?;
     let stored_linkedin: Option<String> = store.fact(&team, LINKEDIN_FIELD)?;
+    // What shows fields in use (staged export, field mapping): a field absent from every
+    // sample is called hidden only when this, or the REST client's samples, show it used.
+    let evidence = crate::mapping::in_use::from_store(&store, &team)?;
     let actor = Actor::from_env();
 
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -207,9 +212,19 @@ pub fn run(db: Option<&Path>, args: &CheckArgs) -> Result<ExitCode> {
     let (report, dedupe, source) = runtime.block_on(async {
         let known = args.linkedin_field.clone().or(stored_linkedin);
         let report = match args.step {
-            Some(1) => run_step1(&team, &auth, &config, known.as_deref(), &progress).await,
-            Some(_) => run_step2(&team, &auth, &config, &progress).await,
-            None => run_checks(&team, &auth, &config, &progress).await,
+            Some(1) => {
+                run_step1(
+                    &team,
+                    &auth,
+                    &config,
+                    known.as_deref(),
+                    &evidence,
+                    &progress,
+                )
+                .await
+            }
+            Some(_) => run_step2(&team, &auth, &config, &evidence, &progress).await,
+            None => run_checks_with(&team, &auth, &config, &evidence, &progress).await,
         };
         let linkedin = args
             .linkedin_field
@@ -383,14 +398,36 @@ fn print_human(team: &Team, report: &CheckReport) {
             }
         }
     }
-    if !report.hidden_fields.is_empty() {
-        println!("\nHidden fields (absent from every sample record):");
-        for h in &report.hidden_fields {
+    for (status, title) in [
+        (
+            FieldStatus::Hidden,
+            "Hidden fields (absent from every sample record, in use per the evidence):",
+        ),
+        (
+            FieldStatus::Unverified,
+            "Fields absent from every sample record (hidden or unused: nothing yet tells which):",
+        ),
+        (
+            FieldStatus::NotInUse,
+            "Not in use by this tenant (no value anywhere; no action needed):",
+        ),
+    ] {
+        let list: Vec<_> = report
+            .hidden_fields
+            .iter()
+            .filter(|h| h.status == status)
+            .collect();
+        if list.is_empty() {
+            continue;
+        }
+        println!("\n{title}");
+        for h in list {
             println!(
-                "  {}.{} (not visible to the {} credential)",
+                "  {}.{} ({} credential: {})",
                 h.object,
                 Esc(&h.field),
-                h.credential
+                h.credential,
+                h.status.words()
             );
         }
     }

@@ -1,6 +1,7 @@
 //! The headless commands: each submodule runs one command group over the library and
 //! prints for people or, with `--json`, for scripts.
 
+pub mod audit;
 pub mod check;
 pub mod creds;
 pub mod demo;
@@ -52,5 +53,6 @@ pub fn run(cli: &Cli, command: &Command) -> Result<ExitCode> {
         Command::Sandbox(args) => sandbox::run(args).map(|()| ExitCode::SUCCESS),
         Command::Export(cmd) => export::run(db, cmd),
         Command::Worker(args) => worker::run(db, args),
+        Command::Audit(args) => audit::run(db, args),
     }
 }

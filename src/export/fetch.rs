@@ -78,7 +78,7 @@ pub fn run_fetch(
     params: &FetchParams,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<FetchReport, ExportError> {
-    let actor = Actor::named(&job.actor);
+    let actor = Actor::for_job(&job.actor);
     let dest = params
         .dest
         .clone()

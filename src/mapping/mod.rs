@@ -6,6 +6,7 @@
 pub mod catalogue;
 pub mod discover;
 pub mod edit;
+pub mod in_use;
 pub mod model;
 pub mod shape;
 pub mod sheet;

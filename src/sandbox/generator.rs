@@ -935,6 +935,7 @@ pub fn generate(seed: u64, people: usize) -> Tenant {
         collisions,
         recruiter_emails,
         restricted_hidden: restricted_hidden(),
+        unused: Vec::new(),
         export_files: Vec::new(),
         person_index: Default::default(),
         job_index: Default::default(),

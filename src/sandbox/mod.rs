@@ -27,6 +27,7 @@ pub mod lists;
 pub mod model;
 pub mod profiles;
 pub mod quota;
+pub mod request;
 pub mod response;
 pub mod schema;
 pub mod search;
@@ -72,6 +73,9 @@ pub struct SandboxConfig {
     /// Standard ids hidden from the restricted user on top of the usual ones, e.g.
     /// `person.email` for a tenant whose API user can neither see nor search emails.
     pub restricted_extra_hidden: Vec<String>,
+    /// Standard ids the tenant does not use at all, e.g. `job.recruiter`: no record and
+    /// no export row has a value (the Schema API still lists the field).
+    pub unused_fields: Vec<String>,
 }
 
 impl Default for SandboxConfig {
@@ -90,6 +94,7 @@ impl Default for SandboxConfig {
             token_limit_per_10min: 500,
             export_dir: None,
             restricted_extra_hidden: Vec::new(),
+            unused_fields: Vec::new(),
         }
     }
 }
@@ -242,6 +247,7 @@ impl Sandbox {
                 tenant.restricted_hidden.push(extra.clone());
             }
         }
+        tenant.unused = cfg.unused_fields.clone();
         let (dir, temp_dir) = match &cfg.export_dir {
             Some(d) => (d.clone(), None),
             None => {

@@ -11,7 +11,8 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("export", include_str!("migrations/0002_export.sql")),
     ("mapping", include_str!("migrations/0003_mapping.sql")),
     ("key_check", include_str!("migrations/0004_key_check.sql")),
-    ("stages", include_str!("migrations/0005_stages.sql")),
+    ("audit_team", include_str!("migrations/0005_audit_team.sql")),
+    ("stages", include_str!("migrations/0006_stages.sql")),
 ];
 
 /// The schema version this binary writes.

@@ -41,15 +41,27 @@ pub enum Context {
     StagePicker,
     /// Step 6: a one-line input (filter, override note).
     StageInput,
+    /// The team form opened on an existing team.
+    EditTeam,
+    /// The remove-team confirmation (the name typed again).
+    RemoveTeam,
+    /// The team's history (its audit entries).
+    History,
+    /// The history's filter-by-action line.
+    HistoryFilter,
 }
 
 impl Context {
     /// Every context, in the README's order.
-    pub const ALL: [Context; 17] = [
+    pub const ALL: [Context; 21] = [
         Context::Home,
         Context::Filter,
         Context::NewTeam,
         Context::Team,
+        Context::EditTeam,
+        Context::RemoveTeam,
+        Context::History,
+        Context::HistoryFilter,
         Context::BasicSync,
         Context::Credentials,
         Context::Export,
@@ -84,6 +96,10 @@ impl Context {
             Context::StageMapping => "Step 6: stage mapping",
             Context::StagePicker => "Step 6: stage picker",
             Context::StageInput => "Step 6: input line",
+            Context::EditTeam => "Edit team",
+            Context::RemoveTeam => "Remove team",
+            Context::History => "Team history",
+            Context::HistoryFilter => "Team history filter",
         }
     }
 }
@@ -138,6 +154,12 @@ pub enum Action {
     Details,
     /// Step 6: override the rejection detection of a status (with a note).
     Override,
+    /// Team screen: edit the team's settings.
+    EditTeam,
+    /// Team screen: remove the team (after the name is typed again).
+    RemoveTeam,
+    /// Team screen: the team's history (audit entries).
+    History,
 }
 
 /// Whether a binding can act in the current state (gitui's `CommandInfo`: enabled and
@@ -301,12 +323,74 @@ const FILTER: &[Binding] = &[bind!(
     "apply"
 )];
 
-const TEAM: &[Binding] = &[bind!(
-    "Enter e",
-    [(KeyCode::Enter, NONE), ch('e')],
-    Open,
-    "open the selected step's page",
-    "open step"
+const TEAM: &[Binding] = &[
+    bind!(
+        "Enter e",
+        [(KeyCode::Enter, NONE), ch('e')],
+        Open,
+        "open the selected step's page",
+        "open step"
+    ),
+    bind!(
+        "s",
+        [ch('s')],
+        EditTeam,
+        "edit the team's settings (name, customer id, region, endpoints)",
+        "settings"
+    ),
+    bind!(
+        "h",
+        [ch('h')],
+        History,
+        "the team's history: who did what, when (audit log)",
+        "history"
+    ),
+    bind!(
+        "D",
+        [(KeyCode::Char('D'), SHIFT), ch('D')],
+        RemoveTeam,
+        "remove the team and everything stored for it (asks for the name)"
+    ),
+];
+
+const EDIT_TEAM: &[Binding] = &[
+    bind!(
+        "Space",
+        [ch(' ')],
+        Toggle,
+        "switch region (on the region field)"
+    ),
+    bind!(
+        "Enter",
+        [(KeyCode::Enter, NONE)],
+        Submit,
+        "save the settings (says which steps they reopen)",
+        "save"
+    ),
+];
+
+const REMOVE_TEAM: &[Binding] = &[bind!(
+    "Enter",
+    [(KeyCode::Enter, NONE)],
+    Submit,
+    "remove the team, once its name is typed exactly",
+    "remove"
+)];
+
+const HISTORY: &[Binding] = &[bind!(
+    "/",
+    [ch('/')],
+    Filter,
+    "filter the entries by action",
+    "filter"
+)];
+
+const HISTORY_FILTER: &[Binding] = &[bind!(
+    "Enter",
+    [(KeyCode::Enter, NONE)],
+    Submit,
+    "keep the filter (Esc clears it)",
+    "apply"
 )];
 
 const NEW_TEAM: &[Binding] = &[
@@ -353,6 +437,12 @@ const TEST_SAVE: &[Binding] = &[
         Save,
         "save the inputs",
         "save"
+    ),
+    bind!(
+        "Ctrl-o",
+        [(KeyCode::Char('o'), CTRL)],
+        Details,
+        "show every test row, message and fix in full"
     ),
 ];
 
@@ -601,6 +691,10 @@ pub fn groups(ctx: Context) -> &'static [&'static [Binding]] {
         Context::StageMapping => &[STAGE_MAPPING, LIST, REFRESH, BACK, GLOBAL],
         Context::StagePicker => &[STAGE_PICKER, BACK, GLOBAL_TYPING],
         Context::StageInput => &[STAGE_INPUT, BACK, GLOBAL_TYPING],
+        Context::EditTeam => &[FORM_FIELDS, EDIT_TEAM, BACK, GLOBAL_TYPING],
+        Context::RemoveTeam => &[REMOVE_TEAM, BACK, GLOBAL_TYPING],
+        Context::History => &[HISTORY, LIST, REFRESH, BACK, GLOBAL],
+        Context::HistoryFilter => &[HISTORY_FILTER, BACK, GLOBAL_TYPING],
     }
 }
 

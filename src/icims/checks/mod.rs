@@ -19,8 +19,8 @@ use serde::{Deserialize, Serialize};
 
 use super::error::IcimsError;
 
-pub use hidden::HiddenField;
-pub use run::{CheckReport, TeamAuth, run_checks};
+pub use hidden::{FieldStatus, HiddenField, InUseEvidence};
+pub use run::{CheckReport, TeamAuth, run_checks, run_checks_with};
 
 /// One row of a check matrix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -18,6 +18,9 @@ pub struct Samples {
     pub people: Vec<Id>,
     pub jobs: Vec<Id>,
     pub workflows: Vec<Id>,
+    /// The fields the Schema API showed this credential (`object.field`), when the
+    /// schema row read all three objects.
+    pub visible: Option<BTreeSet<String>>,
 }
 
 impl Samples {
@@ -207,9 +210,13 @@ pub async fn rest_matrix(
     start(progress, "schema");
     let mut parts = Vec::new();
     let mut failure: Option<IcimsError> = None;
+    let mut visible = BTreeSet::new();
     for kind in ProfileType::ALL {
         match client.profile_schema(kind.schema_type()).await {
-            Ok(s) => parts.push(format!("{} {} fields", kind.schema_type(), s.fields.len())),
+            Ok(s) => {
+                parts.push(format!("{} {} fields", kind.schema_type(), s.fields.len()));
+                visible.extend(s.fields.keys().map(|f| format!("{}.{f}", kind.object())));
+            }
             Err(e) => {
                 failure = Some(e);
                 break;
@@ -218,7 +225,10 @@ pub async fn rest_matrix(
     }
     let row = match failure {
         Some(e) => CheckRow::fail("schema", 2, &e),
-        None => CheckRow::pass("schema", 2, parts.join(", ")),
+        None => {
+            samples.visible = Some(visible);
+            CheckRow::pass("schema", 2, parts.join(", "))
+        }
     };
     emit(progress, &mut rows, row);
     (rows, samples)

@@ -1,6 +1,7 @@
 //! Running the checks of a team: step 1 (basic test, then the fields the Basic user
 //! cannot see) and step 2 (the preflight matrix, then the fields the REST client cannot
-//! see), with the LinkedIn custom field discovered on the way.
+//! see), with the LinkedIn custom field discovered on the way. A field absent from every
+//! sample is called hidden only when evidence shows it in use (see [`classify`]).
 
 use serde::{Deserialize, Serialize};
 
@@ -15,7 +16,9 @@ use super::super::profiles::ProfileType;
 use super::super::search::{Filter, SearchQuery};
 use super::basic::{BASIC_AUTH, basic_test, email_probe, email_row};
 use super::dedupe::discover_linkedin_field;
-use super::hidden::{HiddenField, hidden_fields};
+use super::hidden::{
+    FieldStatus, HiddenField, InUseEvidence, classify, hidden_fields, standard_fields,
+};
 use super::preflight::{Samples, datastream_matrix, rest_matrix};
 use super::{CheckEvent, CheckRow, Progress};
 
@@ -106,11 +109,7 @@ fn client_for(
 
 /// Puts the team's name into remedies that show a command (`creds set TEAM …`).
 fn name_team(rows: &mut [CheckRow], team: &Team) {
-    let name = if team.name.contains(' ') {
-        format!("{:?}", team.name)
-    } else {
-        team.name.clone()
-    };
+    let name = crate::shell::quote(&team.name);
     for r in rows {
         if let Some(t) = r.remedy.as_mut() {
             *t = t.replace("creds set TEAM ", &format!("creds set {name} "));
@@ -147,57 +146,147 @@ async fn sample_ids_with_people(client: &IcimsClient, people: Option<Vec<Id>>) -
     s
 }
 
-/// Samples records of every type and returns the row summarising hidden fields.
+/// "1 standard field is" / "2 standard fields are".
+fn count_fields(n: usize) -> String {
+    if n == 1 {
+        "1 standard field is".to_string()
+    } else {
+        format!("{n} standard fields are")
+    }
+}
+
+/// `object.field` lists of the fields with one status.
+fn listed(found: &[HiddenField], status: FieldStatus) -> Vec<String> {
+    found
+        .iter()
+        .filter(|h| h.status == status)
+        .map(|h| format!("{}.{}", h.object, h.field))
+        .collect()
+}
+
+/// The row summarising the absent fields: hidden ones warn with the admin's remedy,
+/// unverified ones warn with how to tell, unused ones are only named.
+fn summary_row(name: &str, step: u8, found: &[HiddenField], evidence: &InUseEvidence) -> CheckRow {
+    let hidden = listed(found, FieldStatus::Hidden);
+    let unknown = listed(found, FieldStatus::Unverified);
+    let unused = listed(found, FieldStatus::NotInUse);
+    let mut message = Vec::new();
+    let mut remedy = Vec::new();
+    if !hidden.is_empty() {
+        let why = if evidence.is_empty() {
+            String::new()
+        } else {
+            let verb = if evidence.sources.len() > 1 {
+                "show"
+            } else {
+                "shows"
+            };
+            format!(" ({} {verb} them in use)", evidence.sources.join(" and "))
+        };
+        message.push(format!(
+            "{} hidden from this user: {}{why}",
+            count_fields(hidden.len()),
+            hidden.join(", ")
+        ));
+        remedy.push(format!(
+            "Ask the customer's iCIMS admin to let the API user's login group see {} \
+             (Security Rules, field attributes, profile layout); hidden fields come back \
+             empty and the sync would miss their data.",
+            hidden.join(", ")
+        ));
+    }
+    if !unknown.is_empty() {
+        message.push(format!(
+            "{} absent from every sample record: {} (either hidden by security rules or \
+             not used; nothing yet tells which)",
+            count_fields(unknown.len()),
+            unknown.join(", ")
+        ));
+        remedy.push(
+            "Stage the historical export (step 3) or test step 2 with the REST client, then \
+             test again: a field shown in use there is hidden from this user; one never \
+             filled is simply not used."
+                .to_string(),
+        );
+    }
+    if message.is_empty() {
+        message.push(if unused.is_empty() {
+            "every standard field is visible on the sample records".to_string()
+        } else {
+            "every standard field in use is visible on the sample records".to_string()
+        });
+    }
+    if !unused.is_empty() {
+        message.push(format!("not in use by this tenant: {}", unused.join(", ")));
+    }
+    let message = message.join("; ");
+    if remedy.is_empty() {
+        CheckRow::pass(name, step, message)
+    } else {
+        CheckRow {
+            ok: false,
+            remedy: Some(remedy.join(" ")),
+            ..CheckRow::pass(name, step, message)
+        }
+    }
+}
+
+/// Samples records of every type and returns the row summarising absent fields, each
+/// classified against `evidence` and the credential's own schema view. The fields the
+/// samples did show go to `seen_out` (evidence for a credential that sees less).
+#[allow(clippy::too_many_arguments)]
 async fn fields_row(
     client: &IcimsClient,
     samples: &Samples,
     linkedin_field: Option<&str>,
     credential: &str,
     step: u8,
+    evidence: &InUseEvidence,
     hidden_out: &mut Vec<HiddenField>,
+    seen_out: &mut InUseEvidence,
 ) -> CheckRow {
     let name = format!("{credential}.fields");
     let mut found = Vec::new();
+    // The standard ids a sampled field goes by (the LinkedIn custom field is also
+    // `person.linkedin`, as the export and the mapping call it).
+    let ids_of = |object: &str, field: &str| -> Vec<String> {
+        let mut ids = vec![format!("{object}.{field}")];
+        if object == "person" && Some(field) == linkedin_field {
+            ids.push("person.linkedin".to_string());
+        }
+        ids
+    };
     for kind in ProfileType::ALL {
         let extra: Vec<String> = match (kind, linkedin_field) {
             (ProfileType::People, Some(f)) => vec![f.to_string()],
             _ => Vec::new(),
         };
         match hidden_fields(client, kind, samples.of(kind), &extra, credential).await {
-            Ok(h) => found.extend(h),
+            Ok(mut h) => {
+                if !samples.of(kind).is_empty() {
+                    let object = kind.object();
+                    let expected = standard_fields(kind).iter().map(|f| f.to_string());
+                    for f in expected.chain(extra.iter().cloned()) {
+                        if !h.iter().any(|x| x.field == f) {
+                            for id in ids_of(object, &f) {
+                                seen_out.add(&id);
+                            }
+                        }
+                    }
+                }
+                for x in &mut h {
+                    x.status = classify(
+                        &ids_of(&x.object, &x.field),
+                        evidence,
+                        samples.visible.as_ref(),
+                    );
+                }
+                found.extend(h);
+            }
             Err(e) => return CheckRow::fail(&name, step, &e).optional(),
         }
     }
-    let row = if found.is_empty() {
-        CheckRow::pass(
-            &name,
-            step,
-            "every standard field is visible on the sample records",
-        )
-    } else {
-        let list: Vec<String> = found
-            .iter()
-            .map(|h| format!("{}.{}", h.object, h.field))
-            .collect();
-        CheckRow {
-            ok: false,
-            remedy: Some(format!(
-                "Ask the customer's iCIMS admin to let the API user's login group see {} \
-                 (Security Rules, field attributes, profile layout); hidden fields come back \
-                 empty and the sync would miss their data.",
-                list.join(", ")
-            )),
-            ..CheckRow::pass(
-                &name,
-                step,
-                format!(
-                    "{} standard fields are hidden from this user: {}",
-                    found.len(),
-                    list.join(", ")
-                ),
-            )
-        }
-    };
+    let row = summary_row(&name, step, &found, evidence);
     hidden_out.extend(found);
     row.optional()
 }
@@ -209,6 +298,7 @@ pub async fn run_basic(
     auth: Option<&AuthConfig>,
     config: &ClientConfig,
     linkedin_field: Option<&str>,
+    evidence: &InUseEvidence,
     progress: Progress<'_>,
 ) -> (Vec<CheckRow>, Vec<HiddenField>, Option<IcimsClient>) {
     progress(CheckEvent::Started {
@@ -221,7 +311,7 @@ pub async fn run_basic(
             "no Basic API credentials are stored",
             format!(
                 "Store the API user the customer created: `icims-onboard creds set {} --kind basic --username USER --password-stdin`.",
-                team.name
+                crate::shell::quote(&team.name)
             ),
         );
         progress(CheckEvent::Finished(row.clone()));
@@ -247,12 +337,22 @@ pub async fn run_basic(
     });
     let samples = sample_ids_with_people(&client, people).await;
     let mut hidden = Vec::new();
-    let fields = fields_row(&client, &samples, linkedin_field, "basic", 1, &mut hidden).await;
+    let fields = fields_row(
+        &client,
+        &samples,
+        linkedin_field,
+        "basic",
+        1,
+        evidence,
+        &mut hidden,
+        &mut InUseEvidence::default(),
+    )
+    .await;
     progress(CheckEvent::Finished(fields.clone()));
     progress(CheckEvent::Hidden(hidden.clone()));
     let email_visible = !hidden
         .iter()
-        .any(|h| h.object == "person" && h.field == "email");
+        .any(|h| h.object == "person" && h.field == "email" && h.status != FieldStatus::NotInUse);
     let mut rows = vec![row];
     if let Some(email) = email_row(&email_search, email_visible) {
         progress(CheckEvent::Finished(email.clone()));
@@ -272,6 +372,8 @@ pub struct PreflightRun {
     pub api_calls: u64,
     /// The quota figures of the last REST answer.
     pub quota: Option<QuotaFigures>,
+    /// The fields the REST client's samples showed (evidence for the Basic user).
+    pub seen: InUseEvidence,
 }
 
 /// The customer's daily quota as the last answer reported it.
@@ -299,6 +401,7 @@ pub async fn run_preflight(
     rest: Option<&AuthConfig>,
     datastream: Option<&AuthConfig>,
     config: &ClientConfig,
+    evidence: &InUseEvidence,
     progress: Progress<'_>,
 ) -> PreflightRun {
     let mut calls = 0;
@@ -316,8 +419,14 @@ pub async fn run_preflight(
             };
         }
     };
-    let (mut rows, samples) = rest_matrix(rest_client.as_ref(), &team.name, progress).await;
+    let (mut rows, samples) = rest_matrix(
+        rest_client.as_ref(),
+        &crate::shell::quote(&team.name),
+        progress,
+    )
+    .await;
     let mut hidden = Vec::new();
+    let mut seen = InUseEvidence::default();
     let mut linkedin = None;
     if let Some(client) = rest_client
         .as_ref()
@@ -336,14 +445,26 @@ pub async fn run_preflight(
             linkedin.as_deref(),
             "rest",
             2,
+            evidence,
             &mut hidden,
+            &mut seen,
         )
         .await;
+        if !seen.in_use.is_empty() {
+            seen.sources.push("the REST client's samples".to_string());
+        }
         progress(CheckEvent::Finished(row.clone()));
         progress(CheckEvent::Hidden(hidden.clone()));
         rows.push(row);
     }
-    rows.extend(datastream_matrix(ds_client.as_ref(), &team.name, progress).await);
+    rows.extend(
+        datastream_matrix(
+            ds_client.as_ref(),
+            &crate::shell::quote(&team.name),
+            progress,
+        )
+        .await,
+    );
     name_team(&mut rows, team);
     for c in [rest_client.as_ref(), ds_client.as_ref()]
         .into_iter()
@@ -357,15 +478,28 @@ pub async fn run_preflight(
         linkedin_field: linkedin,
         api_calls: calls,
         quota: rest_client.as_ref().and_then(QuotaFigures::of),
+        seen,
     }
 }
 
-/// Both steps, as `icims-onboard check` runs them. The REST client (which normally sees
-/// every field) finds the LinkedIn field first, so the Basic user's samples expect it too.
+/// Both steps with no evidence from the store (see [`run_checks_with`]).
 pub async fn run_checks(
     team: &Team,
     auth: &TeamAuth,
     config: &ClientConfig,
+    progress: Progress<'_>,
+) -> CheckReport {
+    run_checks_with(team, auth, config, &InUseEvidence::default(), progress).await
+}
+
+/// Both steps, as `icims-onboard check` runs them. The REST client (which normally sees
+/// every field) finds the LinkedIn field first, so the Basic user's samples expect it too,
+/// and what its samples show counts as evidence of use for the Basic user's.
+pub async fn run_checks_with(
+    team: &Team,
+    auth: &TeamAuth,
+    config: &ClientConfig,
+    evidence: &InUseEvidence,
     progress: Progress<'_>,
 ) -> CheckReport {
     let deep = run_preflight(
@@ -373,9 +507,12 @@ pub async fn run_checks(
         auth.rest.as_ref(),
         auth.datastream.as_ref(),
         config,
+        evidence,
         progress,
     )
     .await;
+    let mut basic_evidence = evidence.clone();
+    basic_evidence.extend(&deep.seen);
     let mut linkedin = deep.linkedin_field.clone();
     let mut discovery_calls = 0;
     if linkedin.is_none()
@@ -394,6 +531,7 @@ pub async fn run_checks(
         auth.basic.as_ref(),
         config,
         linkedin.as_deref(),
+        &basic_evidence,
         progress,
     )
     .await;
@@ -426,10 +564,18 @@ pub async fn run_step1(
     auth: &TeamAuth,
     config: &ClientConfig,
     linkedin_field: Option<&str>,
+    evidence: &InUseEvidence,
     progress: Progress<'_>,
 ) -> CheckReport {
-    let (checks, hidden_fields, client) =
-        run_basic(team, auth.basic.as_ref(), config, linkedin_field, progress).await;
+    let (checks, hidden_fields, client) = run_basic(
+        team,
+        auth.basic.as_ref(),
+        config,
+        linkedin_field,
+        evidence,
+        progress,
+    )
+    .await;
     CheckReport {
         checks,
         hidden_fields,
@@ -446,6 +592,7 @@ pub async fn run_step2(
     team: &Team,
     auth: &TeamAuth,
     config: &ClientConfig,
+    evidence: &InUseEvidence,
     progress: Progress<'_>,
 ) -> CheckReport {
     let deep = run_preflight(
@@ -453,6 +600,7 @@ pub async fn run_step2(
         auth.rest.as_ref(),
         auth.datastream.as_ref(),
         config,
+        evidence,
         progress,
     )
     .await;

@@ -1,5 +1,5 @@
 //! The team's stage mapping in the store (tables `pipeline_stages` and `stage_mapping`,
-//! migration 0005) and the step 6 facts. [`keys::STAGES`] is re-recorded after every
+//! migration 0006) and the step 6 facts. [`keys::STAGES`] is re-recorded after every
 //! change; an engineer's change (a stage, an override, the pipeline) clears
 //! [`keys::STAGES_APPROVED`], reopening the step. A catalogue refresh does not: a status
 //! first seen after approval is flagged instead (drift), which makes the step "needs

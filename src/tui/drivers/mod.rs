@@ -6,6 +6,7 @@ pub mod checks;
 pub mod export;
 pub mod field_mapping;
 pub mod stage_mapping;
+pub mod team;
 
 use tokio::sync::mpsc::UnboundedSender;
 

@@ -3,8 +3,10 @@
 
 pub mod centered;
 pub mod check_table;
+pub mod details;
 pub mod footer;
 pub mod form_row;
+pub mod gauge;
 pub mod mapping_table;
 pub mod stage_picker;
 pub mod stage_table;
