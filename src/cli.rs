@@ -38,7 +38,7 @@ pub enum Command {
     Export(crate::commands::export::ExportCommand),
     /// Run queued jobs (export fetch and import) until stopped, or until idle.
     Worker(crate::commands::worker::WorkerArgs),
-    /// Step 4 field mapping (and, later, step 6 stage mapping).
+    /// Step 4 field mapping and step 6 pipeline stage mapping.
     #[command(subcommand)]
     Mapping(MappingCommand),
     /// Print a shell completion script (bash, zsh or fish) on stdout.
@@ -54,6 +54,79 @@ pub enum MappingCommand {
     /// Map the customer's fields to the standard fields (step 4).
     #[command(subcommand)]
     Fields(FieldsCommand),
+    /// Map the workflow statuses to pipeline stages; rejection reasons map to rejected (step 6).
+    #[command(subcommand)]
+    Stages(StagesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StagesCommand {
+    /// Build the status catalogue (Schema API, export, synced workflows), detect rejection
+    /// reasons and suggest a stage for every other status.
+    Suggest {
+        /// Team name.
+        name: String,
+        /// Do not read the Schema API's status options (export and synced workflows only).
+        #[arg(long)]
+        no_api: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the stage mapping as CSV or XLSX (by the file's extension; "-" for CSV on stdout).
+    Export {
+        /// Team name.
+        name: String,
+        /// File to write (.csv or .xlsx).
+        file: PathBuf,
+    },
+    /// Read an edited CSV or XLSX: show the diff, validate, apply (nothing changes on errors).
+    Import {
+        /// Team name.
+        name: String,
+        /// The edited file (.csv or .xlsx).
+        file: PathBuf,
+        /// Show the diff and the validation without applying.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approve the stage mapping (records who and when; completes step 6).
+    Approve {
+        /// Team name.
+        name: String,
+        /// A remark stored with the approval.
+        #[arg(long)]
+        note: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show or edit the team's pipeline stages (add, rename, reorder, remove when unused).
+    Pipeline(PipelineArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PipelineArgs {
+    /// Team name.
+    pub name: String,
+    /// Append a stage.
+    #[arg(long, value_name = "STAGE")]
+    pub add: Vec<String>,
+    /// Rename a stage: OLD=NEW (OLD is a name or id; the id stays).
+    #[arg(long, value_name = "OLD=NEW")]
+    pub rename: Vec<String>,
+    /// Move a stage: STAGE=POSITION (1-based).
+    #[arg(long = "move", value_name = "STAGE=POSITION")]
+    pub move_to: Vec<String>,
+    /// Remove a stage no status is mapped to.
+    #[arg(long, value_name = "STAGE")]
+    pub remove: Vec<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]

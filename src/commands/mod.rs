@@ -9,6 +9,7 @@ pub mod export;
 pub mod mapping;
 pub mod sandbox;
 pub mod shell;
+pub mod stages;
 pub mod team;
 pub mod worker;
 

@@ -85,7 +85,11 @@ pub struct MappingOutcome {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StageOutcome {
     pub statuses_in_use: u32,
+    /// In-use pipeline statuses without a stage, plus statuses new since the approval.
     pub unmapped: u32,
+    /// Names of the statuses first seen after the approval and not yet reviewed (drift).
+    #[serde(default)]
+    pub new_since_approval: Vec<String>,
 }
 
 /// An approval or completion marker.

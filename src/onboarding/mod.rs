@@ -393,6 +393,28 @@ fn deep_sync(f: &OnboardingFacts) -> (StepState, String) {
 fn stage_mapping(f: &OnboardingFacts) -> (StepState, String) {
     let unmapped = f.stages.as_ref().map_or(0, |s| s.value.unmapped);
     match (&f.stages_approved, &f.stages) {
+        (Some(_), Some(s)) if !s.value.new_since_approval.is_empty() => {
+            let names: Vec<String> = s
+                .value
+                .new_since_approval
+                .iter()
+                .take(3)
+                .map(|n| format!("{:?}", n))
+                .collect();
+            let more = s.value.new_since_approval.len().saturating_sub(3);
+            let more = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
+            (
+                StepState::NeedsAttention,
+                format!(
+                    "new status {}{more} since approval: map it and approve again",
+                    names.join(", ")
+                ),
+            )
+        }
         (Some(_), _) if unmapped > 0 => (
             StepState::NeedsAttention,
             format!("{unmapped} new status(es) unmapped since approval"),

@@ -277,6 +277,7 @@ fn stage_mapping_gate_needs_statuses() {
         StageOutcome {
             statuses_in_use: 3,
             unmapped: 3,
+            ..Default::default()
         },
         "t",
     ));
@@ -294,6 +295,7 @@ fn stage_mapping_states() {
         StageOutcome {
             statuses_in_use: 5,
             unmapped: 2,
+            ..Default::default()
         },
         "t",
     ));
@@ -305,6 +307,14 @@ fn stage_mapping_states() {
     assert_eq!(state(Step::StageMapping, &f), StepState::Done);
     f.stages.as_mut().unwrap().value.unmapped = 1;
     assert_eq!(state(Step::StageMapping, &f), StepState::NeedsAttention);
+    // Drift: a status first seen after the approval names itself in the detail.
+    f.stages.as_mut().unwrap().value.new_since_approval = vec!["NMF - Onsite".into()];
+    let s = derive_step(Step::StageMapping, &f);
+    assert_eq!(s.state, StepState::NeedsAttention);
+    assert_eq!(
+        s.detail,
+        "new status \"NMF - Onsite\" since approval: map it and approve again"
+    );
 }
 
 #[test]

@@ -32,6 +32,7 @@ pub mod response;
 pub mod schema;
 pub mod search;
 pub mod sftp;
+pub mod status_variants;
 
 pub use auth::{ClientCreds, Credentials, HmacCreds, UserPass};
 pub use clock::SandboxClock;
@@ -289,6 +290,7 @@ impl Sandbox {
             hits_us: AtomicU64::new(0),
             hits_eu: AtomicU64::new(0),
             served: AtomicU64::new(0),
+            added_statuses: Default::default(),
         });
 
         let key = sftp::host_key(cfg.seed);
@@ -416,6 +418,13 @@ impl Sandbox {
     /// API calls counted against today's quota (sandbox clock).
     pub fn quota_used_today(&self) -> u64 {
         self.state.quota.used_today()
+    }
+
+    /// Adds a workflow status to the tenant's catalogue while it runs (a status created by
+    /// the customer after the mapping was approved: drift). It shows in the status field's
+    /// schema options from the next request on. Returns it with its new id.
+    pub fn add_status(&self, name: &str, bin: &str) -> model::Status {
+        status_variants::add_status(&self.state, &self.tenant(), name, bin)
     }
 
     /// Stop serving and wait for the servers to finish.

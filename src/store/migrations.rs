@@ -12,6 +12,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("mapping", include_str!("migrations/0003_mapping.sql")),
     ("key_check", include_str!("migrations/0004_key_check.sql")),
     ("audit_team", include_str!("migrations/0005_audit_team.sql")),
+    ("stages", include_str!("migrations/0006_stages.sql")),
 ];
 
 /// The schema version this binary writes.

@@ -37,6 +37,10 @@ pub enum Context {
     DeepSync,
     /// Step 6 page.
     StageMapping,
+    /// Step 6: the list of the team's stages for the selected status.
+    StagePicker,
+    /// Step 6: a one-line input (filter, override note).
+    StageInput,
     /// The team form opened on an existing team.
     EditTeam,
     /// The remove-team confirmation (the name typed again).
@@ -49,7 +53,7 @@ pub enum Context {
 
 impl Context {
     /// Every context, in the README's order.
-    pub const ALL: [Context; 19] = [
+    pub const ALL: [Context; 21] = [
         Context::Home,
         Context::Filter,
         Context::NewTeam,
@@ -67,6 +71,8 @@ impl Context {
         Context::MappingInput,
         Context::DeepSync,
         Context::StageMapping,
+        Context::StagePicker,
+        Context::StageInput,
         Context::Confirm,
         Context::Help,
     ];
@@ -88,6 +94,8 @@ impl Context {
             Context::MappingInput => "Step 4: input line",
             Context::DeepSync => "Step 5: deep sync",
             Context::StageMapping => "Step 6: stage mapping",
+            Context::StagePicker => "Step 6: stage picker",
+            Context::StageInput => "Step 6: input line",
             Context::EditTeam => "Edit team",
             Context::RemoveTeam => "Remove team",
             Context::History => "Team history",
@@ -144,6 +152,8 @@ pub enum Action {
     Connection,
     /// Show the selected message or reason in full.
     Details,
+    /// Step 6: override the rejection detection of a status (with a note).
+    Override,
     /// Team screen: edit the team's settings.
     EditTeam,
     /// Team screen: remove the team (after the name is typed again).
@@ -572,6 +582,76 @@ const MAPPING_INPUT: &[Binding] = &[bind!(
     "apply"
 )];
 
+const STAGE_MAPPING: &[Binding] = &[
+    bind!(
+        "Enter t",
+        [(KeyCode::Enter, NONE), ch('t')],
+        PickTarget,
+        "pick the status's stage from the team's list",
+        "stage"
+    ),
+    bind!(
+        "a",
+        [ch('a')],
+        Accept,
+        "accept the suggested stage",
+        "accept"
+    ),
+    bind!(
+        "x",
+        [ch('x')],
+        Ignore,
+        "leave the status without a stage",
+        "no stage"
+    ),
+    bind!(
+        "o",
+        [ch('o')],
+        Override,
+        "override the rejection detection (asks for a note)",
+        "override"
+    ),
+    bind!("/", [ch('/')], Filter, "filter the statuses", "filter"),
+    bind!(
+        "p",
+        [ch('p')],
+        Approve,
+        "approve the stage mapping",
+        "approve"
+    ),
+    bind!(
+        "d",
+        [ch('d')],
+        Discover,
+        "read the statuses again (Schema API, export, synced workflows)",
+        "discover"
+    ),
+];
+
+const STAGE_PICKER: &[Binding] = &[
+    bind!(
+        "↑↓",
+        [(KeyCode::Up, NONE), (KeyCode::Down, NONE)],
+        Up,
+        "move the selection"
+    ),
+    bind!(
+        "Enter",
+        [(KeyCode::Enter, NONE)],
+        Submit,
+        "map the status to the selected stage",
+        "choose"
+    ),
+];
+
+const STAGE_INPUT: &[Binding] = &[bind!(
+    "Enter",
+    [(KeyCode::Enter, NONE)],
+    Submit,
+    "apply",
+    "apply"
+)];
+
 const CONFIRM: &[Binding] = &[
     bind!("y", [ch('y')], Yes, "yes, go ahead", "yes"),
     bind!("n", [ch('n')], No, "no, keep things as they are", "no"),
@@ -607,7 +687,10 @@ pub fn groups(ctx: Context) -> &'static [&'static [Binding]] {
         Context::FieldMapping => &[FIELD_MAPPING, LIST, REFRESH, BACK, GLOBAL],
         Context::TargetPicker => &[TARGET_PICKER, BACK, GLOBAL_TYPING],
         Context::MappingInput => &[MAPPING_INPUT, BACK, GLOBAL_TYPING],
-        Context::DeepSync | Context::StageMapping => &[REFRESH, BACK, GLOBAL],
+        Context::DeepSync => &[REFRESH, BACK, GLOBAL],
+        Context::StageMapping => &[STAGE_MAPPING, LIST, REFRESH, BACK, GLOBAL],
+        Context::StagePicker => &[STAGE_PICKER, BACK, GLOBAL_TYPING],
+        Context::StageInput => &[STAGE_INPUT, BACK, GLOBAL_TYPING],
         Context::EditTeam => &[FORM_FIELDS, EDIT_TEAM, BACK, GLOBAL_TYPING],
         Context::RemoveTeam => &[REMOVE_TEAM, BACK, GLOBAL_TYPING],
         Context::History => &[HISTORY, LIST, REFRESH, BACK, GLOBAL],

@@ -573,14 +573,9 @@ async fn preflight_with(
     };
     // The REST side (token, the matrix, then the LinkedIn field and the hidden fields)
     // and the Data Stream chain run side by side.
+    let quoted = crate::shell::quote(&team.name);
     let rest_side = async {
-        let samples = rest_rows(
-            rest_client.as_ref(),
-            &crate::shell::quote(&team.name),
-            limiter,
-            out,
-            base,
-        ).await;
+        let samples = rest_rows(rest_client.as_ref(), &quoted, limiter, out, base).await;
         let mut hidden = Vec::new();
         let mut seen = InUseEvidence::default();
         let mut linkedin = None;
@@ -617,7 +612,7 @@ async fn preflight_with(
     };
     let ds_side = datastream_rows(
         ds_client.as_ref(),
-        &crate::shell::quote(&team.name),
+        &quoted,
         limiter,
         out,
         base + DATASTREAM_SLOT,

@@ -956,9 +956,16 @@ fn snapshot_deep_sync_and_stage_mapping_pages() {
         "{screen}"
     );
     insta::assert_snapshot!("deep_sync_page", screen);
-    let (app, _) = open(5, true, (80, 24));
+    // Step 6 is built: it loads its rows (its own tests cover the loaded page).
+    let (app, effects) = open(5, true, (80, 24));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Page(_, Work::StageMapping(_)))),
+        "{effects:?}"
+    );
     let screen = draw(&app);
-    assert!(screen.contains("Not available yet"), "{screen}");
+    assert!(screen.contains("loading…"), "{screen}");
     insta::assert_snapshot!("stage_mapping_page_80x24", screen);
 }
 

@@ -8,6 +8,8 @@ pub mod footer;
 pub mod form_row;
 pub mod gauge;
 pub mod mapping_table;
+pub mod stage_picker;
+pub mod stage_table;
 pub mod state_badge;
 pub mod step_list;
 pub mod step_summary;
