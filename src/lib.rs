@@ -15,5 +15,6 @@ pub mod paths;
 pub mod sandbox;
 pub mod sftp;
 pub mod store;
+pub mod sync;
 pub mod tui;
 pub mod worker;

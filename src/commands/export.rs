@@ -252,6 +252,7 @@ impl ProgressPrinter {
                 ),
                 false,
             ),
+            JobEvent::Sync(line) => self.show(line, false),
         }
     }
 }
