@@ -168,11 +168,8 @@ pub async fn wait_for_quota(
     check: &mut dyn FnMut() -> Result<(), SyncError>,
 ) -> Result<(), SyncError> {
     let until_text = until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let msg = format!(
-        "waiting for quota until {} UTC, {}",
-        until.format("%H:%M"),
-        human_secs(secs)
-    );
+    // `x-ratelimit-reset` counts to the tenant's 00:00 UTC (its clock may differ from ours).
+    let msg = format!("waiting for quota until 00:00 UTC, {}", human_secs(secs));
     {
         let tx = conn.unchecked_transaction()?;
         progress::begin_wait(&tx, team_id, &until_text, &msg)?;
