@@ -139,6 +139,8 @@ fn run_worker(db: &Path, store: &Store, team: &Team) -> (f64, u64) {
         )
         .unwrap();
     let t = Instant::now();
+    // Reaped below with wait4 (for its peak RSS), not Child::wait.
+    #[allow(clippy::zombie_processes)]
     let child = Command::new(env!("CARGO_BIN_EXE_icims-onboard"))
         .arg("--db")
         .arg(db)
