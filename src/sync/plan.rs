@@ -173,7 +173,7 @@ pub async fn wait_for_quota(
     // `x-ratelimit-reset` counts to the tenant's 00:00 UTC (its clock may differ from ours).
     let msg = format!("waiting for quota until 00:00 UTC, {}", human_secs(secs));
     {
-        let tx = conn.unchecked_transaction()?;
+        let tx = super::progress::begin(conn)?;
         progress::begin_wait(&tx, team_id, &until_text, &msg)?;
         progress::event(&tx, team_id, "waiting", &msg)?;
         tx.commit()?;
@@ -183,7 +183,7 @@ pub async fn wait_for_quota(
         check()?;
         tokio::time::sleep((end - Instant::now()).min(Duration::from_millis(500))).await;
     }
-    let tx = conn.unchecked_transaction()?;
+    let tx = super::progress::begin(conn)?;
     progress::end_wait(&tx, team_id)?;
     progress::event(&tx, team_id, "resumed", "quota reset; resuming")?;
     tx.commit()?;
@@ -294,7 +294,7 @@ pub async fn reconcile(
     let mut pos = 0usize; // next stored id not yet compared
     let (mut missing, mut deleted) = (0u64, 0u64);
     let mut page = |ids: &[u64]| -> Result<(), SyncError> {
-        let tx = conn.unchecked_transaction()?;
+        let tx = super::progress::begin(conn)?;
         let mut new_ids = Vec::new();
         let mut gone = Vec::new();
         for &id in ids {
@@ -326,7 +326,7 @@ pub async fn reconcile(
     )
     .await?;
     let rest: Vec<u64> = stored[pos..].to_vec();
-    let tx = conn.unchecked_transaction()?;
+    let tx = super::progress::begin(conn)?;
     deleted += add_work(&tx, team_id, object, &rest, "deleted")?;
     tx.commit()?;
     Ok((missing, deleted))
@@ -452,7 +452,7 @@ pub async fn make(
         let before = cost.calls;
         let mut changed = 0u64;
         let mut page = |ids: &[u64]| -> Result<(), SyncError> {
-            let tx = conn.unchecked_transaction()?;
+            let tx = super::progress::begin(conn)?;
             changed += add_work(&tx, team_id, object, ids, "changed")?;
             tx.commit()?;
             Ok(())
@@ -534,7 +534,7 @@ pub async fn make(
         eta_day,
         not_synced,
     };
-    let tx = conn.unchecked_transaction()?;
+    let tx = super::progress::begin(conn)?;
     progress::ensure_state(&tx, team_id)?;
     tx.execute(
         "UPDATE sync_state SET plan = ?2, plan_calls = ?3, phase = 'planned' WHERE team_id = ?1",
