@@ -179,8 +179,13 @@ pub async fn wait_for_quota(
         tx.commit()?;
     }
     let end = Instant::now() + Duration::from_secs(secs);
+    let mut beat = Instant::now();
     while Instant::now() < end {
         check()?;
+        if beat.elapsed() >= Duration::from_secs(5) {
+            progress::heartbeat(conn, team_id, std::process::id())?;
+            beat = Instant::now();
+        }
         tokio::time::sleep((end - Instant::now()).min(Duration::from_millis(500))).await;
     }
     let tx = super::progress::begin(conn)?;
