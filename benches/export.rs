@@ -171,6 +171,7 @@ fn our_import(dir: &Path, csv: &Path) -> u64 {
     let params = ImportParams {
         files: vec![ImportFile::from_path(csv.to_path_buf())],
         object: None,
+        ..Default::default()
     };
     let id = store
         .enqueue_job(

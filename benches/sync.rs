@@ -64,6 +64,7 @@ fn prepare(rt: &tokio::runtime::Runtime, db: &Path, info: &SandboxInfo) -> (Stor
         .map(|f| ImportFile::from_path(dir.join(&f.file)))
         .collect(),
         object: None,
+        allow_empty: false,
     };
     let id = store
         .enqueue_job(

@@ -6,12 +6,14 @@
 
 pub mod cli;
 pub mod commands;
+pub mod error_report;
 pub mod export;
 pub mod icims;
 pub mod logging;
 pub mod mapping;
 pub mod onboarding;
 pub mod paths;
+pub mod safe_text;
 pub mod sandbox;
 pub mod sftp;
 pub mod store;

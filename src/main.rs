@@ -62,7 +62,9 @@ fn one_line(err: &color_eyre::Report) -> String {
             parts.push(text);
         }
     }
-    parts.join(": ").replace('\n', " ")
+    // Error texts carry customer data (file names, headers, iCIMS messages): no raw
+    // control characters reach the terminal.
+    icims_onboard::safe_text::escape_control(&parts.join(": ").replace('\n', " ")).into_owned()
 }
 
 /// Help and version go to stdout (exit 0); usage errors print one line and exit 2.

@@ -37,6 +37,27 @@ pub fn key_file_path() -> PathBuf {
         .unwrap_or_else(|| config_dir().join("key"))
 }
 
+/// Creates `dir` and any missing parents, giving mode 0700 to the folders it creates and
+/// to those only: an existing folder (a shared `/tmp`-like 1777 one, say) keeps its mode.
+pub fn create_private_dirs(dir: &std::path::Path) -> std::io::Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    if dir.as_os_str().is_empty() || dir.is_dir() {
+        return Ok(());
+    }
+    if let Some(parent) = dir.parent() {
+        create_private_dirs(parent)?;
+    }
+    match std::fs::DirBuilder::new().mode(0o700).create(dir) {
+        Ok(()) => {
+            // The umask may have taken bits away, never added any: set exactly 0700.
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && dir.is_dir() => Ok(()),
+        Err(e) => Err(e),
+    }
+}
+
 /// The log file (`ICIMS_ONBOARD_LOG` overrides).
 pub fn log_file_path() -> PathBuf {
     std::env::var_os("ICIMS_ONBOARD_LOG")
@@ -44,23 +65,14 @@ pub fn log_file_path() -> PathBuf {
         .unwrap_or_else(|| data_dir().join("icims-onboard.log"))
 }
 
-/// Where a team's downloaded export files go: next to the database, one folder per team.
-pub fn exports_dir(db_path: &std::path::Path, team: &str) -> PathBuf {
+/// Where a team's downloaded export files go: next to the database, one folder per team,
+/// named by the team's stable id (`exports/<id>/`). A name would not do: names are
+/// renamed, and any lossy folding of names (`acme corp` / `acme_corp`) lets two customers
+/// share a folder.
+pub fn exports_dir(db_path: &std::path::Path, team_id: i64) -> PathBuf {
     let base = db_path
         .parent()
         .map(|p| p.to_path_buf())
         .unwrap_or_else(data_dir);
-    base.join("exports").join(sanitize(team))
-}
-
-fn sanitize(name: &str) -> String {
-    name.chars()
-        .map(|c| {
-            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
-                c
-            } else {
-                '_'
-            }
-        })
-        .collect()
+    base.join("exports").join(team_id.to_string())
 }

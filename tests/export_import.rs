@@ -161,6 +161,7 @@ impl Env {
         let params = ImportParams {
             files: files.iter().cloned().map(ImportFile::from_path).collect(),
             object,
+            ..Default::default()
         };
         let id = self
             .store
@@ -666,6 +667,7 @@ fn worker_until_idle_runs_queued_jobs() {
         let params = ImportParams {
             files: vec![ImportFile::from_path(csv.clone())],
             object: None,
+            ..Default::default()
         };
         store
             .enqueue_job(

@@ -296,6 +296,7 @@ async fn fetch_and_import_match_the_tenant_ground_truth() {
                 })
                 .collect(),
             object: None,
+            ..Default::default()
         };
         let id = store
             .enqueue_job(

@@ -298,10 +298,23 @@ fn assert_matches_tenant(home: &common::Sandbox, sb: &Sandbox, except_quarantine
     checked
 }
 
+/// `sync start --wait` (initial pass only); on failure the panic shows the status and
+/// the worker log's tail.
 fn start_wait(home: &common::Sandbox, extra: &[&str]) -> std::process::Output {
     let mut args = vec!["sync", "start", TEAM, "--wait", "--live-cycles", "0"];
     args.extend_from_slice(extra);
-    home.run(&args, "")
+    let out = home.run(&args, "");
+    if !out.status.success() {
+        let log = std::fs::read_to_string(home.log()).unwrap_or_default();
+        let tail: Vec<&str> = log.lines().rev().take(40).collect();
+        panic!(
+            "sync start --wait failed: {}\nstatus: {:?}\nlog tail:\n{}",
+            String::from_utf8_lossy(&out.stderr),
+            status_of(home),
+            tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+        );
+    }
+    out
 }
 
 #[test]

@@ -30,8 +30,8 @@ fn demo_step3_fetch_import_quarantine_handoff() {
     tmux.wait_text("Demo (sandbox)");
     tmux.keys(&["Enter"]);
     tmux.wait_text("1 Basic sync");
-    tmux.keys(&["j", "j"]);
-    let step3 = tmux.wait_text("3. Historical export");
+    tmux.keys(&["j", "j", "Enter"]);
+    let step3 = tmux.wait_text("not pinned yet");
     assert!(step3.contains("(stored, sealed)"), "{step3}");
     assert!(step3.contains("not pinned yet"), "{step3}");
 
@@ -48,7 +48,7 @@ fn demo_step3_fetch_import_quarantine_handoff() {
     assert!(imported.contains("quarantined"), "{imported}");
 
     tmux.keys(&["b"]);
-    let quarantine = tmux.wait_text("Quarantine (");
+    let quarantine = tmux.wait_text("Quarantine 1/");
     assert!(
         quarantine.contains("wrong column count") || quarantine.contains("invalid"),
         "{quarantine}"
@@ -76,7 +76,7 @@ fn demo_step3_fetch_import_quarantine_handoff() {
         assert!(!shown.contains(&password), "SFTP password on screen");
     }
     let ticket = std::fs::read_to_string(
-        icims_onboard::paths::exports_dir(&sb.db(), &team.name).join("handoff-ticket.txt"),
+        icims_onboard::paths::exports_dir(&sb.db(), team.id).join("handoff-ticket.txt"),
     )
     .unwrap();
     assert!(ticket.contains("Manifest (3 files)"), "{ticket}");

@@ -22,6 +22,7 @@ use crate::icims::checks::run::{run_step1, run_step2};
 use crate::icims::checks::source_person::{check_emails, parse_email_list};
 use crate::icims::checks::{CheckEvent, CheckReport, TeamAuth, run_checks, title_of};
 use crate::icims::{ClientConfig, DEFAULT_ALLOW_LIST, IcimsClient};
+use crate::safe_text::Esc;
 use crate::store::{Actor, Team};
 
 /// Flags of `check`.
@@ -320,9 +321,9 @@ async fn run_extras(
 fn print_human(team: &Team, report: &CheckReport) {
     println!(
         "team {} (customer {}, {})",
-        team.name,
+        Esc(&team.name),
         team.customer_id,
-        team.api_base()
+        Esc(&team.api_base())
     );
     for (step, title) in [
         (1u8, "Step 1 — basic sync"),
@@ -370,7 +371,7 @@ fn print_human(team: &Team, report: &CheckReport) {
             println!(
                 "  {mark} {:<36} {}{status}{code}{close}",
                 title_of(&r.name),
-                r.message
+                Esc(&r.message)
             );
             if !same.is_empty() {
                 println!("      also: {}", same.join(", "));
@@ -378,7 +379,7 @@ fn print_human(team: &Team, report: &CheckReport) {
             if !r.ok
                 && let Some(fix) = &r.remedy
             {
-                println!("      fix: {fix}");
+                println!("      fix: {}", Esc(fix));
             }
         }
     }
@@ -387,7 +388,9 @@ fn print_human(team: &Team, report: &CheckReport) {
         for h in &report.hidden_fields {
             println!(
                 "  {}.{} (not visible to the {} credential)",
-                h.object, h.field, h.credential
+                h.object,
+                Esc(&h.field),
+                h.credential
             );
         }
     }
@@ -422,16 +425,16 @@ fn print_human(team: &Team, report: &CheckReport) {
 fn print_dedupe(dedupe: Option<&Value>, problems: &[String]) {
     println!("\nDedupe preview");
     for p in problems {
-        println!("  ! {p}");
+        println!("  ! {}", Esc(p));
     }
     let Some(v) = dedupe else { return };
     if let Some(e) = v.get("error") {
-        println!("  ✗ {}", e.as_str().unwrap_or(""));
+        println!("  ✗ {}", Esc(e.as_str().unwrap_or("")));
         return;
     }
     for r in v.as_array().into_iter().flatten() {
         if let Some(e) = r.get("error") {
-            println!("  ✗ {}", e.as_str().unwrap_or(""));
+            println!("  ✗ {}", Esc(e.as_str().unwrap_or("")));
             continue;
         }
         let verdict = serde_json::from_value::<DedupeVerdict>(r.clone());
@@ -456,12 +459,12 @@ fn print_dedupe(dedupe: Option<&Value>, problems: &[String]) {
             let note = k
                 .get("note")
                 .and_then(Value::as_str)
-                .map(|n| format!(" ({n})"))
+                .map(|n| format!(" ({})", Esc(n)))
                 .unwrap_or_default();
             println!(
                 "    {:<9} {:<40} → {ids}{note}",
-                k.get("key").and_then(Value::as_str).unwrap_or(""),
-                k.get("value").and_then(Value::as_str).unwrap_or("")
+                Esc(k.get("key").and_then(Value::as_str).unwrap_or("")),
+                Esc(k.get("value").and_then(Value::as_str).unwrap_or(""))
             );
         }
     }
@@ -470,11 +473,11 @@ fn print_dedupe(dedupe: Option<&Value>, problems: &[String]) {
 fn print_source(source: Option<&Value>, problems: &[String]) {
     println!("\nSource-person check");
     for p in problems {
-        println!("  ! {p}");
+        println!("  ! {}", Esc(p));
     }
     let Some(v) = source else { return };
     if let Some(e) = v.get("error") {
-        println!("  ✗ {}", e.as_str().unwrap_or(""));
+        println!("  ✗ {}", Esc(e.as_str().unwrap_or("")));
         return;
     }
     for r in v.as_array().into_iter().flatten() {
@@ -487,8 +490,8 @@ fn print_source(source: Option<&Value>, problems: &[String]) {
                 format!(
                     "{} {} ({})",
                     u.get("id").cloned().unwrap_or(Value::Null),
-                    u.get("name").and_then(Value::as_str).unwrap_or(""),
-                    u.get("folder").and_then(Value::as_str).unwrap_or("")
+                    Esc(u.get("name").and_then(Value::as_str).unwrap_or("")),
+                    Esc(u.get("folder").and_then(Value::as_str).unwrap_or(""))
                 )
             })
             .collect();
@@ -496,7 +499,7 @@ fn print_source(source: Option<&Value>, problems: &[String]) {
         let mark = if verdict == "exact" { "✓" } else { "✗" };
         println!(
             "  {mark} {:<40} {verdict:<8} {}",
-            r.get("email").and_then(Value::as_str).unwrap_or(""),
+            Esc(r.get("email").and_then(Value::as_str).unwrap_or("")),
             users.join("; ")
         );
     }

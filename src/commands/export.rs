@@ -15,6 +15,7 @@ use crate::export::{
     self, FetchParams, ImportFile, ImportParams, ObjectKind, fetch::record_local_file,
     fetched_files,
 };
+use crate::safe_text::Esc;
 use crate::sftp::{self, SftpError, format_bytes, normalize_fingerprint};
 use crate::store::{Actor, JobState, Store, Team};
 use crate::worker::{self, JobEvent};
@@ -80,6 +81,9 @@ pub struct ImportArgs {
     /// The object the files hold (default: sniffed from file name and headers).
     #[arg(long, value_enum)]
     pub object: Option<ObjectKind>,
+    /// Let a file with a header and no rows replace an earlier import of the same name.
+    #[arg(long)]
+    pub allow_empty: bool,
     /// Print JSON.
     #[arg(long)]
     pub json: bool,
@@ -193,11 +197,11 @@ fn list(db: Option<&Path>, args: &ListArgs) -> Result<ExitCode> {
         );
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{dir}:");
+    println!("{}:", Esc(&dir));
     for e in &entries {
         println!(
             "  {:<40} {:>12}  {}{}",
-            e.name,
+            Esc(&e.name),
             format_bytes(e.size),
             mtime_text(e.mtime),
             if e.is_dir { "  (directory)" } else { "" }
@@ -240,10 +244,14 @@ impl ProgressPrinter {
     fn event(&mut self, e: &JobEvent) {
         match e {
             JobEvent::Fetch(p) => self.show(&p.line(), p.done),
+            JobEvent::Import(p) if p.note.is_some() => {
+                let note = p.note.as_deref().unwrap_or_default();
+                self.show(&Esc(note).to_string(), true);
+            }
             JobEvent::Import(p) => self.show(
                 &format!(
                     "importing {} ({}/{})  {} rows  {} bad  {}",
-                    p.unit,
+                    Esc(&p.unit),
                     p.unit_index + 1,
                     p.units,
                     p.rows,
@@ -297,10 +305,10 @@ fn fetch(db: Option<&Path>, args: &FetchArgs) -> Result<ExitCode> {
             let same = unchanged.iter().any(|u| u.as_str() == Some(name));
             println!(
                 "{}  {}  sha256 {}  {}{}",
-                name,
+                Esc(name),
                 format_bytes(f["size"].as_u64().unwrap_or(0)),
-                f["sha256"].as_str().unwrap_or(""),
-                f["local_path"].as_str().unwrap_or(""),
+                Esc(f["sha256"].as_str().unwrap_or("")),
+                Esc(f["local_path"].as_str().unwrap_or("")),
                 if same {
                     "  (unchanged, not downloaded again)"
                 } else {
@@ -336,6 +344,35 @@ fn finish(
     }
 }
 
+/// A path given to `export import` must be a regular file; anything else is named as what
+/// it is (a directory, a FIFO, …) rather than "no such file".
+fn check_regular_file(p: &Path) -> Result<()> {
+    use std::os::unix::fs::FileTypeExt;
+    let shown = Esc(&p.display().to_string()).to_string();
+    let meta = match std::fs::metadata(p) {
+        Ok(m) => m,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            return Err(UsageError(format!("{shown}: no such file")).into());
+        }
+        Err(e) => return Err(UsageError(format!("{shown}: cannot read it ({e})")).into()),
+    };
+    let t = meta.file_type();
+    let what = if t.is_file() {
+        return Ok(());
+    } else if t.is_dir() {
+        "is a directory; name the export files in it"
+    } else if t.is_fifo() {
+        "is not a regular file (a FIFO)"
+    } else if t.is_socket() {
+        "is not a regular file (a socket)"
+    } else if t.is_block_device() || t.is_char_device() {
+        "is not a regular file (a device)"
+    } else {
+        "is not a regular file"
+    };
+    Err(UsageError(format!("{shown}: {what}")).into())
+}
+
 fn import(db: Option<&Path>, args: &ImportArgs) -> Result<ExitCode> {
     let path = db_path(db);
     let store = open_store(db)?;
@@ -353,18 +390,28 @@ fn import(db: Option<&Path>, args: &ImportArgs) -> Result<ExitCode> {
         }
     } else {
         for p in &args.files {
-            if !p.is_file() {
-                return Err(UsageError(format!("{}: no such file", p.display())).into());
-            }
+            check_regular_file(p)?;
             let abs = std::fs::canonicalize(p)?;
             let file = ImportFile::from_path(abs);
-            record_local_file(&store, &team, &file.path, &file.name)?;
+            if let Some(other) = files.iter().find(|f: &&ImportFile| f.name == file.name) {
+                return Err(UsageError(format!(
+                    "{} and {} have the same name {}; files are stored by name, so import them separately or rename one",
+                    Esc(&other.path.display().to_string()),
+                    Esc(&file.path.display().to_string()),
+                    Esc(&file.name)
+                ))
+                .into());
+            }
             files.push(file);
+        }
+        for file in &files {
+            record_local_file(&store, &team, &file.path, &file.name)?;
         }
     }
     let params = ImportParams {
         files,
         object: args.object,
+        allow_empty: args.allow_empty,
     };
     let params_json = serde_json::to_value(&params)?;
     let job_id = match store.latest_job(&team, export::IMPORT_JOB)? {
@@ -375,11 +422,19 @@ fn import(db: Option<&Path>, args: &ImportArgs) -> Result<ExitCode> {
             job.id
         }
         Some(job) if job.state.is_open() => {
-            store.set_job_state(job.id, JobState::Cancelled)?;
-            eprintln!(
-                "cancelled earlier unfinished import job {} (other files)",
-                job.id
-            );
+            if store.cancel_job(job.id)? {
+                // Its worker (if one still runs it) stops at its next checkpoint; what it
+                // left half-imported is marked failed, not "importing".
+                export::stage::fail_open_units(
+                    store.conn(),
+                    job.id,
+                    "the import was cancelled by a later import of other files",
+                )?;
+                eprintln!(
+                    "cancelled earlier unfinished import job {} (other files)",
+                    job.id
+                );
+            }
             store.enqueue_job(&team, export::IMPORT_JOB, &params_json)?
         }
         _ => store.enqueue_job(&team, export::IMPORT_JOB, &params_json)?,
@@ -394,11 +449,11 @@ fn import(db: Option<&Path>, args: &ImportArgs) -> Result<ExitCode> {
         for u in &units {
             println!(
                 "{}  {}  rows {}  bad rows {}  cut-off {}",
-                u["name"].as_str().unwrap_or(""),
+                Esc(u["name"].as_str().unwrap_or("")),
                 u["object"].as_str().unwrap_or(""),
                 u["rows"],
                 u["bad_rows"],
-                u["cutoff"].as_str().unwrap_or("-")
+                Esc(u["cutoff"].as_str().unwrap_or("-"))
             );
         }
         let o = &result["import"]["outcome"];
@@ -407,7 +462,7 @@ fn import(db: Option<&Path>, args: &ImportArgs) -> Result<ExitCode> {
             o["files"],
             o["rows"],
             o["bad_rows"],
-            o["cutoff"].as_str().unwrap_or("unknown")
+            Esc(o["cutoff"].as_str().unwrap_or("unknown"))
         );
     })
 }
@@ -416,8 +471,13 @@ fn summary(db: Option<&Path>, args: &SummaryArgs) -> Result<ExitCode> {
     let store = open_store(db)?;
     let team = store.team(&args.name)?;
     if let Some(file) = &args.file {
-        let s = export::summary::unit_summary(&store, &team, file)?
-            .ok_or_else(|| eyre!("team {} has no imported file named {file:?}", team.name))?;
+        let s = export::summary::unit_summary(&store, &team, file)?.ok_or_else(|| {
+            eyre!(
+                "team {} has no imported file named {}",
+                Esc(&team.name),
+                Esc(file)
+            )
+        })?;
         let q = export::quarantine(&store, &team, Some(file), 100_000)?;
         if args.json {
             println!(
@@ -428,7 +488,7 @@ fn summary(db: Option<&Path>, args: &SummaryArgs) -> Result<ExitCode> {
         }
         println!(
             "{}  object {}  {}  delimiter {:?}  rows {}  bad rows {}",
-            s.name,
+            Esc(&s.name),
             s.object,
             s.encoding.label(),
             s.delimiter,
@@ -437,24 +497,27 @@ fn summary(db: Option<&Path>, args: &SummaryArgs) -> Result<ExitCode> {
         );
         println!(
             "updated column {}: {} .. {} ({} unparsed)",
-            s.updated_column.as_deref().unwrap_or("-"),
-            s.earliest.as_deref().unwrap_or("-"),
-            s.cutoff.as_deref().unwrap_or("-"),
+            Esc(s.updated_column.as_deref().unwrap_or("-")),
+            Esc(s.earliest.as_deref().unwrap_or("-")),
+            Esc(s.cutoff.as_deref().unwrap_or("-")),
             s.updated_unparsed
         );
         println!("columns:");
         for c in &s.columns {
             println!(
                 "  {:<32} {:>5.1}%  {}",
-                c.name,
+                Esc(&c.name),
                 c.fill_rate * 100.0,
-                c.samples.join(" | ")
+                Esc(&c.samples.join(" | "))
             );
         }
         if !s.statuses.is_empty() {
-            println!("statuses ({}):", s.status_column.as_deref().unwrap_or("-"));
+            println!(
+                "statuses ({}):",
+                Esc(s.status_column.as_deref().unwrap_or("-"))
+            );
             for (status, n) in &s.statuses {
-                println!("  {n:>8}  {status}");
+                println!("  {n:>8}  {}", Esc(status));
             }
         }
         print_quarantine(&q);
@@ -466,20 +529,20 @@ fn summary(db: Option<&Path>, args: &SummaryArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     if s.files.is_empty() {
-        println!("no export imported for team {} yet", team.name);
+        println!("no export imported for team {} yet", Esc(&team.name));
     }
     for f in &s.files {
         println!(
             "{:<40} {:<9} rows {:>9}  bad {:>6}  cut-off {}  [{}]{}",
-            f.name,
+            Esc(&f.name),
             f.object,
             f.rows,
             f.bad_rows,
-            f.cutoff.as_deref().unwrap_or("-"),
+            Esc(f.cutoff.as_deref().unwrap_or("-")),
             f.state,
             f.error
                 .as_deref()
-                .map(|e| format!("  {e}"))
+                .map(|e| format!("  {}", Esc(e)))
                 .unwrap_or_default()
         );
     }
@@ -493,7 +556,7 @@ fn print_quarantine(q: &[export::QuarantineEntry]) {
     }
     println!("quarantine ({} rows):", q.len());
     for e in q.iter().take(50) {
-        println!("  {}:{}  {}", e.file, e.line, e.reason);
+        println!("  {}:{}  {}", Esc(&e.file), e.line, Esc(&e.reason));
     }
     if q.len() > 50 {
         println!("  … {} more (use --json)", q.len() - 50);

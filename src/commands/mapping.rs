@@ -14,6 +14,7 @@ use crate::icims::{ClientConfig, IcimsClient};
 use crate::mapping::{
     Catalogue, CustomerField, MappingEntry, MappingError, discover, sheet, storage, validate,
 };
+use crate::safe_text::{Esc, escape_control};
 use crate::store::{Actor, CredentialKind, Store, Team};
 
 pub fn run(db: Option<&Path>, cmd: &MappingCommand) -> Result<ExitCode> {
@@ -44,28 +45,28 @@ fn discover_fields(
     args: &FieldsSuggestArgs,
 ) -> Result<(Vec<CustomerField>, Vec<String>)> {
     let mut notes = Vec::new();
-    let mut fields = discover::from_export_staging(store, team)?;
-    if fields.is_empty() {
-        let dir = args
-            .export_dir
-            .clone()
-            .unwrap_or_else(|| crate::paths::exports_dir(&db_path(db), &team.name));
-        if dir.is_dir() {
-            let files = discover::export_files_in(&dir)?;
-            fields = discover::from_export_files(&files)?;
-            if !files.is_empty() {
-                notes.push(format!(
-                    "no staged import: read {} export file(s) in {} directly",
-                    files.len(),
-                    dir.display()
-                ));
-            }
-        } else if args.export_dir.is_some() {
+    let dir = args
+        .export_dir
+        .clone()
+        .unwrap_or_else(|| crate::paths::exports_dir(&db_path(db), team.id));
+    let mut fields = match discover::export_columns(store, team, &dir)? {
+        discover::ExportColumns::Staged(fields) => {
+            notes.push("export columns from the staged import (step 3)".to_string());
+            fields
+        }
+        discover::ExportColumns::Files(files) => {
+            notes.push(format!(
+                "no staged import: read {} export file(s) in {} directly",
+                files.len(),
+                dir.display()
+            ));
+            discover::from_export_files(&files)?
+        }
+        discover::ExportColumns::Nothing if args.export_dir.is_some() && !dir.is_dir() => {
             return Err(UsageError(format!("{} is not a directory", dir.display())).into());
         }
-    } else {
-        notes.push("export columns from the staged import (step 3)".to_string());
-    }
+        discover::ExportColumns::Nothing => Vec::new(),
+    };
     if args.api {
         let credential = match store.credential(team, CredentialKind::Rest)? {
             Some(c) => c,
@@ -106,7 +107,7 @@ fn suggest(db: Option<&Path>, args: &FieldsSuggestArgs) -> Result<ExitCode> {
         return Ok(ExitCode::SUCCESS);
     }
     for n in &notes {
-        println!("{n}");
+        println!("{}", Esc(n));
     }
     print_table(&entries);
     print_issues(&entries, &catalogue);
@@ -134,7 +135,10 @@ fn print_table(entries: &[MappingEntry]) {
         "object", "customer field", "standard field", "conf", "cover"
     );
     for e in entries {
-        let name: String = e.field.display_label().chars().take(28).collect();
+        let name: String = escape_control(e.field.display_label())
+            .chars()
+            .take(28)
+            .collect();
         println!(
             "{:<9} {:<28} {:<30} {:>4.0}% {:>5.0}%  {}",
             e.field.object.as_str(),
@@ -154,7 +158,7 @@ fn print_issues(entries: &[MappingEntry], catalogue: &Catalogue) {
     } else {
         println!("validation: {} problem(s)", issues.len());
         for i in issues {
-            println!("  - {i}");
+            println!("  - {}", Esc(&i.to_string()));
         }
     }
 }
@@ -203,7 +207,12 @@ fn import(
                 );
             } else {
                 for e in &errors {
-                    eprintln!("{}:{}: {}", file.display(), e.line, e.message);
+                    eprintln!(
+                        "{}:{}: {}",
+                        Esc(&file.display().to_string()),
+                        e.line,
+                        Esc(&e.message)
+                    );
                 }
             }
             return Err(eyre!(
@@ -250,7 +259,7 @@ fn import(
         println!("no changes");
     }
     for c in &import.changes {
-        println!("line {}: {c}", c.line);
+        println!("line {}: {}", c.line, Esc(&c.to_string()));
     }
     print_issues(&import.entries, &catalogue);
     if dry_run {

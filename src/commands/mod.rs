@@ -33,7 +33,11 @@ pub fn db_path(cli_db: Option<&Path>) -> PathBuf {
 
 /// Opens the store at the path in effect.
 pub fn open_store(cli_db: Option<&Path>) -> Result<Store> {
-    Ok(Store::open(&db_path(cli_db))?)
+    let store = Store::open(&db_path(cli_db))?;
+    for w in store.warnings() {
+        eprintln!("warning: {w}");
+    }
+    Ok(store)
 }
 
 /// Runs a headless command.

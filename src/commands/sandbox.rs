@@ -29,6 +29,10 @@ pub struct SandboxArgs {
     /// Daily API quota (resets at 00:00 UTC).
     #[arg(long, default_value_t = 10_000)]
     pub daily_quota: u64,
+    /// Hide this standard field from the restricted user too (repeatable), e.g.
+    /// `person.email` for a tenant whose API user can neither see nor search emails.
+    #[arg(long = "restricted-hide", value_name = "FIELD")]
+    pub restricted_hide: Vec<String>,
     /// Print the connection info as one JSON line.
     #[arg(long)]
     pub json: bool,
@@ -44,6 +48,7 @@ impl SandboxArgs {
             latency_ms: self.latency_ms,
             fault_rate: self.fault_rate,
             daily_quota: self.daily_quota,
+            restricted_extra_hidden: self.restricted_hide.clone(),
             ..SandboxConfig::default()
         }
     }

@@ -43,7 +43,7 @@ pub fn run(db: Option<&Path>, args: &WorkerArgs) -> Result<ExitCode> {
                     o.job_id,
                     o.kind,
                     state,
-                    o.error.as_deref().unwrap_or("-")
+                    crate::safe_text::escape_control(o.error.as_deref().unwrap_or("-"))
                 );
             }
         }

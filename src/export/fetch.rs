@@ -82,7 +82,7 @@ pub fn run_fetch(
     let dest = params
         .dest
         .clone()
-        .unwrap_or_else(|| crate::paths::exports_dir(store.path(), &team.name));
+        .unwrap_or_else(|| crate::paths::exports_dir(store.path(), team.id));
     let (mut client, t) =
         sftp::connect_for_team(store, team, params.accept_host_key.as_deref(), &actor)?;
     let host_key = client.host_key().fingerprint.clone();
@@ -90,16 +90,34 @@ pub fn run_fetch(
     let wanted: Vec<RemoteEntry> = if params.files.is_empty() {
         entries.into_iter().filter(is_export_file).collect()
     } else {
-        let mut out = Vec::new();
+        let mut out: Vec<RemoteEntry> = Vec::new();
         for name in &params.files {
-            match entries.iter().find(|e| &e.name == name) {
-                Some(e) => out.push(e.clone()),
+            let entry = match entries.iter().find(|e| &e.name == name) {
+                Some(e) => e.clone(),
+                // A file in a subfolder of the export directory (`d/dup.csv`): kept under
+                // its relative path locally too, so same-named files never collide.
+                None if name.contains('/') => {
+                    let rel = relative_name(name)?;
+                    let path = format!("{}/{}", t.path.trim_end_matches('/'), rel);
+                    let mut e = client.stat(&path)?;
+                    if e.is_dir {
+                        return Err(ExportError::Unreadable {
+                            file: path,
+                            reason: "is a directory on the server; name the files in it".into(),
+                        });
+                    }
+                    e.name = rel;
+                    e
+                }
                 None => {
                     return Err(SftpError::NoSuchPath {
                         path: format!("{}/{}", t.path.trim_end_matches('/'), name),
                     }
                     .into());
                 }
+            };
+            if !out.iter().any(|o| o.name == entry.name) {
+                out.push(entry);
             }
         }
         out
@@ -175,6 +193,23 @@ pub fn run_fetch(
         report.files.push(file);
     }
     Ok(report)
+}
+
+/// A server path relative to the export directory, refused when it could leave the
+/// local folder (`..`, absolute, empty parts).
+fn relative_name(name: &str) -> Result<String, ExportError> {
+    let parts: Vec<&str> = name.split('/').collect();
+    if name.starts_with('/')
+        || parts
+            .iter()
+            .any(|p| p.is_empty() || *p == "." || *p == ".." || p.contains('\\'))
+    {
+        return Err(ExportError::Unreadable {
+            file: crate::safe_text::escape_control(name).into_owned(),
+            reason: "not a path inside the export directory".into(),
+        });
+    }
+    Ok(parts.join("/"))
 }
 
 fn reconnect(store: &Store, team: &Team, actor: &Actor) -> Result<SftpClient, ExportError> {

@@ -48,6 +48,10 @@ pub struct ImportParams {
     /// The object every file holds, when the engineer says so (else sniffed per file).
     #[serde(default)]
     pub object: Option<ObjectKind>,
+    /// Let a file with a header and no rows replace an earlier import of the same name
+    /// (otherwise the earlier rows are kept and the file is reported).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub allow_empty: bool,
 }
 
 /// Limits and batch size.
@@ -90,6 +94,9 @@ pub struct ImportProgress {
     pub bad_rows: u64,
     /// Decoded bytes of the current unit read so far.
     pub bytes: u64,
+    /// Something the engineer should read (e.g. why a unit starts over instead of resuming).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 /// What an import did.
@@ -119,6 +126,61 @@ struct UnitCursor {
     offset: u64,
     line: u64,
     stats: UnitStats,
+    /// The source file as it was when the unit started: a resume into a file that is no
+    /// longer the same would splice two versions.
+    #[serde(default)]
+    source: Option<SourceIdentity>,
+}
+
+/// Size, modification time and a hash of the first blocks of a source file.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceIdentity {
+    pub size: u64,
+    /// Nanoseconds since the epoch (0 when the file system gives none).
+    pub mtime_ns: u128,
+    /// SHA-256 of the first [`IDENTITY_HEAD_BYTES`] bytes, hex.
+    pub head_sha256: String,
+}
+
+/// Bytes hashed for a [`SourceIdentity`].
+pub const IDENTITY_HEAD_BYTES: u64 = 1 << 20;
+
+impl SourceIdentity {
+    /// The identity of the file at `path` now.
+    pub fn of(path: &std::path::Path) -> std::io::Result<SourceIdentity> {
+        use sha2::{Digest, Sha256};
+        use std::io::Read;
+        let file = std::fs::File::open(path)?;
+        let meta = file.metadata()?;
+        let mtime_ns = meta
+            .modified()
+            .ok()
+            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+            .map_or(0, |d| d.as_nanos());
+        let mut hasher = Sha256::new();
+        let mut head = file.take(IDENTITY_HEAD_BYTES);
+        std::io::copy(&mut head, &mut hasher)?;
+        Ok(SourceIdentity {
+            size: meta.len(),
+            mtime_ns,
+            head_sha256: hex::encode(hasher.finalize()),
+        })
+    }
+
+    /// Why `now` is not the file this identity was taken of, if it is not.
+    pub fn differs(&self, now: &SourceIdentity) -> Option<String> {
+        let mut why = Vec::new();
+        if self.size != now.size {
+            why.push(format!("size {} -> {} bytes", self.size, now.size));
+        }
+        if self.mtime_ns != now.mtime_ns {
+            why.push("modification time".to_string());
+        }
+        if self.head_sha256 != now.head_sha256 {
+            why.push("content of its first blocks".to_string());
+        }
+        (!why.is_empty()).then(|| why.join(", "))
+    }
 }
 
 /// Runs (or resumes, from `job.checkpoint`) an import.
@@ -168,10 +230,14 @@ fn import_all(
             next_unit: 0,
             current: None,
         });
-    // Enumerate units deterministically (zip entries in archive order).
+    // Enumerate units deterministically (zip entries in archive order). A file recorded
+    // with a SHA-256 (at fetch, or when a local file was named) must still have it: a
+    // file changed or overwritten since is not staged under this team.
+    let recorded = super::fetch::fetched_files(store, team)?;
     let mut units: Vec<Result<UnitSpec, (String, String, ExportError)>> = Vec::new();
     for f in &params.files {
-        match units_of(&f.path, &f.name) {
+        let checked = verify_recorded(&recorded, f).and_then(|()| units_of(&f.path, &f.name));
+        match checked {
             Ok(us) => units.extend(us.into_iter().map(Ok)),
             Err(e) => units.push(Err((f.name.clone(), f.path.display().to_string(), e))),
         }
@@ -204,13 +270,38 @@ fn import_all(
             Ok(()) => {}
             Err(ExportError::Cancelled) => return Err(ExportError::Cancelled),
             Err(ExportError::LeaseLost) => return Err(ExportError::LeaseLost),
-            Err(ExportError::Store(e)) => return Err(ExportError::Store(e)),
+            Err(ExportError::Store(e)) => {
+                // E.g. a full disk: the unit does not stay "importing" forever; it is
+                // failed with the reason (best effort: the failure may prevent that too).
+                let err = ExportError::Store(e);
+                let _ = stage::fail_open_units(store.conn(), job.id, &err.to_string());
+                return Err(err);
+            }
+            Err(ExportError::EmptyKept { file, rows }) => {
+                let message = ExportError::EmptyKept { file, rows }.to_string();
+                let name = match unit {
+                    Ok(spec) => spec.name.clone(),
+                    Err((n, _, _)) => n.clone(),
+                };
+                let tx = store.conn_mut().transaction()?;
+                write_cp(
+                    &tx,
+                    job,
+                    &Checkpoint {
+                        next_unit: index + 1,
+                        current: None,
+                    },
+                )?;
+                tx.commit()?;
+                let why = without_prefix(&message, &name);
+                failed.push((name, why));
+            }
             Err(e) => {
                 let (name, path) = match unit {
                     Ok(spec) => (spec.name.clone(), spec.file.display().to_string()),
                     Err((n, p, _)) => (n.clone(), p.clone()),
                 };
-                let message = e.to_string();
+                let message = without_prefix(&e.to_string(), &name);
                 let tx = store.conn_mut().transaction()?;
                 stage::fail_unit(&tx, team.id, &name, &path, job.id, &message)?;
                 write_cp(
@@ -252,6 +343,48 @@ fn import_all(
     })
 }
 
+/// `message` without a leading `name: ` (the name is shown next to it already).
+fn without_prefix(message: &str, name: &str) -> String {
+    message
+        .strip_prefix(name)
+        .and_then(|m| m.strip_prefix(": "))
+        .unwrap_or(message)
+        .to_string()
+}
+
+/// A fetched file must still have the SHA-256 recorded at fetch; anything else (another
+/// team's fetch, a hand edit) is refused before a row is staged. (Local files named on
+/// the command line are hashed and recorded by that same command just before.)
+fn verify_recorded(recorded: &[super::FetchedFile], f: &ImportFile) -> Result<(), ExportError> {
+    let Some(known) = recorded
+        .iter()
+        .find(|k| k.source == "sftp" && k.name == f.name && k.local_path == f.path)
+    else {
+        return Ok(());
+    };
+    let now = crate::sftp::sha256_file(&f.path).map_err(|source| ExportError::Io {
+        file: f.name.clone(),
+        source,
+    })?;
+    if now == known.sha256 {
+        return Ok(());
+    }
+    let how = "fetched";
+    Err(ExportError::Unreadable {
+        file: f.name.clone(),
+        reason: format!(
+            "changed since it was {how} (SHA-256 {} now, {} when {how}); nothing was staged \
+             from it — fetch it again (`icims-onboard export fetch`) or name the file to import",
+            short_hash(&now),
+            short_hash(&known.sha256)
+        ),
+    })
+}
+
+fn short_hash(h: &str) -> &str {
+    h.get(..12).unwrap_or(h)
+}
+
 fn clone_err(e: &ExportError) -> ExportError {
     ExportError::Unreadable {
         file: match e {
@@ -290,6 +423,44 @@ fn import_unit(
     resume: Option<UnitCursor>,
     progress: &mut dyn FnMut(&ImportProgress),
 ) -> Result<(), ExportError> {
+    let identity = SourceIdentity::of(&spec.file).map_err(|source| ExportError::Io {
+        file: spec.name.clone(),
+        source,
+    })?;
+    let mut resume = resume;
+    if let Some(why) = resume
+        .as_ref()
+        .and_then(|c| c.source.as_ref())
+        .and_then(|then| then.differs(&identity))
+    {
+        // Resuming would splice the old file's first rows with the new file's rest.
+        let note = format!(
+            "starting {} over: the file changed since the interrupted import ({why})",
+            spec.name
+        );
+        tracing::warn!(unit = %spec.name, "{note}");
+        progress(&ImportProgress {
+            unit: spec.name.clone(),
+            unit_index: index,
+            units: total,
+            rows: 0,
+            bad_rows: 0,
+            bytes: 0,
+            note: Some(note),
+        });
+        resume = None;
+    }
+    if resume.is_none()
+        && !params.allow_empty
+        && let Some(rows) = stage::done_rows(store.conn(), team.id, &spec.name)?
+        && rows > 0
+        && !has_rows(spec, opts)
+    {
+        return Err(ExportError::EmptyKept {
+            file: spec.name.clone(),
+            rows,
+        });
+    }
     let resume_at = resume.as_ref().map(|c| (c.format, c.offset));
     with_text(spec, resume_at, |text, format| {
         let (mut reader, cursor) = match resume {
@@ -304,7 +475,9 @@ fn import_unit(
                 ),
                 cursor,
             ),
-            None => start_unit(store, team, job, params, opts, spec, index, text, format)?,
+            None => start_unit(
+                store, team, job, params, opts, spec, index, text, format, identity,
+            )?,
         };
         pipeline(
             store,
@@ -321,6 +494,24 @@ fn import_unit(
     })
 }
 
+/// Does the unit have at least one record after its header? (A file that cannot be read
+/// says "yes": the import itself then reports why.)
+fn has_rows(spec: &UnitSpec, opts: &ImportOptions) -> bool {
+    with_text(spec, None, |text, format| {
+        let mut reader = RecordReader::new(
+            text,
+            format.delimiter,
+            opts.max_record_bytes,
+            opts.max_fields,
+            0,
+            1,
+        );
+        let header = reader.next_record().ok().flatten().is_some();
+        Ok(!header || !matches!(reader.next_record(), Ok(None)))
+    })
+    .unwrap_or(true)
+}
+
 /// Reads the header, creates the staging table and commits the unit's first checkpoint.
 #[allow(clippy::too_many_arguments)]
 fn start_unit<'a>(
@@ -333,6 +524,7 @@ fn start_unit<'a>(
     index: usize,
     text: &'a mut dyn BufRead,
     format: TextFormat,
+    identity: SourceIdentity,
 ) -> Result<(RecordReader<&'a mut dyn BufRead>, UnitCursor), ExportError> {
     let mut reader = RecordReader::new(
         text,
@@ -394,6 +586,7 @@ fn start_unit<'a>(
         offset,
         line,
         stats,
+        source: Some(identity),
     };
     write_cp(
         &tx,
@@ -653,6 +846,7 @@ fn write_blocks(
             rows: cursor.stats.rows,
             bad_rows: cursor.stats.bad_rows,
             bytes: cursor.offset,
+            note: None,
         };
         store.set_job_progress(job.id, &serde_json::json!({ "import": &report }))?;
         let _ = done.send(report);

@@ -42,6 +42,13 @@ pub enum ExportError {
         "team {0:?} has no export files to import; fetch them first (`icims-onboard export fetch {0}`) or name local files"
     )]
     NoFiles(String),
+    #[error(
+        "{file}: has a header but no rows; the earlier import of {file} ({rows} rows) is kept — to replace it with nothing, import again with --allow-empty"
+    )]
+    EmptyKept { file: String, rows: u64 },
+    /// Some files of an import failed, the others were imported: the whole sentence.
+    #[error("{0}")]
+    NotAllImported(String),
     #[error("the job was cancelled")]
     Cancelled,
     #[error("the job's lease was lost to another worker; stopping")]

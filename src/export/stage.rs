@@ -131,3 +131,24 @@ pub fn fail_unit(
     )?;
     Ok(())
 }
+
+/// Marks the units a job left `importing` as failed with `reason` (the job stopped: a
+/// full disk, a cancel). Units another job has taken over since are left alone.
+pub fn fail_open_units(conn: &Connection, job_id: i64, reason: &str) -> rusqlite::Result<usize> {
+    conn.execute(
+        "UPDATE export_units SET state = 'failed', error = ?2, finished_at = ?3
+         WHERE job_id = ?1 AND state = 'importing'",
+        params![job_id, reason, now_text()],
+    )
+}
+
+/// Rows of the finished (`done`) unit named `name`, if there is one.
+pub fn done_rows(conn: &Connection, team_id: i64, name: &str) -> rusqlite::Result<Option<u64>> {
+    conn.query_row(
+        "SELECT rows FROM export_units WHERE team_id = ?1 AND name = ?2 AND state = 'done'",
+        params![team_id, name],
+        |r| r.get::<_, i64>(0),
+    )
+    .optional()
+    .map(|r| r.map(|n| n.max(0) as u64))
+}

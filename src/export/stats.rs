@@ -147,6 +147,17 @@ pub fn format_key(k: u64) -> String {
     )
 }
 
+/// Days in month `m` (1–12) of year `y` (Gregorian): February 30, April 31 or February
+/// 29 of a common year are not dates.
+fn days_in_month(y: u64, m: u64) -> u64 {
+    match m {
+        4 | 6 | 9 | 11 => 30,
+        2 if y.is_multiple_of(4) && (!y.is_multiple_of(100) || y.is_multiple_of(400)) => 29,
+        2 => 28,
+        _ => 31,
+    }
+}
+
 fn digits(s: &[u8]) -> Option<u64> {
     if s.is_empty() || s.len() > 4 || !s.iter().all(u8::is_ascii_digit) {
         return None;
@@ -183,7 +194,7 @@ fn iso_fast(b: &[u8]) -> Option<u64> {
         (0, 0, 0)
     };
     if !(1..=12).contains(&m)
-        || !(1..=31).contains(&d)
+        || !(1..=days_in_month(y, m)).contains(&d)
         || !(1900..=2999).contains(&y)
         || h > 23
         || mi > 59
@@ -223,7 +234,10 @@ pub fn date_key(s: &str) -> Option<u64> {
     } else {
         return None;
     };
-    if !(1..=12).contains(&m) || !(1..=31).contains(&d) || !(1900..=2999).contains(&y) {
+    if !(1..=12).contains(&m)
+        || !(1..=days_in_month(y, m)).contains(&d)
+        || !(1900..=2999).contains(&y)
+    {
         return None;
     }
     let (mut h, mut min, mut sec) = (0, 0, 0);
@@ -317,6 +331,31 @@ mod tests {
             Some("2025-03-04T09:15:00")
         );
         assert_eq!(k("2026-13-01"), None);
+    }
+
+    #[test]
+    fn calendar_impossible_dates_are_not_dates() {
+        for bad in [
+            "2025-02-30",
+            "2025-04-31",
+            "2025-02-29",
+            "2025-02-29 10:00:00",
+            "04/31/2025",
+            "2/30/2026 2:05 PM",
+            "2100-02-29",
+            "2025/06/31",
+        ] {
+            assert_eq!(date_key(bad), None, "{bad}");
+        }
+        for good in [
+            "2024-02-29",
+            "2000-02-29",
+            "02/29/2024",
+            "2025-12-31",
+            "2025-04-30",
+        ] {
+            assert!(date_key(good).is_some(), "{good}");
+        }
     }
 
     #[test]

@@ -345,6 +345,14 @@ impl IcimsClient {
         target: Target,
     ) -> Attempt {
         let host = host_of(url);
+        // The https rule again, right before the bytes would leave: a URL that reached the
+        // client some other way than a checked team must not carry secrets in clear.
+        if let Err(reason) = super::config::check_transport(url) {
+            return Attempt::Fail(IcimsError::Config {
+                field: format!("request to {host}"),
+                reason,
+            });
+        }
         let mut req = self.http.request(method.clone(), url.clone());
         if let Some((bytes, ct)) = body {
             req = req.header(CONTENT_TYPE, *ct).body(bytes.clone());
@@ -559,6 +567,16 @@ impl IcimsClient {
                 },
                 retry_after: None,
             },
+            300..=399 => Attempt::Fail(IcimsError::Redirected {
+                host: host.to_string(),
+                status,
+                location: reply
+                    .headers
+                    .get(reqwest::header::LOCATION)
+                    .and_then(|v| v.to_str().ok())
+                    .map(|l| crate::safe_text::escape_control(l).into_owned())
+                    .unwrap_or_else(|| "an address it did not give".into()),
+            }),
             505 => Attempt::Fail(IcimsError::HttpVersion {
                 host: host.to_string(),
             }),

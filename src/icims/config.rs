@@ -24,17 +24,62 @@ pub struct Endpoints {
 }
 
 fn parse_url(field: &str, value: &str) -> Result<Url, IcimsError> {
-    match Url::parse(value) {
-        Ok(u) if u.scheme() == "http" || u.scheme() == "https" => Ok(u),
-        Ok(u) => Err(IcimsError::Config {
-            field: field.into(),
-            reason: format!("unsupported scheme {:?} in {value:?}", u.scheme()),
-        }),
-        Err(e) => Err(IcimsError::Config {
-            field: field.into(),
-            reason: format!("{value:?} is not a URL ({e})"),
-        }),
+    validate_endpoint_url(field, value).map_err(|reason| IcimsError::Config {
+        field: field.into(),
+        reason,
+    })
+}
+
+/// Is the URL's host loopback, so plain http never leaves the machine? Only the literal
+/// forms count: `localhost`, `127.0.0.0/8` and `[::1]` (a name that merely resolves to
+/// loopback, or an IPv4-mapped address, does not).
+pub fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
     }
+}
+
+/// The transport rule for every iCIMS URL (API base, token URL, Data Stream base), checked
+/// when a team is added or changed and again before every request: http(s) only, `https`
+/// unless the host is loopback (the Basic password and OAuth secrets must never travel in
+/// clear), and no `user:password@` in the URL. The reason names no secret.
+pub fn check_transport(url: &Url) -> Result<(), String> {
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(
+            "the URL carries a user name or password (user:password@…); remove it — \
+             credentials are stored with `icims-onboard creds set`, never in URLs"
+                .into(),
+        );
+    }
+    match url.scheme() {
+        "https" => Ok(()),
+        "http" if is_loopback(url) => Ok(()),
+        "http" => Err(format!(
+            "plain http to {} would send the API password and OAuth secrets unencrypted; \
+             use https (http is allowed only on loopback: localhost, 127.0.0.0/8, [::1])",
+            host_of(url)
+        )),
+        other => Err(format!("unsupported scheme {other:?}; use https")),
+    }
+}
+
+/// Checks an iCIMS URL as typed by an engineer (`team add`, `team set`, the new-team
+/// form): an absolute URL that passes [`check_transport`]. `field` names the flag or
+/// field in the message (`--api-base: …`). Returns the parsed URL.
+pub fn validate_endpoint_url(field: &str, value: &str) -> Result<Url, String> {
+    let url = Url::parse(value).map_err(|e| {
+        // Never echo a value that may carry a password.
+        if value.contains('@') {
+            format!("{field}: not a URL ({e})")
+        } else {
+            format!("{field}: {value:?} is not a URL ({e})")
+        }
+    })?;
+    check_transport(&url).map_err(|reason| format!("{field}: {reason}"))?;
+    Ok(url)
 }
 
 fn join(base: &Url, path: &str) -> Url {
@@ -175,7 +220,7 @@ mod tests {
             "http://127.0.0.1:9000/datastream/v2/streams/1234/subscriptions"
         );
         let prefixed =
-            Endpoints::new(7, "http://127.0.0.1:81/eu", "http://x/t", "http://x/d").unwrap();
+            Endpoints::new(7, "http://127.0.0.1:81/eu", "https://x/t", "https://x/d").unwrap();
         assert_eq!(
             prefixed.api_url("/v2/lists").as_str(),
             "http://127.0.0.1:81/eu/customers/7/v2/lists"
@@ -195,9 +240,39 @@ mod tests {
 
     #[test]
     fn rejects_bad_urls_naming_the_field() {
-        let err = Endpoints::new(1, "ftp://x", "http://x", "http://x").unwrap_err();
+        let err = Endpoints::new(1, "ftp://x", "https://x", "https://x").unwrap_err();
         assert!(err.to_string().starts_with("api base:"), "{err}");
-        let err = Endpoints::new(1, "http://x", "not a url", "http://x").unwrap_err();
+        let err = Endpoints::new(1, "https://x", "not a url", "https://x").unwrap_err();
         assert!(err.to_string().starts_with("token url:"), "{err}");
+    }
+
+    #[test]
+    fn https_is_required_off_loopback_and_urls_carry_no_credentials() {
+        for ok in [
+            "https://api.icims.com",
+            "http://127.0.0.1:9/",
+            "http://127.8.9.10/x",
+            "http://localhost:81",
+            "http://LOCALHOST",
+            "http://[::1]:9",
+        ] {
+            assert!(validate_endpoint_url("api base", ok).is_ok(), "{ok}");
+        }
+        for (bad, needle) in [
+            ("http://api.icims.com", "https"),
+            ("http://10.0.0.1", "https"),
+            ("http://[::ffff:127.0.0.1]:9", "https"),
+            ("http://localhost.evil.example", "https"),
+            ("ftp://x", "scheme"),
+            ("https://u:hunter2@api.icims.com", "user name or password"),
+            ("http://u@127.0.0.1", "user name or password"),
+        ] {
+            let err = validate_endpoint_url("--api-base", bad).unwrap_err();
+            assert!(
+                err.starts_with("--api-base: ") && err.contains(needle),
+                "{bad}: {err}"
+            );
+            assert!(!err.contains("hunter2"), "{err}");
+        }
     }
 }

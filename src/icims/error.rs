@@ -174,6 +174,14 @@ pub enum IcimsError {
     },
     #[error("{host} refused the HTTP version (HTTP 505); iCIMS speaks HTTP/1.1 only")]
     HttpVersion { host: String },
+    #[error(
+        "{host} answered with a redirect (HTTP {status}) to {location}; iCIMS API and token URLs do not redirect"
+    )]
+    Redirected {
+        host: String,
+        status: u16,
+        location: String,
+    },
     #[error("cannot reach {host}: {reason}")]
     Unreachable { host: String, reason: String },
     #[error("no answer from {host} within {}s (after {attempts} attempts)", .after.as_secs_f32())]
@@ -231,6 +239,7 @@ impl IcimsError {
             IcimsError::Forbidden { .. } => Some(403),
             IcimsError::QuotaExhausted { .. } | IcimsError::Throttled { .. } => Some(429),
             IcimsError::HttpVersion { .. } => Some(505),
+            IcimsError::Redirected { status, .. } => Some(*status),
             _ => None,
         }
     }
@@ -262,6 +271,7 @@ impl IcimsError {
             IcimsError::Throttled { .. } => "throttled",
             IcimsError::Server { .. } => "server_error",
             IcimsError::HttpVersion { .. } => "http_version",
+            IcimsError::Redirected { .. } => "redirected",
             IcimsError::Unreachable { .. } => "unreachable",
             IcimsError::Timeout { .. } => "timeout",
             IcimsError::Tls { .. } => "tls",
@@ -347,6 +357,13 @@ impl IcimsError {
             IcimsError::Server { .. } => {
                 "iCIMS had an internal error and kept failing after retries; try again later, \
                  and if it persists open a case with iCIMS support."
+                    .into()
+            }
+            IcimsError::Redirected { .. } => {
+                "Check the team's API base and token URL: a redirect means the address is not \
+                 the iCIMS API itself (a wrong host or path, a login portal, a proxy sign-in \
+                 page, or http sent to https). Credentials are never sent on to another host; \
+                 fix the URL with the team's settings."
                     .into()
             }
             IcimsError::HttpVersion { .. } => {

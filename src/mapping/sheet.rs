@@ -14,6 +14,7 @@ use serde::Serialize;
 use super::catalogue::Catalogue;
 use super::model::{EntryKey, FieldSource, MappingEntry, MappingState, Object};
 use super::shape::display_sample;
+use crate::safe_text::{neutralize_cell, restore_cell};
 
 /// Column headers, in order.
 pub const COLUMNS: [&str; 12] = [
@@ -33,6 +34,7 @@ pub const COLUMNS: [&str; 12] = [
 const REQUIRED_COLUMNS: [&str; 5] = ["object", "source", "customer_field", "target", "state"];
 
 /// Writes the mapping as CSV (UTF-8 with BOM so spreadsheet programs read it as UTF-8).
+/// Formula-leading cells are neutralised ([`neutralize_cell`]); [`read_csv`] undoes it.
 pub fn write_csv<W: Write>(entries: &[MappingEntry], out: W) -> std::io::Result<()> {
     let mut out = out;
     out.write_all(b"\xEF\xBB\xBF")?;
@@ -46,7 +48,7 @@ pub fn write_csv<W: Write>(entries: &[MappingEntry], out: W) -> std::io::Result<
             .map(|s| display_sample(s))
             .collect::<Vec<_>>()
             .join(" | ");
-        w.write_record([
+        let cells = [
             e.field.object.as_str(),
             e.field.source.as_str(),
             &e.field.name,
@@ -59,7 +61,8 @@ pub fn write_csv<W: Write>(entries: &[MappingEntry], out: W) -> std::io::Result<
             e.target.as_deref().unwrap_or(""),
             e.state.as_str(),
             e.note.as_deref().unwrap_or(""),
-        ])?;
+        ];
+        w.write_record(cells.iter().map(|c| neutralize_cell(c).into_owned()))?;
     }
     w.flush()
 }
@@ -219,7 +222,7 @@ pub fn read_csv(
         if record.iter().all(|f| f.trim().is_empty()) {
             continue;
         }
-        let get = |i: usize| record.get(i).unwrap_or("").trim().to_string();
+        let get = |i: usize| restore_cell(record.get(i).unwrap_or("").trim()).into_owned();
         let Some(object) = Object::parse(&get(c_obj)) else {
             push(
                 &mut errors,

@@ -69,6 +69,9 @@ pub struct SandboxConfig {
     pub token_limit_per_10min: usize,
     /// Where export files are written; a fresh temp dir (removed on drop) by default.
     pub export_dir: Option<PathBuf>,
+    /// Standard ids hidden from the restricted user on top of the usual ones, e.g.
+    /// `person.email` for a tenant whose API user can neither see nor search emails.
+    pub restricted_extra_hidden: Vec<String>,
 }
 
 impl Default for SandboxConfig {
@@ -86,6 +89,7 @@ impl Default for SandboxConfig {
             token_lifetime_secs: 86_400,
             token_limit_per_10min: 500,
             export_dir: None,
+            restricted_extra_hidden: Vec::new(),
         }
     }
 }
@@ -233,6 +237,11 @@ impl Sandbox {
             })?;
 
         let mut tenant = generator::generate(cfg.seed, cfg.people);
+        for extra in &cfg.restricted_extra_hidden {
+            if !tenant.restricted_hidden.contains(extra) {
+                tenant.restricted_hidden.push(extra.clone());
+            }
+        }
         let (dir, temp_dir) = match &cfg.export_dir {
             Some(d) => (d.clone(), None),
             None => {

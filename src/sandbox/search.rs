@@ -82,6 +82,7 @@ impl Field {
         use Field::*;
         match self {
             PCity | PState | PZip | PCountry => Some("person.addresses"),
+            PEmail => Some("person.email"),
             PLinkedin => Some("person.linkedin"),
             WSource => Some("workflow.source"),
             _ => None,

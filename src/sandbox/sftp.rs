@@ -198,7 +198,12 @@ impl SftpFs {
             return Some(Node::Exports);
         }
         let name = p.strip_prefix(EXPORT_PATH)?.strip_prefix('/')?;
-        if name.contains('/') {
+        // Files in subfolders of the export directory are served too (`d/dup.csv`),
+        // never anything outside it.
+        if name
+            .split('/')
+            .any(|part| part.is_empty() || part == "." || part == "..")
+        {
             return None;
         }
         let full = self.root.join(name);

@@ -207,6 +207,19 @@ impl Store {
     }
 
     /// Sets an open job's state (pause, resume as queued, cancel) from the console or CLI.
+    /// Cancels an open job for real: its state becomes `cancelled` and its lease is taken
+    /// away, so a worker still running it fails its next checkpoint or lease renewal and
+    /// stops without committing more. `false` if the job was no longer open.
+    pub fn cancel_job(&self, job_id: i64) -> Result<bool> {
+        let n = self.conn.execute(
+            "UPDATE jobs SET state = 'cancelled', lease_owner = NULL, lease_expires_at = NULL,
+                 updated_at = ?2
+             WHERE id = ?1 AND state IN ('queued', 'running', 'paused')",
+            params![job_id, now_text()],
+        )?;
+        Ok(n == 1)
+    }
+
     pub fn set_job_state(&self, job_id: i64, state: JobState) -> Result<()> {
         self.conn.execute(
             "UPDATE jobs SET state = ?2, updated_at = ?3 WHERE id = ?1",

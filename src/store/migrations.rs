@@ -10,7 +10,8 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("foundation", include_str!("migrations/0001_foundation.sql")),
     ("export", include_str!("migrations/0002_export.sql")),
     ("mapping", include_str!("migrations/0003_mapping.sql")),
-    ("sync", include_str!("migrations/0004_sync.sql")),
+    ("key_check", include_str!("migrations/0004_key_check.sql")),
+    ("sync", include_str!("migrations/0005_sync.sql")),
 ];
 
 /// The schema version this binary writes.

@@ -67,6 +67,9 @@ pub struct Store {
     conn: Connection,
     path: PathBuf,
     keyring: OnceCell<KeyRing>,
+    /// The key ring passed the store's key check ([`secrets::check_key`]).
+    key_checked: std::cell::Cell<bool>,
+    warnings: Vec<String>,
 }
 
 impl Store {
@@ -79,11 +82,21 @@ impl Store {
             path: path.to_path_buf(),
             reason,
         };
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
-            && !dir.exists()
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty());
+        if let Some(dir) = dir {
+            crate::paths::create_private_dirs(dir).map_err(|e| open_err(e.to_string()))?;
+        }
+        let mut warnings = Vec::new();
+        if let Some(dir) = dir
+            && fs::metadata(dir).is_ok_and(|m| m.permissions().mode() & 0o002 != 0)
         {
-            fs::create_dir_all(dir).map_err(|e| open_err(e.to_string()))?;
-            let _ = fs::set_permissions(dir, fs::Permissions::from_mode(0o700));
+            let w = format!(
+                "the database folder {} is world-writable: anyone on this machine can replace \
+                 or remove the database and its WAL files; keep it in a private folder (chmod o-w)",
+                dir.display()
+            );
+            tracing::warn!("{w}");
+            warnings.push(w);
         }
         if !path.exists() {
             OpenOptions::new()
@@ -124,21 +137,37 @@ impl Store {
             }
         }
         // Only now, with the file known to be ours (or new), change anything about it.
+        // Modes are only ever tightened: group and other bits are removed, the owner's kept
+        // (a read-only 0444 file becomes 0400, never writable).
         let meta = fs::metadata(path).map_err(|e| open_err(e.to_string()))?;
-        if meta.permissions().mode() & 0o077 != 0 {
-            fs::set_permissions(path, fs::Permissions::from_mode(0o600))
-                .map_err(|e| open_err(format!("cannot restrict permissions to 0600: {e}")))?;
-            tracing::warn!(path = %path.display(), "database permissions tightened to 0600");
+        let mode = meta.permissions().mode() & 0o7777;
+        if mode & 0o077 != 0 {
+            let tight = mode & !0o077;
+            fs::set_permissions(path, fs::Permissions::from_mode(tight)).map_err(|e| {
+                open_err(format!("cannot restrict permissions to {tight:04o}: {e}"))
+            })?;
+            tracing::warn!(path = %path.display(), "database permissions tightened to {tight:04o}");
         }
         let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // Every write transaction takes the write lock when it begins (BEGIN IMMEDIATE): a
+        // deferred one that reads first cannot be upgraded once another process wrote, and
+        // fails with "database is locked" despite the busy timeout.
+        conn.set_transaction_behavior(rusqlite::TransactionBehavior::Immediate);
         migrations::apply(&mut conn, version)?;
         Ok(Store {
             conn,
             path: path.to_path_buf(),
             keyring: OnceCell::new(),
+            key_checked: std::cell::Cell::new(false),
+            warnings,
         })
+    }
+
+    /// Things about the store's files the operator should know (a world-writable folder).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// The database file.
@@ -156,13 +185,24 @@ impl Store {
         &mut self.conn
     }
 
-    /// The sealing key, loaded (or created) on first use.
+    /// The sealing key, loaded (or created) on first use and checked against the store's
+    /// sealed key-check value: a key that does not open it is refused before anything is
+    /// sealed with it, and a missing key file while sealed credentials exist is an error
+    /// (never silently replaced by a new key).
     pub fn keyring(&self) -> Result<&KeyRing> {
-        if let Some(k) = self.keyring.get() {
-            return Ok(k);
+        let ring = match self.keyring.get() {
+            Some(k) => k,
+            None => {
+                let sealed = secrets::sealed_count(&self.conn)?;
+                let loaded = KeyRing::load(&crate::paths::key_file_path(), sealed > 0, sealed)?;
+                self.keyring.get_or_init(|| loaded)
+            }
+        };
+        if !self.key_checked.get() {
+            secrets::check_key(&self.conn, ring)?;
+            self.key_checked.set(true);
         }
-        let loaded = KeyRing::from_env_or_file(&crate::paths::key_file_path())?;
-        Ok(self.keyring.get_or_init(|| loaded))
+        Ok(ring)
     }
 
     /// Uses an explicit key instead of the environment or key file (tests, embedding).
@@ -171,6 +211,7 @@ impl Store {
         let _ = cell.set(keyring);
         Store {
             keyring: cell,
+            key_checked: std::cell::Cell::new(false),
             ..self
         }
     }

@@ -144,16 +144,10 @@ pub fn validate_name(name: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Checks an URL override: absolute http(s) URL.
+/// Checks an URL override: see [`crate::icims::config::validate_endpoint_url`] (https off
+/// loopback, no credentials in the URL).
 pub fn validate_url(field: &str, value: &str) -> Result<(), String> {
-    match url::Url::parse(value) {
-        Ok(u) if u.scheme() == "http" || u.scheme() == "https" => Ok(()),
-        Ok(u) => Err(format!(
-            "{field}: unsupported scheme {:?} in {value:?}",
-            u.scheme()
-        )),
-        Err(e) => Err(format!("{field}: {value:?} is not a URL ({e})")),
-    }
+    crate::icims::config::validate_endpoint_url(field, value).map(|_| ())
 }
 
 impl Store {

@@ -58,12 +58,13 @@ pub fn restore() {
     let _ = execute!(stdout(), crossterm::cursor::Show);
 }
 
-/// Installs color-eyre's hooks with a panic hook that restores the terminal first.
+/// Installs the error report hook (no backtraces: [`crate::error_report`]) and
+/// color-eyre's panic hook, which restores the terminal first.
 pub fn install_hooks() -> color_eyre::Result<()> {
-    let (panic_hook, eyre_hook) = color_eyre::config::HookBuilder::default()
+    let (panic_hook, _report_hook) = color_eyre::config::HookBuilder::default()
         .display_env_section(false)
         .into_hooks();
-    eyre_hook.install()?;
+    crate::error_report::install()?;
     let panic_hook = panic_hook.into_panic_hook();
     std::panic::set_hook(Box::new(move |info| {
         restore();

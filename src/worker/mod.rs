@@ -133,6 +133,14 @@ pub fn run_job_inline(
     )?))
 }
 
+fn cancelled_in_store(store: &Store, job_id: i64) -> bool {
+    store
+        .job(job_id)
+        .ok()
+        .flatten()
+        .is_some_and(|j| j.state == JobState::Cancelled)
+}
+
 /// Runs a claimed job to its end, renewing the lease from a helper thread.
 pub fn run_claimed(
     store: &mut Store,
@@ -155,6 +163,24 @@ pub fn run_claimed(
     renewer.stop();
     let (state, error, value) = match result {
         Ok(value) => (JobState::Done, None, value),
+        Err(JobError::Export(ExportError::LeaseLost | ExportError::Cancelled))
+            if cancelled_in_store(store, job.id) =>
+        {
+            // Cancelled from elsewhere (a later import, the console): stop for real, leave
+            // the row as the canceller set it, and fail the unit this job left open.
+            let _ = export::stage::fail_open_units(
+                store.conn(),
+                job.id,
+                "the import was cancelled before it finished",
+            );
+            return Ok(JobOutcome {
+                job_id: job.id,
+                kind: job.kind,
+                state: JobState::Cancelled,
+                error: None,
+                result: serde_json::Value::Null,
+            });
+        }
         Err(e) => match e.ending(handle.cancelled()) {
             Ending::LeaseLost => {
                 // Another worker owns the job now; leave its row alone.
@@ -195,6 +221,35 @@ pub fn run_claimed(
         error,
         result: value,
     })
+}
+
+/// One sentence for an import where some files failed: how many of how many, each failed
+/// file with its reason (its name once), and what was imported.
+fn not_all_imported(report: &export::ImportReport) -> String {
+    let imported: Vec<&str> = report
+        .units
+        .iter()
+        .map(|u| u.name.as_str())
+        .filter(|n| !report.failed.iter().any(|(f, _)| f == n))
+        .collect();
+    let total = imported.len() + report.failed.len();
+    let list: Vec<String> = report
+        .failed
+        .iter()
+        .map(|(name, why)| format!("{name}: {why}"))
+        .collect();
+    let rest = match imported.as_slice() {
+        [] => "nothing was imported".to_string(),
+        [one] => format!("{one} was imported"),
+        few if few.len() <= 3 => format!("{} were imported", few.join(", ")),
+        many => format!("the other {} were imported", many.len()),
+    };
+    format!(
+        "{} of {total} file{} not imported: {}; {rest}",
+        report.failed.len(),
+        if total == 1 { "" } else { "s" },
+        list.join("; ")
+    )
 }
 
 /// Runs one job by kind.
@@ -238,20 +293,7 @@ fn dispatch(
                 &mut |p| events(&JobEvent::Import(p.clone())),
             )?;
             if !report.failed.is_empty() {
-                let list: Vec<String> = report
-                    .failed
-                    .iter()
-                    .map(|(name, why)| format!("{name}: {why}"))
-                    .collect();
-                return Err(ExportError::Unreadable {
-                    file: format!(
-                        "{} of {} files",
-                        report.failed.len(),
-                        report.failed.len() + report.units.len()
-                    ),
-                    reason: format!("not imported ({}); the other files were", list.join("; ")),
-                }
-                .into());
+                return Err(ExportError::NotAllImported(not_all_imported(&report)).into());
             }
             Ok(json!({ "import": report }))
         }

@@ -13,7 +13,7 @@ use super::super::error::IcimsError;
 use super::super::model::Id;
 use super::super::profiles::ProfileType;
 use super::super::search::{Filter, SearchQuery};
-use super::basic::{BASIC_AUTH, basic_test};
+use super::basic::{BASIC_AUTH, basic_test, email_probe, email_row};
 use super::dedupe::discover_linkedin_field;
 use super::hidden::{HiddenField, hidden_fields};
 use super::preflight::{Samples, datastream_matrix, rest_matrix};
@@ -118,10 +118,17 @@ fn name_team(rows: &mut [CheckRow], team: &Team) {
     }
 }
 
-/// First-page ids of each profile type (for sampling), skipping types that fail.
-async fn sample_ids(client: &IcimsClient) -> Samples {
+/// First-page ids of each profile type (for sampling), skipping types that fail; the
+/// people ids are taken from `people` when the basic test already read them.
+async fn sample_ids_with_people(client: &IcimsClient, people: Option<Vec<Id>>) -> Samples {
     let mut s = Samples::default();
     for kind in ProfileType::ALL {
+        if kind == ProfileType::People
+            && let Some(ids) = &people
+        {
+            s.people = ids.clone();
+            continue;
+        }
         let q = SearchQuery::all(vec![Filter::gt(
             &format!("{}.id", kind.search_entity()),
             "0",
@@ -228,21 +235,31 @@ pub async fn run_basic(
             return (vec![row], Vec::new(), None);
         }
     };
-    let mut row = basic_test(&client).await;
+    let (mut row, people) = basic_test(&client).await;
     name_team(std::slice::from_mut(&mut row), team);
     progress(CheckEvent::Finished(row.clone()));
     if !row.ok {
         return (vec![row], Vec::new(), Some(client));
     }
+    let email_search = email_probe(&client).await;
     progress(CheckEvent::Started {
         name: "basic.fields".into(),
     });
-    let samples = sample_ids(&client).await;
+    let samples = sample_ids_with_people(&client, people).await;
     let mut hidden = Vec::new();
     let fields = fields_row(&client, &samples, linkedin_field, "basic", 1, &mut hidden).await;
     progress(CheckEvent::Finished(fields.clone()));
     progress(CheckEvent::Hidden(hidden.clone()));
-    (vec![row, fields], hidden, Some(client))
+    let email_visible = !hidden
+        .iter()
+        .any(|h| h.object == "person" && h.field == "email");
+    let mut rows = vec![row];
+    if let Some(email) = email_row(&email_search, email_visible) {
+        progress(CheckEvent::Finished(email.clone()));
+        rows.push(email);
+    }
+    rows.push(fields);
+    (rows, hidden, Some(client))
 }
 
 /// What step 2 found.
@@ -365,7 +382,7 @@ pub async fn run_checks(
         && let Some(basic) = auth.basic.as_ref()
         && let Ok(client) = client_for(team, basic, config)
     {
-        let samples = sample_ids(&client).await;
+        let samples = sample_ids_with_people(&client, None).await;
         linkedin = discover_linkedin_field(&client, &samples.people)
             .await
             .ok()

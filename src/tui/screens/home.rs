@@ -6,11 +6,23 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Paragraph, Row, Table, TableState};
 
 use crate::onboarding::Step;
-use crate::tui::app::App;
+use crate::tui::model::TeamRow;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::state_badge;
 
-pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+/// What the home screen shows.
+pub struct HomeView<'a> {
+    /// The teams matching the filter.
+    pub teams: Vec<&'a TeamRow>,
+    /// How many teams there are in all.
+    pub total: usize,
+    pub selected: usize,
+    pub filter: &'a str,
+    /// Whether the filter is being typed.
+    pub filtering: bool,
+}
+
+pub fn render(frame: &mut Frame, area: Rect, app: &HomeView<'_>, theme: &Theme) {
     let show_filter = app.filtering || !app.filter.is_empty();
     let [filter_area, table_area, legend_area] = Layout::vertical([
         Constraint::Length(if show_filter { 1 } else { 0 }),
@@ -30,15 +42,20 @@ pub fn render(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         );
     }
 
-    let teams = app.visible_teams();
+    let teams = &app.teams;
+    let position = if teams.is_empty() {
+        String::new()
+    } else {
+        format!("{}/{} ", app.selected + 1, teams.len())
+    };
     let block = Block::bordered()
         .title(Span::styled(
-            format!(" Teams ({}) ", teams.len()),
+            format!(" Teams ({}) {position}", teams.len()),
             theme.title,
         ))
         .border_style(theme.border);
     if teams.is_empty() {
-        let text = if app.teams.is_empty() {
+        let text = if app.total == 0 {
             vec![
                 Line::from(Span::styled("No teams yet.", theme.text)),
                 Line::from(vec![
