@@ -443,6 +443,7 @@ async fn fetch(
             | IcimsError::Throttled { .. }
             | IcimsError::Timeout { .. }
             | IcimsError::Transport { .. }
+            | IcimsError::Unreachable { .. }
             | IcimsError::Malformed { .. }),
         ) => Outcome::Retry(e.to_string()),
         Err(e) => Outcome::Fatal(e),
@@ -604,6 +605,16 @@ pub async fn run_work(ctx: &mut Ctx<'_>) -> Result<(), SyncError> {
         ctx.report.retries += retries;
         if let Some(e) = fatal {
             return Err(e.into());
+        }
+        if written == 0 && wait.is_none() {
+            // Nothing in the batch could be read (network trouble): back off a little
+            // before the next attempts instead of spending them at once.
+            let conn = ctx.conn;
+            let handle = ctx.handle;
+            for _ in 0..8 {
+                control_check(conn, handle)?;
+                tokio::time::sleep(Duration::from_millis(250)).await;
+            }
         }
         if let Some((until, secs)) = wait {
             (ctx.events)(&format!("waiting for quota ({})", human_secs(secs)));
