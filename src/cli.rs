@@ -36,7 +36,7 @@ pub enum Command {
     /// Step 3: list, fetch and import the historical export; summary; handoff ticket.
     #[command(subcommand)]
     Export(crate::commands::export::ExportCommand),
-    /// Run queued jobs (export fetch and import) until stopped, or until idle.
+    /// Run queued jobs (export fetch and import, deep sync) until stopped, or until idle.
     Worker(crate::commands::worker::WorkerArgs),
     /// Step 4 field mapping and step 6 pipeline stage mapping.
     #[command(subcommand)]
@@ -47,6 +47,9 @@ pub enum Command {
     Man,
     /// The audit log, newest first: time, actor, team, action, object (never a value).
     Audit(crate::commands::audit::AuditArgs),
+    /// Step 5 deep sync: plan, start, pause, resume, cancel, status, settings.
+    #[command(subcommand)]
+    Sync(crate::commands::sync::SyncCommand),
 }
 
 #[derive(Debug, Subcommand)]

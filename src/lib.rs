@@ -19,5 +19,6 @@ pub mod sftp;
 pub mod shell;
 pub mod store;
 pub mod teams;
+pub mod sync;
 pub mod tui;
 pub mod worker;

@@ -266,6 +266,7 @@ impl ProgressPrinter {
                 ),
                 false,
             ),
+            JobEvent::Sync(line) => self.show(line, false),
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod mapping;
 pub mod sandbox;
 pub mod shell;
 pub mod stages;
+pub mod sync;
 pub mod team;
 pub mod worker;
 
@@ -57,5 +58,6 @@ pub fn run(cli: &Cli, command: &Command) -> Result<ExitCode> {
         Command::Completions(args) => shell::completions(args),
         Command::Man => shell::man(),
         Command::Audit(args) => audit::run(db, args),
+        Command::Sync(cmd) => sync::run(db, cmd),
     }
 }

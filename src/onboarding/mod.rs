@@ -365,8 +365,17 @@ fn field_mapping(f: &OnboardingFacts) -> (StepState, String) {
 fn deep_sync(f: &OnboardingFacts) -> (StepState, String) {
     if let Some(job) = &f.sync_job {
         match job.state {
+            JobState::Queued | JobState::Running if f.sync_initial_done.is_some() => {
+                return (StepState::Done, "initial pass complete; live".into());
+            }
             JobState::Queued | JobState::Running => {
                 return (StepState::InProgress, "initial pass running".into());
+            }
+            JobState::Paused if f.sync_initial_done.is_some() => {
+                return (
+                    StepState::Done,
+                    "initial pass complete; live sync paused".into(),
+                );
             }
             JobState::Paused => return (StepState::InProgress, "paused".into()),
             JobState::Failed => {

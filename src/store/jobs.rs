@@ -194,6 +194,18 @@ impl Store {
         Ok(())
     }
 
+    /// Releases `owner`'s lease without finishing the job: a running job goes back to
+    /// `queued` (to be resumed), a paused or cancelled one keeps its state. Returns the state.
+    pub fn release_job(&self, job_id: i64, owner: &str) -> Result<JobState> {
+        self.conn.execute(
+            "UPDATE jobs SET state = CASE state WHEN 'running' THEN 'queued' ELSE state END,
+                 lease_owner = NULL, lease_expires_at = NULL, updated_at = ?3
+             WHERE id = ?1 AND (lease_owner = ?2 OR lease_owner IS NULL OR state != 'running')",
+            params![job_id, owner, now_text()],
+        )?;
+        Ok(self.job(job_id)?.map_or(JobState::Queued, |j| j.state))
+    }
+
     /// Sets an open job's state (pause, resume as queued, cancel) from the console or CLI.
     /// Cancels an open job for real: its state becomes `cancelled` and its lease is taken
     /// away, so a worker still running it fails its next checkpoint or lease renewal and

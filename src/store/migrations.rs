@@ -13,6 +13,7 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("key_check", include_str!("migrations/0004_key_check.sql")),
     ("audit_team", include_str!("migrations/0005_audit_team.sql")),
     ("stages", include_str!("migrations/0006_stages.sql")),
+    ("sync", include_str!("migrations/0007_sync.sql")),
 ];
 
 /// The schema version this binary writes.

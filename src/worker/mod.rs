@@ -1,5 +1,5 @@
 //! The headless worker: claims jobs by lease, renews the lease while a job runs, runs
-//! `export.fetch` / `export.import` (more kinds plug in as match arms in [`dispatch`]),
+//! `export.fetch` / `export.import` / `sync.deep` (a [`JobKind`] each, one arm in `dispatch`),
 //! writes progress to the job row, and can be started detached by the console or CLI.
 //!
 //! Liveness of the detached worker is a lock file next to the database
@@ -10,17 +10,20 @@
 //! it to expire, which is how an import killed with SIGKILL resumes immediately.
 
 mod handle;
+mod kind;
 mod lease;
 mod lock;
 
 use std::path::Path;
 use std::sync::Arc;
-use std::sync::atomic::AtomicBool;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 
 pub use handle::JobHandle;
+use kind::Ending;
+pub use kind::{JobError, JobKind};
 pub use lease::{claim_job_by_id, owner_id, reap_dead_leases};
 pub use lock::{WorkerLock, WorkerStatus, ensure_worker, live_worker_pid, lock_path};
 
@@ -32,13 +35,15 @@ use crate::store::{Job, JobState, Store};
 pub const LEASE_SECS: i64 = 30;
 
 /// Job kinds this worker runs.
-pub const JOB_KINDS: &[&str] = &[export::FETCH_JOB, export::IMPORT_JOB];
+pub const JOB_KINDS: &[&str] = &[export::FETCH_JOB, export::IMPORT_JOB, crate::sync::SYNC_JOB];
 
 /// What a running job reports (for a CLI printing progress).
 #[derive(Debug, Clone)]
 pub enum JobEvent {
     Fetch(Progress),
     Import(export::ImportProgress),
+    /// A line of sync news (plan made, waiting for quota, batch written, cycle ran).
+    Sync(String),
 }
 
 /// How a job ended.
@@ -89,6 +94,9 @@ pub fn run_worker(
     let owner = owner_id();
     let mut outcomes = Vec::new();
     loop {
+        if shutdown_requested() {
+            return Ok(outcomes);
+        }
         reap_dead_leases(&store)?;
         match store.claim_job(&owner, LEASE_SECS, JOB_KINDS)? {
             Some(job) => {
@@ -151,11 +159,11 @@ pub fn run_claimed(
         checkpoint: job.checkpoint.clone(),
         cancel: cancel.clone(),
     };
-    let result = dispatch(store, &job, &handle, events);
+    let result = dispatch(store, db, &job, &handle, events);
     renewer.stop();
     let (state, error, value) = match result {
         Ok(value) => (JobState::Done, None, value),
-        Err(ExportError::LeaseLost | ExportError::Cancelled)
+        Err(JobError::Export(ExportError::LeaseLost | ExportError::Cancelled))
             if cancelled_in_store(store, job.id) =>
         {
             // Cancelled from elsewhere (a later import, the console): stop for real, leave
@@ -173,31 +181,34 @@ pub fn run_claimed(
                 result: serde_json::Value::Null,
             });
         }
-        Err(ExportError::LeaseLost) => {
-            // Another worker owns the job now; leave its row alone.
-            return Ok(JobOutcome {
-                job_id: job.id,
-                kind: job.kind,
-                state: JobState::Running,
-                error: Some(ExportError::LeaseLost.to_string()),
-                result: serde_json::Value::Null,
-            });
-        }
-        Err(ExportError::Cancelled) if handle.cancelled() => {
-            return Ok(JobOutcome {
-                job_id: job.id,
-                kind: job.kind,
-                state: JobState::Running,
-                error: Some("lease lost; stopped".into()),
-                result: serde_json::Value::Null,
-            });
-        }
-        Err(ExportError::Cancelled) => (JobState::Cancelled, None, serde_json::Value::Null),
-        Err(e) => (
-            JobState::Failed,
-            Some(e.to_string()),
-            serde_json::Value::Null,
-        ),
+        Err(e) => match e.ending(handle.cancelled()) {
+            Ending::LeaseLost => {
+                // Another worker owns the job now; leave its row alone.
+                return Ok(JobOutcome {
+                    job_id: job.id,
+                    kind: job.kind,
+                    state: JobState::Running,
+                    error: Some("lease lost; stopped".into()),
+                    result: serde_json::Value::Null,
+                });
+            }
+            Ending::Release => {
+                let state = store.release_job(job.id, owner)?;
+                return Ok(JobOutcome {
+                    job_id: job.id,
+                    kind: job.kind,
+                    state,
+                    error: None,
+                    result: serde_json::Value::Null,
+                });
+            }
+            Ending::Finish if e.is_cancel() => (JobState::Cancelled, None, serde_json::Value::Null),
+            Ending::Finish => (
+                JobState::Failed,
+                Some(e.to_string()),
+                serde_json::Value::Null,
+            ),
+        },
     };
     if !value.is_null() {
         store.set_job_progress(job.id, &value)?;
@@ -241,18 +252,22 @@ fn not_all_imported(report: &export::ImportReport) -> String {
     )
 }
 
-/// Runs one job by kind. New kinds (e.g. `sync.deep`) are added here.
+/// Runs one job by kind.
 fn dispatch(
     store: &mut Store,
+    db: &Path,
     job: &Job,
     handle: &JobHandle,
     events: &mut dyn FnMut(&JobEvent),
-) -> Result<serde_json::Value, ExportError> {
+) -> Result<serde_json::Value, JobError> {
+    let kind = JobKind::parse(&job.kind).ok_or_else(|| JobError::UnknownKind(job.kind.clone()))?;
     let team = store.team_by_id(job.team_id)?;
-    let bad_params =
-        |e: serde_json::Error| ExportError::Internal(format!("job {} params: {e}", job.id));
-    match job.kind.as_str() {
-        export::FETCH_JOB => {
+    let bad_params = |e: serde_json::Error| JobError::Params {
+        job: job.id,
+        reason: e.to_string(),
+    };
+    match kind {
+        JobKind::ExportFetch => {
             let params: FetchParams =
                 serde_json::from_value(job.params.clone()).map_err(bad_params)?;
             let shared: &Store = store;
@@ -266,7 +281,7 @@ fn dispatch(
             })?;
             Ok(json!({ "fetch": report }))
         }
-        export::IMPORT_JOB => {
+        JobKind::ExportImport => {
             let params: ImportParams =
                 serde_json::from_value(job.params.clone()).map_err(bad_params)?;
             let report = export::run_import(
@@ -278,13 +293,46 @@ fn dispatch(
                 &mut |p| events(&JobEvent::Import(p.clone())),
             )?;
             if !report.failed.is_empty() {
-                return Err(ExportError::NotAllImported(not_all_imported(&report)));
+                return Err(ExportError::NotAllImported(not_all_imported(&report)).into());
             }
             Ok(json!({ "import": report }))
         }
-        other => Err(ExportError::Internal(format!(
-            "unknown job kind {other:?}; this worker runs {}",
-            JOB_KINDS.join(", ")
-        ))),
+        JobKind::SyncDeep => {
+            let params: crate::sync::SyncParams =
+                serde_json::from_value(job.params.clone()).map_err(bad_params)?;
+            let _ = db;
+            let report = crate::sync::run_job(store, &team, handle, &params, &mut |line| {
+                events(&JobEvent::Sync(line.to_string()))
+            })?;
+            Ok(json!({ "sync": report }))
+        }
     }
+}
+
+static SHUTDOWN: AtomicBool = AtomicBool::new(false);
+
+extern "C" fn on_sigterm(_: libc::c_int) {
+    SHUTDOWN.store(true, Ordering::SeqCst);
+}
+
+/// Makes SIGTERM ask for a graceful stop: the running job finishes its batch and
+/// releases its lease, and the worker claims nothing more.
+pub fn install_sigterm_handler() {
+    // SAFETY: the handler only stores to an atomic (async-signal-safe).
+    unsafe {
+        libc::signal(
+            libc::SIGTERM,
+            on_sigterm as extern "C" fn(libc::c_int) as libc::sighandler_t,
+        );
+    }
+}
+
+/// True once SIGTERM was received (or [`request_shutdown`] called).
+pub fn shutdown_requested() -> bool {
+    SHUTDOWN.load(Ordering::SeqCst)
+}
+
+/// Asks this process's worker loop and running jobs to stop gracefully.
+pub fn request_shutdown() {
+    SHUTDOWN.store(true, Ordering::SeqCst);
 }

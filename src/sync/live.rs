@@ -1,0 +1,214 @@
+//! Live after the initial pass: every interval a cycle searches each object by
+//! `updateddate` from the newest updated date already stored (its whole minute again:
+//! iCIMS dates have minute precision, so the records of that minute are read once more),
+//! and every `reconcile_every` cycles also reconciles ids (new records the search cannot
+//! see, deletions) and re-reads the status catalogue. Found records go through the same
+//! work list as the initial pass; each cycle is recorded in `sync_cycles` and the log.
+
+use std::time::{Duration, Instant};
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::store::now_text;
+
+use super::engine::{Ctx, control_check, run_work};
+use super::fields::Statuses;
+use super::plan::{self, SearchCost, add_work, parse_when, search_date, updated_query};
+use super::{OBJECTS, SyncError, SyncParams, progress};
+
+/// The newest updated date among a team's stored records (`YYYY-MM-DDThh:mm:ss`).
+pub fn newest_updated(conn: &Connection, team_id: i64) -> Result<Option<String>, SyncError> {
+    let mut stmt = conn.prepare(
+        "SELECT updated_at FROM sync_records WHERE team_id = ?1 AND deleted = 0 AND updated_at IS NOT NULL",
+    )?;
+    let newest = stmt
+        .query_map([team_id], |r| r.get::<_, String>(0))?
+        .filter_map(|r| r.ok())
+        .filter_map(|s| parse_when(&s))
+        .max();
+    Ok(newest.map(|t| t.format("%Y-%m-%dT%H:%M:%S").to_string()))
+}
+
+/// The newest updated date among the records this cycle's work wrote.
+fn newest_of_cycle(
+    conn: &Connection,
+    team_id: i64,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, SyncError> {
+    let mut stmt = conn.prepare(
+        "SELECT r.updated_at FROM sync_work w JOIN sync_records r
+           ON r.team_id = w.team_id AND r.object = w.object AND r.icims_id = w.icims_id
+         WHERE w.team_id = ?1 AND w.state = 'done' AND r.updated_at IS NOT NULL",
+    )?;
+    let newest = stmt
+        .query_map([team_id], |r| r.get::<_, String>(0))?
+        .filter_map(|r| r.ok())
+        .filter_map(|s| parse_when(&s))
+        .max();
+    Ok(newest)
+}
+
+fn state_cycles(conn: &Connection, team_id: i64) -> Result<(u64, Option<String>), SyncError> {
+    Ok(conn
+        .query_row(
+            "SELECT cycles, watermark FROM sync_state WHERE team_id = ?1",
+            [team_id],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?.max(0) as u64,
+                    r.get::<_, Option<String>>(1)?,
+                ))
+            },
+        )
+        .optional()?
+        .unwrap_or((0, None)))
+}
+
+/// Runs live cycles until `params.max_live_cycles` (total, across restarts) is reached,
+/// or forever; stops on pause, cancel, lost lease or shutdown.
+pub async fn run_cycles(ctx: &mut Ctx<'_>, params: &SyncParams) -> Result<(), SyncError> {
+    let interval = params
+        .live_interval_secs
+        .unwrap_or(ctx.settings.live_interval_secs)
+        .max(1);
+    loop {
+        let (done, _) = state_cycles(ctx.conn, ctx.team.id)?;
+        if params.max_live_cycles.is_some_and(|m| done >= u64::from(m)) {
+            return Ok(());
+        }
+        let next = chrono::Utc::now() + chrono::Duration::seconds(interval as i64);
+        ctx.conn.execute(
+            "UPDATE sync_state SET next_cycle_at = ?2 WHERE team_id = ?1",
+            params![
+                ctx.team.id,
+                next.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ],
+        )?;
+        let end = Instant::now() + Duration::from_secs(interval);
+        let mut beat = Instant::now();
+        while Instant::now() < end {
+            control_check(ctx.conn, ctx.handle)?;
+            if beat.elapsed() >= Duration::from_secs(5) {
+                progress::heartbeat(ctx.conn, ctx.team.id, std::process::id())?;
+                beat = Instant::now();
+            }
+            tokio::time::sleep((end - Instant::now()).min(Duration::from_millis(250))).await;
+        }
+        cycle(ctx).await?;
+    }
+}
+
+/// One live cycle.
+pub async fn cycle(ctx: &mut Ctx<'_>) -> Result<(), SyncError> {
+    let team_id = ctx.team.id;
+    let started = now_text();
+    let stats0 = ctx.client.stats();
+    let (fetched0, deleted0) = (ctx.report.fetched, ctx.report.deleted);
+    let (done, watermark) = state_cycles(ctx.conn, team_id)?;
+    let number = done + 1;
+    let reconcile = number % u64::from(ctx.settings.reconcile_every.max(1)) == 0;
+    ctx.conn.execute(
+        "DELETE FROM sync_work WHERE team_id = ?1 AND state != 'todo'",
+        [team_id],
+    )?;
+    let from = watermark
+        .as_deref()
+        .and_then(parse_when)
+        .unwrap_or_else(|| chrono::Utc::now() - chrono::Duration::days(1));
+    let from_text = search_date(from);
+    let conn = ctx.conn;
+    let handle = ctx.handle;
+    let mut check = || control_check(conn, handle);
+    let mut cost = SearchCost::default();
+    if reconcile {
+        let _ = ctx.budget.acquire();
+        let r = ctx.client.status_catalogue().await;
+        ctx.budget.release(ctx.client.quota());
+        if let Ok(opts) = r {
+            ctx.statuses = Statuses::from_options(&opts);
+        }
+    }
+    for object in OBJECTS {
+        let mut page = |ids: &[u64]| -> Result<(), SyncError> {
+            let tx = super::progress::begin(conn)?;
+            add_work(&tx, team_id, object, ids, "changed")?;
+            tx.commit()?;
+            Ok(())
+        };
+        plan::search_ids(
+            conn,
+            team_id,
+            &ctx.client,
+            &ctx.budget,
+            object,
+            updated_query(&ctx.settings.scope, object, &from_text),
+            &mut cost,
+            &mut check,
+            &mut page,
+        )
+        .await?;
+        if reconcile {
+            plan::reconcile(
+                conn,
+                team_id,
+                &ctx.client,
+                &ctx.budget,
+                &ctx.settings.scope,
+                object,
+                &mut cost,
+                &mut check,
+            )
+            .await?;
+        }
+    }
+    // New work counts towards each object's total.
+    for (object, (c, m, d)) in plan::work_counts(conn, team_id)? {
+        conn.execute(
+            "UPDATE sync_objects SET total = total + ?3 WHERE team_id = ?1 AND object = ?2",
+            params![team_id, object, (c + m + d) as i64],
+        )?;
+    }
+    run_work(ctx).await?;
+    let stats = ctx.client.stats();
+    let calls = stats.api_calls - stats0.api_calls;
+    let fetched = ctx.report.fetched - fetched0;
+    let deleted = ctx.report.deleted - deleted0;
+    let newest = newest_of_cycle(conn, team_id)?;
+    let watermark = match (watermark.as_deref().and_then(parse_when), newest) {
+        (Some(a), Some(b)) => Some(a.max(b)),
+        (a, b) => a.or(b),
+    }
+    .map(|t| t.format("%Y-%m-%dT%H:%M:%S").to_string());
+    let tx = super::progress::begin(conn)?;
+    // Calls not yet counted by the work batches (searches of a cycle without work).
+    let (c0, r0) = ctx.counted_calls();
+    progress::add_calls(
+        &tx,
+        team_id,
+        stats.api_calls.saturating_sub(c0),
+        stats.retries.saturating_sub(r0),
+    )?;
+    let finished = now_text();
+    tx.execute(
+        "INSERT INTO sync_cycles (team_id, started_at, finished_at, mode, reconciled, changed, deleted, calls)
+         VALUES (?1, ?2, ?3, 'poll', ?4, ?5, ?6, ?7)",
+        params![team_id, started, finished, reconcile as i64, fetched as i64, deleted as i64, calls as i64],
+    )?;
+    tx.execute(
+        "UPDATE sync_state SET cycles = cycles + 1, last_cycle_at = ?2, last_cycle_changes = ?3, watermark = ?4,
+             next_cycle_at = NULL WHERE team_id = ?1",
+        params![team_id, finished, (fetched + deleted) as i64, watermark],
+    )?;
+    let (limit, remaining, reset) = ctx.budget.seen();
+    progress::set_quota(&tx, team_id, limit, remaining, reset.as_deref())?;
+    progress::heartbeat(&tx, team_id, std::process::id())?;
+    let msg = format!(
+        "live cycle {number}: {fetched} new or changed, {deleted} deleted, {calls} calls{}",
+        if reconcile { " (ids reconciled)" } else { "" }
+    );
+    progress::event(&tx, team_id, "cycle", &msg)?;
+    tx.commit()?;
+    ctx.set_counted(stats.api_calls, stats.retries);
+    ctx.report.live_cycles += 1;
+    (ctx.events)(&msg);
+    Ok(())
+}
