@@ -61,9 +61,6 @@ pub struct AppState {
     pub hits_us: AtomicU64,
     pub hits_eu: AtomicU64,
     pub served: AtomicU64,
-    /// Statuses added while running ([`super::Sandbox::add_status`], `POST /_sandbox/statuses`):
-    /// listed after the tenant's own in the status field's schema options.
-    pub added_statuses: Mutex<Vec<super::model::Status>>,
 }
 
 impl AppState {
@@ -101,14 +98,6 @@ pub async fn handle(state: &AppState, req: &Request) -> Reply {
         Some("datastream") => api_call(state, req, Audience::DataStream).await,
         _ => Response::not_found("Resource not found.").into(),
     }
-}
-
-fn added_statuses(state: &AppState) -> Vec<super::model::Status> {
-    state
-        .added_statuses
-        .lock()
-        .map(|l| l.clone())
-        .unwrap_or_default()
 }
 
 fn stats(state: &AppState) -> Response {
@@ -243,12 +232,12 @@ fn customers(state: &AppState, req: &Request, user: User) -> Response {
             &customer_base,
         ),
         ["profiledefinitions", "v1", ty, "schema"] if get => match Object::from_schema_type(ty) {
-            Some(o) => schema::profile_schema(t, o, user, &added_statuses(state)),
+            Some(o) => schema::profile_schema(t, o, user),
             None => Response::not_found(&format!("Profile type {ty} not found.")),
         },
         ["profiledefinitions", "v1", ty, field, "schema"] if get => {
             match Object::from_schema_type(ty) {
-                Some(o) => schema::field_schema(t, o, field, user, &added_statuses(state)),
+                Some(o) => schema::field_schema(t, o, field, user),
                 None => Response::not_found(&format!("Profile type {ty} not found.")),
             }
         }

@@ -291,7 +291,6 @@ impl Sandbox {
             hits_us: AtomicU64::new(0),
             hits_eu: AtomicU64::new(0),
             served: AtomicU64::new(0),
-            added_statuses: Default::default(),
         });
 
         let key = sftp::host_key(cfg.seed);
@@ -437,7 +436,7 @@ impl Sandbox {
     /// the customer after the mapping was approved: drift). It shows in the status field's
     /// schema options from the next request on. Returns it with its new id.
     pub fn add_status(&self, name: &str, bin: &str) -> model::Status {
-        status_variants::add_status(&self.state, &self.tenant(), name, bin)
+        status_variants::add_status(&self.state, name, bin)
     }
 
     /// Stop serving and wait for the servers to finish.

@@ -204,32 +204,31 @@ pub fn vary(
 
 /// Adds a status to a running tenant (see [`super::Sandbox::add_status`]): a new `C7…` id,
 /// in the bin named `bin` (its id when the tenant has that bin, else a new one); it is a
-/// rejection when its bin is the tenant's rejection bin (ground truth for tests).
-pub fn add_status(
-    state: &super::api::AppState,
-    tenant: &super::model::Tenant,
-    name: &str,
-    bin: &str,
-) -> Status {
-    let Ok(mut added) = state.added_statuses.lock() else {
-        return Status {
-            id: String::new(),
-            name: name.to_string(),
-            bin: bin.to_string(),
-            bin_id: String::new(),
-            is_rejection: false,
-        };
-    };
-    let known = tenant.statuses.iter().chain(added.iter());
-    let same_bin = known.clone().find(|s| s.bin.eq_ignore_ascii_case(bin));
+/// rejection when its bin is the tenant's rejection bin (ground truth for tests). The
+/// status goes into the served tenant itself (the same copy-on-write swap as
+/// [`super::Sandbox::mutate`]), so the schema, searches and workflows all see it.
+pub fn add_status(state: &super::api::AppState, name: &str, bin: &str) -> Status {
+    let mut guard = state.tenant.write().unwrap_or_else(|e| e.into_inner());
+    let mut tenant = (**guard).clone();
+    let added = tenant
+        .statuses
+        .iter()
+        .filter(|s| s.id.starts_with("C7"))
+        .count();
+    let same_bin = tenant
+        .statuses
+        .iter()
+        .find(|s| s.bin.eq_ignore_ascii_case(bin));
     let status = Status {
-        id: format!("C7{:04}", 1000 + added.len()),
+        id: format!("C7{:04}", 1000 + added),
         name: name.to_string(),
         bin: same_bin.map_or_else(|| bin.to_string(), |s| s.bin.clone()),
-        bin_id: same_bin.map_or_else(|| format!("D3700199{}", added.len()), |s| s.bin_id.clone()),
+        bin_id: same_bin.map_or_else(|| format!("D3700199{added}"), |s| s.bin_id.clone()),
         is_rejection: same_bin.is_some_and(|s| s.bin_id == "D37001006" || s.bin_id == "D37001007"),
     };
-    added.push(status.clone());
+    tenant.statuses.push(status.clone());
+    tenant.rebuild_indexes();
+    *guard = std::sync::Arc::new(tenant);
     status
 }
 
@@ -243,7 +242,7 @@ pub fn add_status_request(state: &super::api::AppState, body: &[u8]) -> super::r
     }
     match serde_json::from_slice::<Body>(body) {
         Ok(b) if !b.name.trim().is_empty() && !b.bin.trim().is_empty() => {
-            let s = add_status(state, &state.tenant, b.name.trim(), b.bin.trim());
+            let s = add_status(state, b.name.trim(), b.bin.trim());
             super::response::Response::json(
                 201,
                 &serde_json::json!({"id": s.id, "name": s.name, "bin": s.bin, "binid": s.bin_id}),
