@@ -8,6 +8,7 @@ pub mod render;
 pub mod screens;
 mod step3;
 pub mod step_driver;
+pub mod sync_summary;
 pub mod terminal;
 pub mod text;
 pub mod theme;

@@ -1,10 +1,15 @@
 //! Small reusable widgets, one per file.
 
 pub mod check_table;
+pub mod event_log;
 pub mod footer;
 pub mod form_row;
 pub mod mapping_table;
+pub mod quarantine_table;
+pub mod rate_sparkline;
 pub mod state_badge;
 pub mod step_list;
+pub mod sync_gauge;
+pub mod sync_plan;
 pub mod target_picker;
 pub mod validation_panel;
