@@ -36,11 +36,14 @@ pub enum Command {
     /// Step 3: list, fetch and import the historical export; summary; handoff ticket.
     #[command(subcommand)]
     Export(crate::commands::export::ExportCommand),
-    /// Run queued jobs (export fetch and import) until stopped, or until idle.
+    /// Run queued jobs (export fetch and import, deep sync) until stopped, or until idle.
     Worker(crate::commands::worker::WorkerArgs),
     /// Step 4 field mapping (and, later, step 6 stage mapping).
     #[command(subcommand)]
     Mapping(MappingCommand),
+    /// Step 5 deep sync: plan, start, pause, resume, cancel, status, settings.
+    #[command(subcommand)]
+    Sync(crate::commands::sync::SyncCommand),
 }
 
 #[derive(Debug, Subcommand)]

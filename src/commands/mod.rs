@@ -7,6 +7,7 @@ pub mod demo;
 pub mod export;
 pub mod mapping;
 pub mod sandbox;
+pub mod sync;
 pub mod team;
 pub mod worker;
 
@@ -47,5 +48,6 @@ pub fn run(cli: &Cli, command: &Command) -> Result<ExitCode> {
         Command::Sandbox(args) => sandbox::run(args).map(|()| ExitCode::SUCCESS),
         Command::Export(cmd) => export::run(db, cmd),
         Command::Worker(args) => worker::run(db, args),
+        Command::Sync(cmd) => sync::run(db, cmd),
     }
 }

@@ -1,4 +1,5 @@
-//! `worker`: run queued jobs (export fetch and import) until stopped, or until idle.
+//! `worker`: run queued jobs (export fetch and import, deep sync) until stopped, or until
+//! idle. SIGTERM lets the running job finish its batch and release its lease.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -27,6 +28,7 @@ pub fn run(db: Option<&Path>, args: &WorkerArgs) -> Result<ExitCode> {
         until_idle: args.until_idle,
         poll: Duration::from_secs(args.poll_secs.max(1)),
     };
+    worker::install_sigterm_handler();
     let outcomes = worker::run_worker(&path, &opts, &mut |_, _| {})?;
     let mut failed = 0;
     for o in &outcomes {

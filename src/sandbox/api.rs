@@ -44,7 +44,9 @@ impl From<Response> for Reply {
 
 /// Shared state of a running sandbox.
 pub struct AppState {
-    pub tenant: Arc<Tenant>,
+    /// The tenant as served now; swapped whole by [`super::Sandbox::mutate`] (readers keep
+    /// the snapshot they took for the whole request).
+    pub tenant: std::sync::RwLock<Arc<Tenant>>,
     pub auth: Auth,
     pub quota: Quota,
     pub clock: SandboxClock,
@@ -62,6 +64,14 @@ pub struct AppState {
 }
 
 impl AppState {
+    /// The current tenant snapshot.
+    pub fn tenant(&self) -> Arc<Tenant> {
+        self.tenant
+            .read()
+            .map(|t| t.clone())
+            .unwrap_or_else(|e| e.into_inner().clone())
+    }
+
     pub fn region_base(&self, region: Region) -> String {
         match region {
             Region::Us => self.base_url.clone(),
@@ -169,7 +179,8 @@ async fn api_call(state: &AppState, req: &Request, audience: Audience) -> Reply 
 }
 
 fn customers(state: &AppState, req: &Request, user: User) -> Response {
-    let t = &state.tenant;
+    let tenant = state.tenant();
+    let t = &tenant;
     let segs = req.segments();
     let cid = segs.get(1).copied().unwrap_or("");
     if cid.parse::<u64>().ok() != Some(t.customer_id) {
@@ -271,9 +282,10 @@ fn do_search(
             return Response::bad_request(&format!("Could not parse the search request: {e}"));
         }
     };
-    match search::parse(&state.tenant, object, user, &body, state.clock.now_ts()) {
+    let tenant = state.tenant();
+    match search::parse(&tenant, object, user, &body, state.clock.now_ts()) {
         Ok(g) => {
-            let ids = search::run(&state.tenant, object, &g);
+            let ids = search::run(&tenant, object, &g);
             Response::json(200, &search::results_json(&ids, customer_base, object))
         }
         Err(msg) => Response::bad_request(&msg),
@@ -281,7 +293,8 @@ fn do_search(
 }
 
 fn datastream_route(state: &AppState, req: &Request) -> Response {
-    let t = &state.tenant;
+    let tenant = state.tenant();
+    let t = &tenant;
     if req.method != "GET" {
         return method_not_allowed(req);
     }

@@ -25,6 +25,7 @@ pub mod generator;
 pub mod http;
 pub mod lists;
 pub mod model;
+pub mod mutate;
 pub mod profiles;
 pub mod quota;
 pub mod response;
@@ -258,7 +259,7 @@ impl Sandbox {
         faults.kinds = cfg.fault_kinds.clone();
         let state = Arc::new(api::AppState {
             events: datastream::events(&tenant),
-            tenant: tenant.clone(),
+            tenant: std::sync::RwLock::new(tenant.clone()),
             auth: {
                 let mut a = auth::Auth::new(creds.clone(), cfg.token_lifetime_secs, clock.clone());
                 a.token_limit_per_10min = cfg.token_limit_per_10min;
@@ -379,7 +380,23 @@ impl Sandbox {
 
     /// Generator ground truth (collisions, hidden fields, labels, changes after the cut-off…).
     pub fn tenant(&self) -> Arc<Tenant> {
-        self.state.tenant.clone()
+        self.state.tenant()
+    }
+
+    /// Changes the served tenant (tests: records changed, created or deleted after the
+    /// export, statuses added). `f` edits a copy; the copy replaces the tenant at once.
+    /// See [`mutate`] for the edits with their ground truth.
+    pub fn mutate<R>(&self, f: impl FnOnce(&mut Tenant, &SandboxClock) -> R) -> R {
+        let mut guard = self
+            .state
+            .tenant
+            .write()
+            .unwrap_or_else(|e| e.into_inner());
+        let mut copy = (**guard).clone();
+        let out = f(&mut copy, &self.state.clock);
+        copy.rebuild_indexes();
+        *guard = Arc::new(copy);
+        out
     }
 
     pub fn requests_by_region(&self) -> RegionHits {

@@ -72,7 +72,8 @@ impl Budget {
                     g.remaining = Some(limit);
                     g.reset_at = None;
                 } else {
-                    let secs = (at - now).as_secs().max(1);
+                    // One second past the announced reset: the header counts whole seconds.
+                    let secs = (at - now).as_secs() + 1;
                     let until = g
                         .reset_wall
                         .unwrap_or_else(|| chrono::Utc::now() + chrono::Duration::seconds(secs as i64));
@@ -174,7 +175,7 @@ mod tests {
         assert_eq!(b.acquire(), Decision::Go); // 22 - 0 in flight > reserve 20
         assert_eq!(b.acquire(), Decision::Go); // 22 - 1 > 20
         match b.acquire() {
-            Decision::Wait { secs, .. } => assert!((3590..=3600).contains(&secs), "{secs}"),
+            Decision::Wait { secs, .. } => assert!((3590..=3601).contains(&secs), "{secs}"),
             d => panic!("{d:?}"),
         }
         // Out-of-order headers never raise the remaining count within a day.

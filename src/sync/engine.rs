@@ -167,6 +167,10 @@ pub async fn seed_and_plan(
     progress::ensure_state(conn, team.id)?;
     let fields = field_plan(store, team)?;
     let (statuses, catalogue_calls) = statuses(client, budget).await;
+    conn.execute(
+        "UPDATE sync_state SET statuses = ?2 WHERE team_id = ?1",
+        params![team.id, serde_json::to_string(&statuses).unwrap_or_default()],
+    )?;
     if rank(&phase(conn, team.id)?) < 1 {
         seed::seed(conn, team.id, &fields, &statuses, &settings.scope)?;
     }
@@ -277,9 +281,19 @@ async fn run(
         ));
         (field_plan(store, team)?, statuses)
     } else {
+        // The catalogue read when planning (no call on resume).
         let fields = field_plan(store, team)?;
-        let (statuses, n) = statuses(&client, &budget).await;
-        let _ = n;
+        let stored: Option<String> = conn
+            .query_row(
+                "SELECT statuses FROM sync_state WHERE team_id = ?1",
+                [team.id],
+                |r| r.get(0),
+            )
+            .unwrap_or(None);
+        let statuses = match stored.and_then(|s| serde_json::from_str::<Statuses>(&s).ok()) {
+            Some(s) => s,
+            None => statuses(&client, &budget).await.0,
+        };
         (fields, statuses)
     };
     let counted = {
@@ -303,7 +317,7 @@ async fn run(
         sample_calls: 0,
         events,
     };
-    // The catalogue call of a resumed run is not part of the plan, but it is a call.
+    // Calls of a resumed run's setup (a catalogue read if none was stored) count too.
     if rank(&cur) >= 2 {
         ctx.counted = (0, 0);
     }

@@ -84,7 +84,7 @@ impl ObjectFields {
 }
 
 /// The status catalogue as the sync needs it: id → (name, bin) and name → id.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Statuses {
     pub by_id: HashMap<String, (String, String)>,
     pub by_name: HashMap<String, String>,

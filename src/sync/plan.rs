@@ -168,11 +168,8 @@ pub async fn wait_for_quota(
     check: &mut dyn FnMut() -> Result<(), SyncError>,
 ) -> Result<(), SyncError> {
     let until_text = until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let msg = format!(
-        "waiting for quota until {} UTC, {}",
-        until.format("%H:%M"),
-        human_secs(secs)
-    );
+    // `x-ratelimit-reset` counts to the tenant's 00:00 UTC (its clock may differ from ours).
+    let msg = format!("waiting for quota until 00:00 UTC, {}", human_secs(secs));
     {
         let tx = conn.unchecked_transaction()?;
         progress::begin_wait(&tx, team_id, &until_text, &msg)?;
@@ -219,8 +216,11 @@ pub async fn search_ids(
         check()?;
         take_call(conn, team_id, budget, check).await?;
         let t = Instant::now();
+        let before = client.stats();
         let res = pager.next_page().await;
-        cost.calls += 1;
+        let after = client.stats();
+        // Calls made, retries excluded (the last page of a search needs no call).
+        cost.calls += (after.api_calls - after.retries) - (before.api_calls - before.retries);
         cost.elapsed += t.elapsed();
         budget.release(client.quota());
         match res {
@@ -232,7 +232,7 @@ pub async fn search_ids(
             Err(crate::icims::IcimsError::QuotaExhausted { reset_secs, .. }) => {
                 budget.exhausted(reset_secs);
                 // The page was not served: ask again after the wait (the pager did not move).
-                cost.calls -= 1;
+                cost.calls = cost.calls.saturating_sub(1);
                 continue;
             }
             Err(e) => return Err(e.into()),

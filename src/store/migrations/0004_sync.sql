@@ -35,6 +35,7 @@ CREATE TABLE sync_state (
     job_id           INTEGER,
     phase            TEXT NOT NULL DEFAULT 'none',   -- none, seeded, planned, running, live
     plan             TEXT,                           -- JSON plan (calls, ETA, scope)
+    statuses         TEXT,                           -- JSON status catalogue read at plan time
     plan_calls       INTEGER NOT NULL DEFAULT 0,     -- search calls made while planning
     calls_used       INTEGER NOT NULL DEFAULT 0,     -- every API call of the sync, retries included
     retries          INTEGER NOT NULL DEFAULT 0,
