@@ -43,11 +43,11 @@ pub fn render(
         .style(theme.text)
     });
     let widths = [
-        Constraint::Length(12),
         Constraint::Length(10),
+        Constraint::Length(9),
         Constraint::Min(20),
         Constraint::Length(5),
-        Constraint::Length(10),
+        Constraint::Length(9),
     ];
     let table = Table::new(body, widths)
         .header(header)

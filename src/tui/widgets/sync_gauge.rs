@@ -24,9 +24,9 @@ pub fn line(object: &str, p: &ObjectProgress, width: u16, active: bool, theme: &
         pct
     );
     let failed = if p.failed > 0 {
-        format!("  {} failed", thousands(p.failed))
+        format!("  {:>6} failed", thousands(p.failed))
     } else {
-        String::new()
+        " ".repeat(15)
     };
     let name = format!(" {object:<10}");
     let fixed = name.chars().count() + counts.chars().count() + failed.chars().count() + 2;

@@ -16,8 +16,14 @@ pub fn lines(plan: &Plan, now: DateTime<Utc>, width: u16, theme: &Theme) -> Vec<
     let mut out = vec![
         Line::from(vec![
             Span::styled(" Plan ", theme.title),
-            Span::styled(format!("made {made} · changes since {} (cut-off {}, {} min overlap)",
-                printable(&plan.search_from), printable(&plan.cutoff), plan.overlap_minutes), theme.muted),
+            Span::styled(
+                format!(
+                    "made {made} · changes since {} (cut-off − {} min)",
+                    printable(&plan.search_from),
+                    plan.overlap_minutes
+                ),
+                theme.muted,
+            ),
         ]),
         Line::from(vec![
             Span::styled(" Scope ", theme.title),
@@ -61,7 +67,7 @@ pub fn calls_line(plan: &Plan, theme: &Theme) -> Line<'static> {
     let share = format!("{:.0}%", plan.quota_share * 100.0);
     let quota = match (plan.quota_limit, plan.calls_per_day) {
         (Some(limit), Some(per_day)) => format!(
-            "quota share {share} of {} = {}/day",
+            "{share} of {} = {}/day",
             thousands(limit),
             thousands(per_day)
         ),
@@ -71,7 +77,7 @@ pub fn calls_line(plan: &Plan, theme: &Theme) -> Line<'static> {
         Span::styled(" Calls ", theme.title),
         Span::styled(
             format!(
-                "{} ({} planning + {} GETs) · {quota}",
+                "{} ({} searches + {} GETs) · {quota}",
                 thousands(plan.calls_total),
                 thousands(plan.plan_calls),
                 thousands(plan.gets)
@@ -86,15 +92,21 @@ pub fn days_line(plan: &Plan, now: DateTime<Utc>, width: u16, theme: &Theme) -> 
     let eta = parse_time(&plan.eta)
         .map(|t| format!(" → ETA {} UTC", when(t, now)))
         .unwrap_or_default();
-    let room = usize::from(width).saturating_sub(14 + eta.chars().count() + 10);
+    let room = usize::from(width).saturating_sub(13 + eta.chars().count() + 12);
     let mut days = String::new();
     for (i, d) in plan.days.iter().enumerate() {
         let label = chrono::NaiveDate::parse_from_str(&d.date, "%Y-%m-%d")
-            .map(|n| n.format("%a %-d").to_string())
+            .map(|n| {
+                if (n - now.date_naive()).num_days().abs() < 6 {
+                    n.format("%a").to_string()
+                } else {
+                    n.format("%b %-d").to_string()
+                }
+            })
             .unwrap_or_else(|_| printable(&d.date));
         let item = format!("{}{label}: {}", if i > 0 { " · " } else { "" }, thousands(d.calls));
         if days.chars().count() + item.chars().count() > room {
-            days.push_str(&format!(" · +{} days", plan.days.len() - i));
+            days.push_str(&format!(" · +{} more", plan.days.len() - i));
             break;
         }
         days.push_str(&item);
