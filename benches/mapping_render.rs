@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use icims_onboard::mapping::{
     Catalogue, CustomerField, FieldSource, MappingEntry, Object, suggest,
 };
-use icims_onboard::tui::screens::field_mapping::{FieldMappingState, render};
+use icims_onboard::tui::pages::field_mapping::{FieldMappingState, render};
 use icims_onboard::tui::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;

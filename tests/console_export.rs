@@ -12,9 +12,10 @@ use icims_onboard::store::{
     CredentialKind, CredentialParams, CredentialSummary, JobState, Region, Team,
 };
 use icims_onboard::tui::app::{App, Effect, Msg, Screen, TeamRow, update};
+use icims_onboard::tui::pages::export::{ConnectionInput, ExportReply, ExportWork, HostKeyPrompt};
+use icims_onboard::tui::pages::forms::Secret;
+use icims_onboard::tui::pages::{ReplyBody, Work};
 use icims_onboard::tui::render::render;
-use icims_onboard::tui::screens::export::{ConnectionInput, HostKeyPrompt};
-use icims_onboard::tui::screens::step_screen::Secret;
 use icims_onboard::tui::theme::Theme;
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
@@ -165,7 +166,7 @@ fn imported_view() -> ExportView {
     }
 }
 
-/// The console opened on Acme's step 3, with `view` loaded.
+/// The console opened on Acme's step 3 page, with `view` loaded.
 fn app_on_step3(row: TeamRow, view: ExportView, size: (u16, u16)) -> App {
     let mut app = App::new("/data/icims-onboard.db", size);
     update(&mut app, Msg::TeamsLoaded(vec![row]));
@@ -179,10 +180,39 @@ fn app_on_step3(row: TeamRow, view: ExportView, size: (u16, u16)) -> App {
     );
     assert!(effects.is_empty());
     update(&mut app, key(KeyCode::Down));
-    let effects = update(&mut app, key(KeyCode::Down));
-    assert_eq!(effects, vec![Effect::LoadExport("Acme".into())]);
-    update(&mut app, Msg::ExportLoaded("Acme".into(), Box::new(view)));
+    update(&mut app, key(KeyCode::Down));
+    let effects = update(&mut app, key(KeyCode::Enter));
+    assert_eq!(
+        works(effects),
+        vec![ExportWork::Load {
+            team: "Acme".into()
+        }]
+    );
+    reply(&mut app, ExportReply::Loaded(Box::new(view)));
     app
+}
+
+/// The step 3 work among effects.
+fn works(effects: Vec<Effect>) -> Vec<ExportWork> {
+    effects
+        .into_iter()
+        .filter_map(|e| match e {
+            Effect::Page(_, Work::Export(w)) => Some(w),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Plays the driver's part: a reply to the open page.
+fn reply(app: &mut App, body: ExportReply) -> Vec<Effect> {
+    let msg = app
+        .reply_to_page(ReplyBody::Export(body))
+        .expect("the step 3 page is open");
+    update(app, msg)
+}
+
+fn press(app: &mut App, c: char) -> Vec<ExportWork> {
+    works(update(app, key(KeyCode::Char(c))))
 }
 
 fn key(code: KeyCode) -> Msg {
@@ -211,8 +241,8 @@ fn no_connection_yet() {
     let app = app_on_step3(acme(false), ExportView::default(), (100, 30));
     snap!("step3_no_connection", app);
     let mut app = app;
-    assert!(update(&mut app, key(KeyCode::Char('f'))).is_empty());
-    assert!(update(&mut app, key(KeyCode::Char('i'))).is_empty());
+    assert!(press(&mut app, 'f').is_empty());
+    assert!(press(&mut app, 'i').is_empty());
 }
 
 #[test]
@@ -222,11 +252,16 @@ fn fetch_asks_to_confirm_the_host_key_and_pins_only_on_yes() {
         ..Default::default()
     };
     let mut app = app_on_step3(acme(true), view, (100, 30));
-    let effects = update(&mut app, key(KeyCode::Char('f')));
-    assert_eq!(effects, vec![Effect::ProbeHostKey("Acme".into())]);
-    update(
+    let effects = press(&mut app, 'f');
+    assert_eq!(
+        effects,
+        vec![ExportWork::ProbeHostKey {
+            team: "Acme".into()
+        }]
+    );
+    reply(
         &mut app,
-        Msg::HostKeyProbed(Ok(HostKeyPrompt {
+        ExportReply::HostKey(Ok(HostKeyPrompt {
             host: "sftp.icims.com".into(),
             port: 22,
             key_type: "ssh-ed25519".into(),
@@ -235,21 +270,21 @@ fn fetch_asks_to_confirm_the_host_key_and_pins_only_on_yes() {
     );
     snap!("step3_confirm_host_key", app);
     // "n": nothing pinned, prompt gone.
-    assert!(update(&mut app, key(KeyCode::Char('n'))).is_empty());
+    assert!(press(&mut app, 'n').is_empty());
     update(&mut app, key(KeyCode::Char('f')));
-    update(
+    reply(
         &mut app,
-        Msg::HostKeyProbed(Ok(HostKeyPrompt {
+        ExportReply::HostKey(Ok(HostKeyPrompt {
             host: "sftp.icims.com".into(),
             port: 22,
             key_type: "ssh-ed25519".into(),
             fingerprint: FP.into(),
         })),
     );
-    let effects = update(&mut app, key(KeyCode::Char('y')));
+    let effects = press(&mut app, 'y');
     assert_eq!(
         effects,
-        vec![Effect::PinHostKey {
+        vec![ExportWork::PinHostKey {
             team: "Acme".into(),
             key_type: "ssh-ed25519".into(),
             fingerprint: FP.into()
@@ -281,8 +316,8 @@ fn fetching_shows_bytes_rate_and_eta() {
     let mut app = app_on_step3(acme(true), view, (100, 30));
     snap!("step3_fetching", app);
     // Busy: no second fetch or import.
-    assert!(update(&mut app, key(KeyCode::Char('f'))).is_empty());
-    assert!(update(&mut app, key(KeyCode::Char('i'))).is_empty());
+    assert!(press(&mut app, 'f').is_empty());
+    assert!(press(&mut app, 'i').is_empty());
 }
 
 #[test]
@@ -294,22 +329,24 @@ fn imported_summary_quarantine_and_handoff() {
     assert!(text.contains("•••"), "the password is masked");
 
     assert_eq!(
-        update(&mut app, key(KeyCode::Char('i'))),
-        vec![Effect::QueueExport {
+        press(&mut app, 'i'),
+        vec![ExportWork::Queue {
             team: "Acme".into(),
             kind: "export.import"
         }]
     );
     assert_eq!(
-        update(&mut app, key(KeyCode::Char('f'))),
-        vec![Effect::QueueExport {
+        press(&mut app, 'f'),
+        vec![ExportWork::Queue {
             team: "Acme".into(),
             kind: "export.fetch"
         }]
     );
     assert_eq!(
-        update(&mut app, key(KeyCode::Char('h'))),
-        vec![Effect::Handoff("Acme".into())]
+        press(&mut app, 'h'),
+        vec![ExportWork::Handoff {
+            team: "Acme".into()
+        }]
     );
 
     update(&mut app, key(KeyCode::Char('b')));
@@ -324,7 +361,15 @@ fn imported_summary_quarantine_and_handoff() {
         "↑↓ scroll the quarantine, not the steps"
     );
     snap!("step3_quarantine", app);
-    update(&mut app, key(KeyCode::Char('b')));
+    // Esc leaves one level at a time: the quarantine first, then the page.
+    update(&mut app, key(KeyCode::Esc));
+    let page = app
+        .step_page()
+        .and_then(|p| p.export())
+        .expect("still on step 3");
+    assert!(page.quarantine.is_none());
+    update(&mut app, key(KeyCode::Esc));
+    assert!(app.page.is_none());
     update(&mut app, key(KeyCode::Down));
     assert_eq!(
         app.screen,
@@ -371,10 +416,10 @@ fn connection_form_masks_the_password_and_saves() {
     // Fix the port: the focus went back to it.
     update(&mut app, key(KeyCode::Backspace));
     type_text(&mut app, "22");
-    let effects = update(&mut app, key(KeyCode::Enter));
+    let effects = works(update(&mut app, key(KeyCode::Enter)));
     assert_eq!(
         effects,
-        vec![Effect::SaveSftp {
+        vec![ExportWork::SaveSftp {
             team: "Acme".into(),
             input: ConnectionInput {
                 host: "sftp.icims.com".into(),
@@ -387,18 +432,20 @@ fn connection_form_masks_the_password_and_saves() {
     );
     // Keys typed into the form do not move the steps or quit.
     assert!(!app.quit);
-    update(&mut app, Msg::ExportNotice(Ok("saved".into())));
+    reply(&mut app, ExportReply::Done(Ok("saved".into())));
     let view = ExportView {
         source: Some(source()),
         ..Default::default()
     };
-    update(&mut app, Msg::ExportLoaded("Acme".into(), Box::new(view)));
+    reply(&mut app, ExportReply::Loaded(Box::new(view)));
     // Reopened, it is filled from the stored connection and keeps the stored password.
     update(&mut app, key(KeyCode::Char('c')));
     snap!("step3_connection_form_stored", app);
     update(&mut app, key(KeyCode::Esc));
     assert_eq!(
-        update(&mut app, key(KeyCode::Char('f'))),
-        vec![Effect::ProbeHostKey("Acme".into())]
+        press(&mut app, 'f'),
+        vec![ExportWork::ProbeHostKey {
+            team: "Acme".into()
+        }]
     );
 }

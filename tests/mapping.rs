@@ -648,10 +648,9 @@ mod screen {
     use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
     use icims_onboard::store::Region;
     use icims_onboard::tui::app::{App, Effect, Msg, Screen, TeamRow, update};
+    use icims_onboard::tui::pages::field_mapping::{FieldMappingState, MappingEffect, MappingMsg};
+    use icims_onboard::tui::pages::{ReplyBody, StepPage, Work};
     use icims_onboard::tui::render::render;
-    use icims_onboard::tui::screens::field_mapping::{
-        FieldMappingState, MappingEffect, MappingMsg,
-    };
     use icims_onboard::tui::theme::Theme;
     use ratatui::Terminal;
     use ratatui::backend::TestBackend;
@@ -686,8 +685,31 @@ mod screen {
             name: "Acme".into(),
             step: 3,
         };
-        app.mapping = Some(state);
+        app.show_page(StepPage::FieldMapping(Box::new(state)));
         app
+    }
+
+    fn mapping(app: &App) -> &FieldMappingState {
+        app.step_page()
+            .and_then(|p| p.field_mapping())
+            .expect("the field mapping page is open")
+    }
+
+    fn mapping_mut(app: &mut App) -> &mut FieldMappingState {
+        app.page
+            .as_mut()
+            .and_then(|o| o.page.field_mapping_mut())
+            .expect("the field mapping page is open")
+    }
+
+    fn mapping_work(effects: &[Effect]) -> Vec<&MappingEffect> {
+        effects
+            .iter()
+            .filter_map(|e| match e.work() {
+                Some(Work::Mapping(m)) => Some(m),
+                _ => None,
+            })
+            .collect()
     }
 
     fn state(entries: Vec<MappingEntry>, approval: Option<(String, String)>) -> FieldMappingState {
@@ -778,15 +800,15 @@ mod screen {
         key(&mut app, KeyCode::Char('?'));
         assert!(app.help);
         key(&mut app, KeyCode::Esc);
-        assert!(!app.help && app.mapping.is_some());
+        assert!(!app.help && app.step_page().is_some());
 
         // Accept the first row.
         let effects = key(&mut app, KeyCode::Char('a'));
-        let m = app.mapping.as_ref().unwrap();
+        let m = mapping(&app);
         assert_eq!(m.entries[m.view[0]].state, MappingState::Accepted);
         assert!(matches!(
-            &effects[..],
-            [Effect::Mapping(MappingEffect::Save { .. })]
+            mapping_work(&effects)[..],
+            [MappingEffect::Save { .. }]
         ));
 
         // Pick a different target through the searchable list.
@@ -802,10 +824,10 @@ mod screen {
         typed(&mut app, "secondary");
         let effects = key(&mut app, KeyCode::Enter);
         assert!(matches!(
-            &effects[..],
-            [Effect::Mapping(MappingEffect::Save { .. })]
+            mapping_work(&effects)[..],
+            [MappingEffect::Save { .. }]
         ));
-        let m = app.mapping.as_ref().unwrap();
+        let m = mapping(&app);
         let e = &m.entries[m.view[coordinator]];
         assert_eq!(e.target.as_deref(), Some("job.secondaryrecruiter"));
         assert_eq!(e.state, MappingState::Changed);
@@ -815,7 +837,7 @@ mod screen {
         key(&mut app, KeyCode::Char('i'));
         key(&mut app, KeyCode::Down);
         key(&mut app, KeyCode::Char('c'));
-        let m = app.mapping.as_ref().unwrap();
+        let m = mapping(&app);
         assert_eq!(
             m.entries[m.view[coordinator + 1]].state,
             MappingState::Ignored
@@ -833,16 +855,16 @@ mod screen {
         typed(&mut app, "95%");
         let effects = key(&mut app, KeyCode::Enter);
         assert!(matches!(
-            &effects[..],
-            [Effect::Mapping(MappingEffect::Save { .. })]
+            mapping_work(&effects)[..],
+            [MappingEffect::Save { .. }]
         ));
-        let m = app.mapping.as_ref().unwrap();
+        let m = mapping(&app);
         assert!(m.entries.iter().all(|e| e.state != MappingState::Suggested
             || e.suggestion.target.is_none()
             || e.suggestion.confidence < 0.95));
 
         // Approve is refused on screen while there are problems, asked for otherwise.
-        let m = app.mapping.as_mut().unwrap();
+        let m = mapping_mut(&mut app);
         let first_required = m
             .entries
             .iter()
@@ -852,23 +874,37 @@ mod screen {
         m.recompute();
         assert!(key(&mut app, KeyCode::Char('p')).is_empty());
         let fixed = suggested();
-        update(
-            &mut app,
-            Msg::Mapping(MappingMsg::Loaded {
+        let reply = app
+            .reply_to_page(ReplyBody::Mapping(MappingMsg::Loaded {
                 entries: fixed,
                 approval: None,
-            }),
+            }))
+            .unwrap();
+        update(&mut app, reply);
+        // Rows still only suggested: approving asks first, naming how many.
+        let suggested_rows = mapping(&app).suggested();
+        assert!(suggested_rows > 0);
+        assert!(key(&mut app, KeyCode::Char('p')).is_empty());
+        let mut terminal = Terminal::new(TestBackend::new(120, 40)).unwrap();
+        terminal.draw(|f| render(f, &app, &Theme::dark())).unwrap();
+        let screen = format!("{}", terminal.backend());
+        assert!(
+            screen.contains(&format!("{suggested_rows} row(s) are only suggested")),
+            "{screen}"
         );
-        let effects = key(&mut app, KeyCode::Char('p'));
+        // n keeps it unapproved; p then y approves.
+        assert!(key(&mut app, KeyCode::Char('n')).is_empty());
+        assert!(key(&mut app, KeyCode::Char('p')).is_empty());
+        let effects = key(&mut app, KeyCode::Char('y'));
         assert_eq!(
-            effects,
-            vec![Effect::Mapping(MappingEffect::Approve {
+            mapping_work(&effects),
+            vec![&MappingEffect::Approve {
                 team: "Acme".into()
-            })]
+            }]
         );
         // Esc goes back to the team screen.
         let effects = key(&mut app, KeyCode::Esc);
-        assert!(app.mapping.is_none());
+        assert!(app.page.is_none());
         assert_eq!(effects, vec![Effect::LoadTeams]);
     }
 }
@@ -914,8 +950,11 @@ mod walkthrough {
         tmux.keys(&["A", "Enter"]);
         tmux.wait_text("accepted");
         tmux.keys(&["?"]);
-        tmux.wait_text("Keys on the field mapping screen");
+        tmux.wait_text("Keys: Step 4: field mapping");
         tmux.keys(&["Escape", "p"]);
+        // Rows below 90 % are still only suggested: approving asks first.
+        tmux.wait_text("only suggested, not reviewed");
+        tmux.keys(&["y"]);
         let approved = tmux.wait_text("✓ approved by");
         assert!(approved.contains("accepted"), "{approved}");
         tmux.keys(&["Escape"]);

@@ -83,9 +83,9 @@ fn create_open_help_quit_walkthrough() {
 
     // Help opens and closes.
     tmux.keys(&["?"]);
-    tmux.wait_text("Keys on the team screen");
+    tmux.wait_text("Keys: Team");
     tmux.keys(&["Escape"]);
-    tmux.wait_for("help closed", |s| !s.contains("Keys on the team screen"));
+    tmux.wait_for("help closed", |s| !s.contains("Keys: Team"));
 
     // Quit: the terminal is given back (main screen, cooked mode with echo).
     tmux.keys(&["q"]);

@@ -30,8 +30,8 @@ fn demo_step3_fetch_import_quarantine_handoff() {
     tmux.wait_text("Demo (sandbox)");
     tmux.keys(&["Enter"]);
     tmux.wait_text("1 Basic sync");
-    tmux.keys(&["j", "j"]);
-    let step3 = tmux.wait_text("3. Historical export");
+    tmux.keys(&["j", "j", "Enter"]);
+    let step3 = tmux.wait_text("not pinned yet");
     assert!(step3.contains("(stored, sealed)"), "{step3}");
     assert!(step3.contains("not pinned yet"), "{step3}");
 

@@ -44,28 +44,28 @@ fn discover_fields(
     args: &FieldsSuggestArgs,
 ) -> Result<(Vec<CustomerField>, Vec<String>)> {
     let mut notes = Vec::new();
-    let mut fields = discover::from_export_staging(store, team)?;
-    if fields.is_empty() {
-        let dir = args
-            .export_dir
-            .clone()
-            .unwrap_or_else(|| crate::paths::exports_dir(&db_path(db), &team.name));
-        if dir.is_dir() {
-            let files = discover::export_files_in(&dir)?;
-            fields = discover::from_export_files(&files)?;
-            if !files.is_empty() {
-                notes.push(format!(
-                    "no staged import: read {} export file(s) in {} directly",
-                    files.len(),
-                    dir.display()
-                ));
-            }
-        } else if args.export_dir.is_some() {
+    let dir = args
+        .export_dir
+        .clone()
+        .unwrap_or_else(|| crate::paths::exports_dir(&db_path(db), &team.name));
+    let mut fields = match discover::export_columns(store, team, &dir)? {
+        discover::ExportColumns::Staged(fields) => {
+            notes.push("export columns from the staged import (step 3)".to_string());
+            fields
+        }
+        discover::ExportColumns::Files(files) => {
+            notes.push(format!(
+                "no staged import: read {} export file(s) in {} directly",
+                files.len(),
+                dir.display()
+            ));
+            discover::from_export_files(&files)?
+        }
+        discover::ExportColumns::Nothing if args.export_dir.is_some() && !dir.is_dir() => {
             return Err(UsageError(format!("{} is not a directory", dir.display())).into());
         }
-    } else {
-        notes.push("export columns from the staged import (step 3)".to_string());
-    }
+        discover::ExportColumns::Nothing => Vec::new(),
+    };
     if args.api {
         let credential = match store.credential(team, CredentialKind::Rest)? {
             Some(c) => c,

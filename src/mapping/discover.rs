@@ -307,3 +307,37 @@ pub async fn from_api(
     }
     Ok(out)
 }
+
+/// Where the customer's export columns come from — decided here, once, for the CLI and the
+/// console: the staged import (step 3) when there is one, else the export CSV files in
+/// `dir`, read directly.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExportColumns {
+    /// Fields from the staged import.
+    Staged(Vec<CustomerField>),
+    /// Nothing staged: these files are to be read with [`from_export_files`] (blocking
+    /// file I/O, which a caller may run off its own thread).
+    Files(Vec<PathBuf>),
+    /// Neither a staged import nor export files.
+    Nothing,
+}
+
+/// Which source [`ExportColumns`] the team's fields come from (store reads and a
+/// directory listing only).
+pub fn export_columns(
+    store: &Store,
+    team: &Team,
+    dir: &Path,
+) -> Result<ExportColumns, MappingError> {
+    let staged = from_export_staging(store, team)?;
+    if !staged.is_empty() {
+        return Ok(ExportColumns::Staged(staged));
+    }
+    if dir.is_dir() {
+        let files = export_files_in(dir)?;
+        if !files.is_empty() {
+            return Ok(ExportColumns::Files(files));
+        }
+    }
+    Ok(ExportColumns::Nothing)
+}

@@ -1,51 +1,32 @@
-//! The console's state machine: [`App`] holds everything the screens draw, [`Msg`] is the
-//! one queue of inputs (keys, resize, ticks, replies), and [`update`] is synchronous, does
-//! no I/O and returns [`Effect`]s for the driver to run.
+//! The console's state machine: [`App`] holds the teams, the screen (home or a team), the
+//! one open step page and the overlays (new-team form, help); [`Msg`] is the one queue of
+//! inputs (keys, resize, ticks, replies); [`update`] is synchronous, does no I/O and
+//! returns [`Effect`]s for the driver. Keys go through one path: too-small and help
+//! first, then the key table of the current context, then whoever owns that context.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-use super::keymap::{self, Action, Context};
-use super::screens::basic_sync::BasicSyncScreen;
-use super::screens::deep_sync::DeepSyncScreen;
-use super::screens::export::{ConnectionInput, ExportPanel, HostKeyPrompt, PanelCommand};
-use super::screens::field_mapping::{self, FieldMappingState, MappingEffect, MappingMsg};
+use super::keymap::{self, Action, Availability, Command, Context};
+use super::pages::contract::PageOut;
+use super::pages::{Reply, ReplyBody, StepPage, Tag, Work, orphan};
 use super::screens::new_team::NewTeamForm;
-use super::screens::step_screen::{StepEffect, StepMsg, StepScreen};
-use crate::export::view::ExportView;
-use crate::onboarding::{Step, StepStatus};
-use crate::store::{CredentialKind, CredentialSummary, NewTeam, Team};
+use crate::onboarding::{Step, StepState, StepStatus};
+use crate::store::{NewTeam, Team};
 
-/// The smallest terminal the console draws in.
-pub const MIN_WIDTH: u16 = 80;
-pub const MIN_HEIGHT: u16 = 24;
+pub use super::model::{MIN_HEIGHT, MIN_WIDTH, Status, TeamRow};
 
-/// A team as the screens show it: a snapshot read from the store.
-#[derive(Debug, Clone, PartialEq)]
-pub struct TeamRow {
-    pub team: Team,
-    pub steps: Vec<StepStatus>,
-    pub credentials: Vec<CredentialSummary>,
-    pub sync_enabled: bool,
-}
-
-impl TeamRow {
-    pub fn credential(&self, kind: CredentialKind) -> Option<&CredentialSummary> {
-        self.credentials.iter().find(|c| c.kind == kind)
-    }
-}
-
-/// Which screen is showing.
+/// Which screen is under the page and overlays.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Screen {
     Home,
     Team { name: String, step: usize },
 }
 
-/// A line at the bottom saying what just happened.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Status {
-    Info(String),
-    Error(String),
+/// The open step page and the tag its requests carry.
+#[derive(Debug)]
+pub struct OpenPage {
+    pub tag: Tag,
+    pub page: StepPage,
 }
 
 /// Everything the console shows.
@@ -55,20 +36,23 @@ pub struct App {
     pub selected: usize,
     pub filter: String,
     pub filtering: bool,
+    /// The new-team form, over the home screen.
     pub form: Option<NewTeamForm>,
-    /// The step 1 or step 2 screen, when open over the team screen.
-    pub step_screen: Option<StepScreen>,
+    /// The one open step page, over the team screen.
+    pub page: Option<OpenPage>,
     pub help: bool,
-    /// The step 4 screen, when open (over the team screen).
-    pub mapping: Option<FieldMappingState>,
     pub size: (u16, u16),
     pub status: Option<Status>,
     pub db_label: String,
-    /// Step 3 state of the open team (loaded while step 3 is selected).
-    pub export: Option<ExportPanel>,
     pub quit: bool,
     /// Set when the state changed since the last frame.
     pub dirty: bool,
+    /// The last page instance / request id handed out.
+    serial: u64,
+    /// Every team's deep sync status (home column and alerts), by team id.
+    pub syncs: std::collections::BTreeMap<i64, crate::sync::SyncStatus>,
+    /// When `syncs` was read.
+    pub syncs_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// Inputs to [`update`].
@@ -76,54 +60,42 @@ pub struct App {
 pub enum Msg {
     Key(KeyEvent),
     Resize(u16, u16),
+    /// The store refresh (every 2 s).
     Tick,
+    /// The fast tick (every 250 ms): pages with work in flight re-read its progress.
+    Poll,
     TeamsLoaded(Vec<TeamRow>),
+    /// Every team's deep sync status, read at the time given (home column and alerts).
+    SyncsLoaded(
+        std::collections::BTreeMap<i64, crate::sync::SyncStatus>,
+        chrono::DateTime<chrono::Utc>,
+    ),
     TeamCreated(Result<String, String>),
     Failed(String),
-    /// Step 3 view of a team, read from the store.
-    ExportLoaded(String, Box<ExportView>),
-    /// The host key the team's SFTP server presents, to confirm.
-    HostKeyProbed(Result<HostKeyPrompt, String>),
-    /// A step 3 action finished (job queued, key pinned, ticket written).
-    ExportNotice(Result<String, String>),
-    /// Replies and progress for the step screens.
-    Step(StepMsg),
-    /// A reply for the field mapping screen.
-    Mapping(MappingMsg),
+    /// A reply of a page's work, tagged with the request it answers.
+    Reply(Reply),
 }
 
-/// Work for the driver: store reads and writes, or leaving.
+/// Work for the driver.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     LoadTeams,
+    /// Read every team's deep sync status (for the home screen).
+    LoadSyncs,
     CreateTeam(NewTeam),
-    /// Work of the step 1 / step 2 screens (saves, background tests, recording).
-    Step(StepEffect),
-    /// Load, save or approve the field mapping (step 4).
-    Mapping(MappingEffect),
-    /// Step 3: read the export view of a team.
-    LoadExport(String),
-    /// Step 3: connect far enough to see the host key (nothing is sent).
-    ProbeHostKey(String),
-    /// Step 3: pin the confirmed fingerprint (then queue the fetch).
-    PinHostKey {
-        team: String,
-        key_type: String,
-        fingerprint: String,
-    },
-    /// Step 3: queue `export.fetch` / `export.import` and make sure a worker runs it.
-    QueueExport {
-        team: String,
-        kind: &'static str,
-    },
-    /// Step 3: write the handoff ticket to a file and offer it on the clipboard (OSC 52).
-    Handoff(String),
-    /// Step 3: store the SFTP connection entered in the form.
-    SaveSftp {
-        team: String,
-        input: ConnectionInput,
-    },
+    /// A page's work, for its driver.
+    Page(Tag, Work),
     Quit,
+}
+
+impl Effect {
+    /// The page work of an effect, if it is one.
+    pub fn work(&self) -> Option<&Work> {
+        match self {
+            Effect::Page(_, w) => Some(w),
+            _ => None,
+        }
+    }
 }
 
 impl App {
@@ -135,28 +107,34 @@ impl App {
             filter: String::new(),
             filtering: false,
             form: None,
-            step_screen: None,
+            page: None,
             help: false,
-            mapping: None,
             size,
             status: None,
             db_label: db_label.into(),
-            export: None,
             quit: false,
             dirty: true,
+            serial: 0,
+            syncs: std::collections::BTreeMap::new(),
+            syncs_at: chrono::DateTime::UNIX_EPOCH,
         }
     }
 
-    /// The keyboard context in effect.
+    /// The keyboard context in effect (the help overlay's when it is open).
     pub fn context(&self) -> Context {
         if self.help {
             Context::Help
-        } else if let Some(m) = &self.mapping {
-            m.context()
-        } else if self.form.is_some() {
-            Context::Form
-        } else if self.step_screen.is_some() {
-            Context::Step
+        } else {
+            self.context_under()
+        }
+    }
+
+    /// The context of what is under the help overlay: the one help describes.
+    pub fn context_under(&self) -> Context {
+        if self.form.is_some() {
+            Context::NewTeam
+        } else if let Some(open) = &self.page {
+            open.page.context()
         } else if self.filtering {
             Context::Filter
         } else {
@@ -167,17 +145,60 @@ impl App {
         }
     }
 
+    /// Whether an action of the current context can act now, and if not, why.
+    pub fn availability(&self, action: Action) -> Availability {
+        if self.form.is_some() || self.filtering {
+            return Availability::Enabled;
+        }
+        if let Some(open) = &self.page {
+            return open.page.availability(action);
+        }
+        match (&self.screen, action) {
+            // At home Esc only clears a filter; it never quits by accident.
+            (Screen::Home, Action::Back) if self.filter.is_empty() => Availability::Hidden,
+            (Screen::Home, Action::Open) if self.visible_teams().is_empty() => {
+                Availability::Disabled("no team to open: press n to create one".into())
+            }
+            (Screen::Home, Action::Up | Action::Down | Action::PageUp | Action::PageDown)
+            | (Screen::Home, Action::Top | Action::Bottom)
+                if self.visible_teams().len() < 2 =>
+            {
+                Availability::Hidden
+            }
+            (Screen::Team { .. }, Action::Open) if self.open_team().is_none() => {
+                Availability::Disabled("this team no longer exists".into())
+            }
+            _ => Availability::Enabled,
+        }
+    }
+
+    /// The commands of the context under the help overlay, with their availability: what
+    /// help and footer list.
+    pub fn commands(&self) -> Vec<Command> {
+        keymap::commands(self.context_under(), |a| self.availability(a))
+    }
+
     /// Teams matching the filter (case-insensitive substring of the name or customer id).
+    /// Teams with alerts come first (most urgent first), the others in name order.
     pub fn visible_teams(&self) -> Vec<&TeamRow> {
         let needle = self.filter.to_lowercase();
-        self.teams
+        let mut teams: Vec<&TeamRow> = self
+            .teams
             .iter()
             .filter(|t| {
                 needle.is_empty()
                     || t.team.name.to_lowercase().contains(&needle)
                     || t.team.customer_id.to_string().contains(&needle)
             })
-            .collect()
+            .collect();
+        teams.sort_by_key(|t| self.alerts(t).first().map(|a| a.kind));
+        teams.sort_by_key(|t| self.alerts(t).is_empty());
+        teams
+    }
+
+    /// A team's alerts, most urgent first (sync state from the last read).
+    pub fn alerts(&self, row: &TeamRow) -> Vec<crate::tui::sync_summary::Alert> {
+        crate::tui::sync_summary::alerts(&row.steps, self.syncs.get(&row.team.id), self.syncs_at)
     }
 
     /// The team the team screen shows, if it still exists.
@@ -191,6 +212,87 @@ impl App {
     pub fn too_small(&self) -> bool {
         self.size.0 < MIN_WIDTH || self.size.1 < MIN_HEIGHT
     }
+
+    /// The open page, if any.
+    pub fn step_page(&self) -> Option<&StepPage> {
+        self.page.as_ref().map(|o| &o.page)
+    }
+
+    /// A reply addressed to the open page (tests use it to play a driver's part).
+    pub fn reply_to_page(&self, body: ReplyBody) -> Option<Msg> {
+        let tag = self.page.as_ref()?.tag;
+        Some(Msg::Reply(Reply { tag, body }))
+    }
+
+    /// Shows `page` on the team screen's team as if opened there (tests and benchmarks
+    /// build a page's state directly).
+    pub fn show_page(&mut self, page: StepPage) {
+        let team_id = self.open_team().map(|r| r.team.id).unwrap_or(-1);
+        let serial = self.next_serial();
+        let tag = Tag {
+            team_id,
+            step: page.step(),
+            page: serial,
+            request: serial,
+        };
+        self.page = Some(OpenPage { tag, page });
+        self.dirty = true;
+    }
+
+    fn next_serial(&mut self) -> u64 {
+        self.serial += 1;
+        self.serial
+    }
+
+    /// Opens the page of `step` on the team screen's team.
+    fn open_page(&mut self, step: Step) -> Vec<Effect> {
+        let Some(row) = self.open_team() else {
+            return Vec::new();
+        };
+        let team_id = row.team.id;
+        let (mut page, outs) = StepPage::open(step, row);
+        page.resize(self.size);
+        let serial = self.next_serial();
+        let tag = Tag {
+            team_id,
+            step,
+            page: serial,
+            request: serial,
+        };
+        self.page = Some(OpenPage { tag, page });
+        self.status = None;
+        self.apply(tag, outs)
+    }
+
+    /// Turns page outputs into effects (work tagged with a fresh request id).
+    fn apply(&mut self, tag: Tag, outs: Vec<PageOut<Work>>) -> Vec<Effect> {
+        let mut effects = Vec::new();
+        for out in outs {
+            match out {
+                PageOut::Work(w) => {
+                    let request = self.next_serial();
+                    effects.push(Effect::Page(Tag { request, ..tag }, w));
+                }
+                PageOut::Close => {
+                    if self.page.as_ref().is_some_and(|o| o.tag.same_page(&tag)) {
+                        self.page = None;
+                        self.status = None;
+                        if !effects.contains(&Effect::LoadTeams) {
+                            effects.push(Effect::LoadTeams);
+                        }
+                    }
+                }
+                PageOut::Reload => {
+                    if !effects.contains(&Effect::LoadTeams) {
+                        effects.push(Effect::LoadTeams);
+                    }
+                }
+                PageOut::Status(s) => self.status = Some(s),
+                PageOut::Unchanged => {}
+            }
+        }
+        effects
+    }
 }
 
 /// Applies one message; returns the effects to run. No I/O here.
@@ -198,96 +300,72 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
     match msg {
         Msg::Resize(w, h) => {
             app.size = (w, h);
-            if let Some(m) = app.mapping.as_mut() {
-                m.page = mapping_page(h);
+            if let Some(open) = app.page.as_mut() {
+                open.page.resize((w, h));
             }
             app.dirty = true;
             Vec::new()
         }
-        Msg::Mapping(msg) => {
-            app.dirty = true;
-            mapping_update(app, msg)
-        }
-        Msg::Tick => {
-            let mut effects = vec![Effect::LoadTeams];
-            if let Some(team) = export_step_team(app) {
-                effects.push(Effect::LoadExport(team));
-            }
-            effects
-        }
-        Msg::ExportLoaded(team, view) => {
-            if export_step_team(app).as_deref() == Some(team.as_str()) {
-                match app.export.as_mut().filter(|p| p.team == team) {
-                    Some(panel) => {
-                        if panel.view != *view {
-                            panel.view = *view;
-                            app.dirty = true;
-                        }
-                    }
-                    None => {
-                        app.export = Some(ExportPanel::new(&team, *view));
-                        app.dirty = true;
-                    }
-                }
-            }
-            Vec::new()
-        }
-        Msg::HostKeyProbed(result) => {
-            app.dirty = true;
-            match (result, app.export.as_mut()) {
-                (Ok(prompt), Some(panel)) => panel.prompt = Some(prompt),
-                (Err(reason), _) => app.status = Some(Status::Error(reason)),
-                _ => {}
-            }
-            Vec::new()
-        }
-        Msg::ExportNotice(result) => {
-            app.dirty = true;
-            if let (Ok(_), Some(panel)) = (&result, app.export.as_mut()) {
-                panel.form = None;
-            }
-            app.status = Some(match result {
-                Ok(text) => Status::Info(text),
-                Err(reason) => Status::Error(reason),
-            });
-            let mut effects = vec![Effect::LoadTeams];
-            effects.extend(export_step_team(app).map(Effect::LoadExport));
-            effects
-        }
-        Msg::TeamsLoaded(teams) => {
-            if teams != app.teams {
-                app.teams = teams;
-                clamp_selection(app);
-                if let Some(StepScreen::Deep(s)) = app.step_screen.as_mut()
-                    && let Some(row) = app.teams.iter().find(|t| t.team.name == s.team)
-                {
-                    s.refresh(row);
-                }
+        Msg::Tick => vec![Effect::LoadTeams],
+        Msg::Poll => match app
+            .page
+            .as_ref()
+            .and_then(|o| o.page.poll().map(|w| (o.tag, w)))
+        {
+            Some((tag, w)) => app.apply(tag, vec![PageOut::Work(w)]),
+            None => Vec::new(),
+        },
+        Msg::Reply(reply) => {
+            let Reply { tag, body } = reply;
+            let outs = match app.page.as_mut() {
+                Some(open) if tag.same_page(&open.tag) => open.page.on_reply(body),
+                _ => orphan(body),
+            };
+            if !outs.iter().all(|o| *o == PageOut::Unchanged) || outs.is_empty() {
                 app.dirty = true;
             }
+            let open_tag = app.page.as_ref().map(|o| o.tag);
+            match open_tag {
+                Some(open) if tag.same_page(&open) => app.apply(open, outs),
+                // An orphan's follow-up work keeps its own tag (and stays an orphan).
+                _ => app.apply(tag, outs),
+            }
+        }
+        Msg::SyncsLoaded(syncs, at) => {
+            // Redraw when a status changed, or when the minute did (the column says "2 min ago").
+            let minute = |t: chrono::DateTime<chrono::Utc>| t.timestamp() / 60;
+            if syncs != app.syncs || (app.screen == Screen::Home && minute(at) != minute(app.syncs_at)) {
+                app.dirty = true;
+            }
+            app.syncs = syncs;
+            app.syncs_at = at;
+            clamp_selection(app);
             Vec::new()
         }
-        Msg::Step(msg) => {
-            app.dirty = true;
-            // A finished test is recorded even when its screen was closed meanwhile.
-            let consumed = match (&msg, app.step_screen.as_ref()) {
-                (StepMsg::BasicDone { team, .. }, Some(StepScreen::Basic(s))) => s.team == *team,
-                (StepMsg::PreflightDone { team, .. }, Some(StepScreen::Deep(s))) => s.team == *team,
-                (StepMsg::BasicDone { .. } | StepMsg::PreflightDone { .. }, _) => false,
-                _ => true,
-            };
-            if !consumed {
-                return msg.record_effect().map(Effect::Step).into_iter().collect();
+        Msg::TeamsLoaded(teams) => {
+            let changed = teams != app.teams;
+            if changed {
+                app.teams = teams;
+                clamp_selection(app);
+                app.dirty = true;
             }
-            let reload = matches!(msg, StepMsg::Saved(Ok(_)) | StepMsg::Recorded(Ok(_)));
-            let mut effects: Vec<Effect> = match app.step_screen.as_mut() {
-                Some(s) => s.on_msg(msg).into_iter().map(Effect::Step).collect(),
+            if app.page.is_none() && app.screen == Screen::Home {
+                // The home screen shows every team's sync state: read it after the teams.
+                return vec![Effect::LoadSyncs];
+            }
+            let refreshed = app.page.as_mut().and_then(|open| {
+                let row = app.teams.iter().find(|t| t.team.id == open.tag.team_id)?;
+                Some((open.tag, open.page.refresh(row)))
+            });
+            match refreshed {
+                Some((tag, outs)) => {
+                    if changed && !outs.is_empty() {
+                        app.dirty = true;
+                    }
+                    app.apply(tag, outs)
+                }
                 None => Vec::new(),
-            };
-            if reload {
-                effects.push(Effect::LoadTeams);
             }
-            effects
         }
         Msg::TeamCreated(Ok(name)) => {
             app.form = None;
@@ -318,10 +396,7 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             app.dirty = true;
             Vec::new()
         }
-        Msg::Key(key) => {
-            app.dirty = true;
-            on_key(app, key)
-        }
+        Msg::Key(key) => on_key(app, key),
     }
 }
 
@@ -350,70 +425,63 @@ fn clamp_selection(app: &mut App) {
     }
 }
 
+fn quit(app: &mut App) -> Vec<Effect> {
+    app.quit = true;
+    vec![Effect::Quit]
+}
+
+/// One path for every key: too small, interrupt, help, the context's table (a key that
+/// cannot act says why), then whoever owns the context.
 fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
-    let ctx = app.context();
-    let action = keymap::lookup(ctx, key);
+    if keymap::is_interrupt(&key) {
+        return quit(app);
+    }
+    if app.too_small() {
+        // Nothing acts on screens the engineer cannot see; only q leaves.
+        if key.code == KeyCode::Char('q') && key.modifiers == KeyModifiers::NONE {
+            return quit(app);
+        }
+        return Vec::new();
+    }
+    app.dirty = true;
+    if app.help {
+        if keymap::lookup(Context::Help, key) == Some(Action::Back) {
+            app.help = false;
+        }
+        return Vec::new();
+    }
+    if keymap::is_help_key(&key) {
+        app.help = true;
+        return Vec::new();
+    }
+    let ctx = app.context_under();
+    let mut action = keymap::lookup(ctx, key);
+    if let Some(a) = action {
+        match app.availability(a) {
+            Availability::Enabled => {}
+            Availability::Disabled(why) => {
+                app.status = Some(Status::Error(why));
+                return Vec::new();
+            }
+            Availability::Hidden => action = None,
+        }
+    }
+    if action == Some(Action::Quit) {
+        return quit(app);
+    }
+    if app.form.is_some() {
+        return form_key(app, key, action);
+    }
+    if let Some(open) = app.page.as_mut() {
+        let tag = open.tag;
+        let outs = open.page.on_key(action, key);
+        return app.apply(tag, outs);
+    }
     match ctx {
-        Context::Help => {
-            if action == Some(Action::Back) {
-                app.help = false;
-            }
-            Vec::new()
-        }
-        Context::Form => form_key(app, key, action),
-        Context::Step => step_key(app, key, action),
         Context::Filter => filter_key(app, key, action),
-        Context::Home => home_key(app, action),
-        Context::Team => team_key(app, key, action),
-        Context::FieldMapping if action == Some(Action::Help) => {
-            app.help = true;
-            Vec::new()
-        }
-        Context::FieldMapping | Context::TargetPicker | Context::MappingInput => {
-            mapping_update(app, MappingMsg::Key(key))
-        }
+        Context::Team => team_key(app, action),
+        _ => home_key(app, action),
     }
-}
-
-/// Opens the step 4 screen of the team on screen and asks for its mapping.
-fn open_field_mapping(app: &mut App) -> Vec<Effect> {
-    let Screen::Team { name, .. } = &app.screen else {
-        return Vec::new();
-    };
-    let team = name.clone();
-    let mut state = FieldMappingState::new(team.clone(), crate::mapping::Catalogue::standard());
-    state.page = mapping_page(app.size.1);
-    app.mapping = Some(state);
-    app.status = None;
-    vec![Effect::Mapping(MappingEffect::Load { team })]
-}
-
-/// Table rows that fit on the field mapping screen at terminal height `h`.
-fn mapping_page(h: u16) -> usize {
-    h.saturating_sub(14).max(1) as usize
-}
-
-/// Runs the field mapping screen's update; closing returns to the team screen.
-fn mapping_update(app: &mut App, msg: MappingMsg) -> Vec<Effect> {
-    let Some(m) = app.mapping.as_mut() else {
-        return Vec::new();
-    };
-    let mut out = Vec::new();
-    for effect in field_mapping::update(m, msg) {
-        match effect {
-            MappingEffect::Close => {
-                app.mapping = None;
-                out.push(Effect::LoadTeams);
-                break;
-            }
-            MappingEffect::Quit => {
-                app.quit = true;
-                out.push(Effect::Quit);
-            }
-            other => out.push(Effect::Mapping(other)),
-        }
-    }
-    out
 }
 
 fn form_key(app: &mut App, key: KeyEvent, action: Option<Action>) -> Vec<Effect> {
@@ -421,50 +489,25 @@ fn form_key(app: &mut App, key: KeyEvent, action: Option<Action>) -> Vec<Effect>
         return Vec::new();
     };
     match action {
-        Some(Action::Quit) => {
-            app.quit = true;
-            vec![Effect::Quit]
-        }
-        Some(Action::Cancel) => {
-            app.form = None;
-            Vec::new()
-        }
-        Some(Action::NextField) => {
-            form.focus_next();
-            Vec::new()
-        }
-        Some(Action::PrevField) => {
-            form.focus_prev();
-            Vec::new()
-        }
-        Some(Action::ToggleRegion) if form.on_region() => {
-            form.toggle_region();
-            Vec::new()
-        }
+        Some(Action::Back) => app.form = None,
+        Some(Action::NextField) => form.focus_next(),
+        Some(Action::PrevField) => form.focus_prev(),
+        Some(Action::Toggle) if form.on_region() => form.toggle_region(),
         Some(Action::Submit) => match form.validate() {
-            Ok(new_team) => vec![Effect::CreateTeam(new_team)],
-            Err(reason) => {
-                form.error = Some(reason);
-                Vec::new()
-            }
+            Ok(new_team) => return vec![Effect::CreateTeam(new_team)],
+            Err(reason) => form.error = Some(reason),
         },
-        _ => {
-            form.input(key);
-            Vec::new()
-        }
+        _ => form.input(key),
     }
+    Vec::new()
 }
 
 fn filter_key(app: &mut App, key: KeyEvent, action: Option<Action>) -> Vec<Effect> {
     match action {
         Some(Action::Submit) => app.filtering = false,
-        Some(Action::ClearFilter) => {
+        Some(Action::Back) => {
             app.filtering = false;
             app.filter.clear();
-        }
-        Some(Action::Quit) => {
-            app.quit = true;
-            return vec![Effect::Quit];
         }
         _ => match key.code {
             KeyCode::Backspace => {
@@ -480,39 +523,60 @@ fn filter_key(app: &mut App, key: KeyEvent, action: Option<Action>) -> Vec<Effec
     Vec::new()
 }
 
+/// Moves a selection in a list of `n` rows by a list action.
+fn moved(selected: usize, n: usize, page: usize, action: Action) -> usize {
+    let last = n.saturating_sub(1);
+    match action {
+        Action::Up => selected.saturating_sub(1),
+        Action::Down => (selected + 1).min(last),
+        Action::PageUp => selected.saturating_sub(page),
+        Action::PageDown => (selected + page).min(last),
+        Action::Top => 0,
+        Action::Bottom => last,
+        _ => selected,
+    }
+}
+
 fn home_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
     let count = app.visible_teams().len();
+    let page = (app.size.1 as usize).saturating_sub(6).max(1);
     match action {
-        Some(Action::Quit) => {
-            app.quit = true;
-            vec![Effect::Quit]
-        }
-        Some(Action::Help) => {
-            app.help = true;
+        // Esc clears a filter before it leaves.
+        Some(Action::Back) if !app.filter.is_empty() => {
+            app.filter.clear();
+            app.selected = 0;
             Vec::new()
         }
-        Some(Action::Up) => {
-            app.selected = app.selected.saturating_sub(1);
-            Vec::new()
-        }
-        Some(Action::Down) => {
-            if app.selected + 1 < count {
-                app.selected += 1;
-            }
+        Some(
+            a @ (Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom),
+        ) => {
+            app.selected = moved(app.selected, count, page, a);
             Vec::new()
         }
         Some(Action::Open) => {
-            if let Some(row) = app.visible_teams().get(app.selected) {
-                app.screen = Screen::Team {
-                    name: row.team.name.clone(),
-                    step: first_open_step(&row.steps),
-                };
-                app.status = None;
+            let Some(row) = app.visible_teams().get(app.selected).copied() else {
+                return Vec::new();
+            };
+            // A team with an alert opens on the page that explains it.
+            let alert = app.alerts(row).into_iter().next();
+            let step = match &alert {
+                Some(a) => Step::ALL.iter().position(|s| *s == a.step).unwrap_or(0),
+                None => first_open_step(&row.steps),
+            };
+            app.screen = Screen::Team {
+                name: row.team.name.clone(),
+                step,
+            };
+            app.status = None;
+            match alert {
+                Some(a) => app.open_page(a.step),
+                None => Vec::new(),
             }
-            export_step_team(app)
-                .map(Effect::LoadExport)
-                .into_iter()
-                .collect()
         }
         Some(Action::NewTeam) => {
             app.form = Some(NewTeamForm::new());
@@ -532,171 +596,38 @@ fn home_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
 fn first_open_step(steps: &[StepStatus]) -> usize {
     steps
         .iter()
-        .position(|s| s.state != crate::onboarding::StepState::Done)
+        .position(|s| s.state != StepState::Done)
         .unwrap_or(Step::ALL.len() - 1)
 }
 
-fn step_key(app: &mut App, key: KeyEvent, action: Option<Action>) -> Vec<Effect> {
-    let Some(screen) = app.step_screen.as_mut() else {
-        return Vec::new();
-    };
-    match action {
-        Some(Action::Quit) => {
-            app.quit = true;
-            vec![Effect::Quit]
-        }
-        Some(Action::Back) => {
-            app.step_screen = None;
-            vec![Effect::LoadTeams]
-        }
-        _ => screen
-            .on_key(action, key)
-            .into_iter()
-            .map(Effect::Step)
-            .collect(),
-    }
-}
-
-/// Opens the step 1 or step 2 screen (`step` is 0-based).
-fn open_step_screen(app: &mut App, step: usize) -> Vec<Effect> {
-    let Some(row) = app.open_team() else {
-        return Vec::new();
-    };
-    let (screen, effects) = match Step::ALL.get(step) {
-        Some(Step::BasicSync) => {
-            let (s, e) = BasicSyncScreen::open(row);
-            (StepScreen::Basic(Box::new(s)), e)
-        }
-        Some(Step::DeepSyncCredentials) => {
-            let (s, e) = DeepSyncScreen::open(row);
-            (StepScreen::Deep(Box::new(s)), e)
-        }
-        _ => return Vec::new(),
-    };
-    app.step_screen = Some(screen);
-    app.status = None;
-    effects.into_iter().map(Effect::Step).collect()
-}
-
-/// The open team's name while its step 3 is selected.
-fn export_step_team(app: &App) -> Option<String> {
-    match &app.screen {
-        Screen::Team { name, step } if Step::ALL.get(*step) == Some(&Step::HistoricalExport) => {
-            Some(name.clone())
-        }
-        _ => None,
-    }
-}
-
-/// Step 3 keys; `None` when the key is not a step 3 key (or step 3 is not selected).
-fn export_key(app: &mut App, key: KeyEvent, action: Option<Action>) -> Option<Vec<Effect>> {
-    let team = export_step_team(app)?;
-    let panel = app.export.as_mut().filter(|p| p.team == team)?;
-    if let Some(form) = panel.form.as_mut() {
-        // The connection form takes every key while open.
-        let command = form.key(key).unwrap_or(PanelCommand::None);
-        return Some(match command {
-            PanelCommand::CloseForm => {
-                panel.form = None;
-                Vec::new()
-            }
-            PanelCommand::SaveConnection(input) => vec![Effect::SaveSftp { team, input }],
-            _ => Vec::new(),
-        });
-    }
-    let command = match action? {
-        Action::Connection => {
-            panel.open_form();
-            PanelCommand::None
-        }
-        Action::Fetch => panel.fetch(),
-        Action::Yes => panel.answer(true),
-        Action::No => panel.answer(false),
-        Action::Import => panel.import(),
-        Action::Handoff => PanelCommand::Handoff,
-        Action::Quarantine => {
-            panel.toggle_quarantine();
-            PanelCommand::None
-        }
-        Action::Up | Action::Down if panel.quarantine.is_some() => {
-            panel.scroll(action == Some(Action::Down));
-            PanelCommand::None
-        }
-        _ => return None,
-    };
-    Some(match command {
-        PanelCommand::Fetch => vec![Effect::QueueExport {
-            team,
-            kind: crate::export::FETCH_JOB,
-        }],
-        PanelCommand::Import => vec![Effect::QueueExport {
-            team,
-            kind: crate::export::IMPORT_JOB,
-        }],
-        PanelCommand::ProbeHostKey => vec![Effect::ProbeHostKey(team)],
-        PanelCommand::Pin(key_type, fingerprint) => vec![Effect::PinHostKey {
-            team,
-            key_type,
-            fingerprint,
-        }],
-        PanelCommand::Handoff => vec![Effect::Handoff(team)],
-        PanelCommand::SaveConnection(input) => vec![Effect::SaveSftp { team, input }],
-        PanelCommand::CloseForm | PanelCommand::None => Vec::new(),
-    })
-}
-
-fn team_key(app: &mut App, key: KeyEvent, action: Option<Action>) -> Vec<Effect> {
-    if let Some(effects) = export_key(app, key, action) {
-        return effects;
-    }
-    let mut effects = team_nav_key(app, action);
-    // Landing on step 3 loads its view.
-    if let Some(team) = export_step_team(app)
-        && app.export.as_ref().is_none_or(|p| p.team != team)
-    {
-        effects.push(Effect::LoadExport(team));
-    }
-    effects
-}
-
-fn team_nav_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
-    if action == Some(Action::Open)
-        && let Screen::Team { step, .. } = app.screen
-        && matches!(
-            Step::ALL.get(step),
-            Some(Step::BasicSync | Step::DeepSyncCredentials)
-        )
-    {
-        return open_step_screen(app, step);
-    }
+fn team_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
     let Screen::Team { step, .. } = &mut app.screen else {
         return Vec::new();
     };
     match action {
-        Some(Action::Quit) => {
-            app.quit = true;
-            vec![Effect::Quit]
-        }
-        Some(Action::Help) => {
-            app.help = true;
-            Vec::new()
-        }
         Some(Action::Back) => {
             app.screen = Screen::Home;
-            app.export = None;
+            app.status = None;
             Vec::new()
         }
-        Some(Action::Up) => {
-            *step = step.saturating_sub(1);
-            Vec::new()
-        }
-        Some(Action::Down) => {
-            *step = (*step + 1).min(Step::ALL.len() - 1);
+        Some(
+            a @ (Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom),
+        ) => {
+            *step = moved(*step, Step::ALL.len(), Step::ALL.len(), a);
             Vec::new()
         }
         Some(Action::Refresh) => vec![Effect::LoadTeams],
-        Some(Action::Open) if Step::ALL.get(*step) == Some(&Step::FieldMapping) => {
-            open_field_mapping(app)
+        Some(Action::Open) => {
+            let step = *step;
+            match Step::ALL.get(step) {
+                Some(s) => app.open_page(*s),
+                None => Vec::new(),
+            }
         }
         _ => Vec::new(),
     }

@@ -1,38 +1,81 @@
-//! Key bindings per context. The single source for dispatch, the `?` help overlay and
-//! the footer hints, so what the help says is what the keys do.
+//! Key bindings per context: the single source for dispatch, the `?` help overlay, the
+//! footer hints and the README's key lists, so what the help says is what the keys do.
+//!
+//! Bindings shared by every screen (help, quit, back, list movement) are defined once as
+//! groups and reused by each context's table (atuin's shared key bindings). Whether a
+//! binding can act *now* is asked of the screen or page ([`Availability`], after gitui's
+//! `CommandInfo`): help and footer list only what is available, and a key that cannot act
+//! says why in the status line.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 
-/// Where the keyboard focus is.
+/// Where the keyboard focus is: picks the key table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Context {
     Home,
     Filter,
     Team,
-    Form,
-    /// The step 1 / step 2 screen.
-    Step,
+    NewTeam,
     Help,
-    /// The step 4 field mapping table.
+    /// A yes/no question a page asks (discard unsaved input, approve with suggestions).
+    Confirm,
+    /// Step 1 page.
+    BasicSync,
+    /// Step 2 page.
+    Credentials,
+    /// Step 3 page.
+    Export,
+    /// Step 3: the SFTP connection form.
+    ExportForm,
+    /// Step 4: the field mapping table.
     FieldMapping,
-    /// The searchable list of standard fields (step 4).
+    /// Step 4: the searchable list of standard fields.
     TargetPicker,
-    /// A one-line input on the field mapping screen (filter, confidence).
+    /// Step 4: a one-line input (filter, confidence).
     MappingInput,
+    /// Step 5 page.
+    DeepSync,
+    /// Step 6 page.
+    StageMapping,
 }
 
 impl Context {
+    /// Every context, in the README's order.
+    pub const ALL: [Context; 15] = [
+        Context::Home,
+        Context::Filter,
+        Context::NewTeam,
+        Context::Team,
+        Context::BasicSync,
+        Context::Credentials,
+        Context::Export,
+        Context::ExportForm,
+        Context::FieldMapping,
+        Context::TargetPicker,
+        Context::MappingInput,
+        Context::DeepSync,
+        Context::StageMapping,
+        Context::Confirm,
+        Context::Help,
+    ];
+
     pub fn title(self) -> &'static str {
         match self {
             Context::Home => "Teams",
-            Context::Filter => "Filter",
+            Context::Filter => "Team filter",
             Context::Team => "Team",
-            Context::Form => "New team",
-            Context::Step => "Step",
+            Context::NewTeam => "New team",
             Context::Help => "Help",
-            Context::FieldMapping => "Field mapping",
-            Context::TargetPicker => "Standard field picker",
-            Context::MappingInput => "Input",
+            Context::Confirm => "Confirmation",
+            Context::BasicSync => "Step 1: basic sync",
+            Context::Credentials => "Step 2: deep sync credentials",
+            Context::Export => "Step 3: historical export",
+            Context::ExportForm => "Step 3: SFTP connection form",
+            Context::FieldMapping => "Step 4: field mapping",
+            Context::TargetPicker => "Step 4: standard field picker",
+            Context::MappingInput => "Step 4: input line",
+            Context::DeepSync => "Step 5: deep sync",
+            Context::StageMapping => "Step 6: stage mapping",
         }
     }
 }
@@ -45,22 +88,22 @@ pub enum Action {
     Help,
     Up,
     Down,
+    PageUp,
+    PageDown,
+    Top,
+    Bottom,
     Open,
     NewTeam,
     Filter,
-    ClearFilter,
     NextField,
     PrevField,
     Submit,
-    Cancel,
-    ToggleRegion,
+    Toggle,
     Refresh,
     NextSection,
     PrevSection,
     RunTest,
     Save,
-    PageUp,
-    PageDown,
     Accept,
     AcceptAbove,
     PickTarget,
@@ -77,22 +120,54 @@ pub enum Action {
     Handoff,
     /// Step 3: browse the quarantined rows.
     Quarantine,
-    /// Step 3: trust the host key shown.
+    /// Answer yes (trust the host key, confirm a question).
     Yes,
-    /// Step 3: do not trust it.
+    /// Answer no.
     No,
     /// Step 3: edit the SFTP connection.
     Connection,
+    /// Show the selected message or reason in full.
+    Details,
+    /// Step 5: make (or remake) the deep sync plan.
+    Plan,
+    /// Step 5: start the deep sync (confirmed).
+    StartSync,
+    /// Step 5: pause or resume the deep sync (confirmed).
+    PauseResume,
+    /// Step 5: cancel the deep sync (confirmed).
+    CancelSync,
+    /// Step 5: the full event log.
+    EventLog,
+    /// Step 5: write the quarantined records as CSV.
+    ExportCsv,
 }
 
-/// One binding: the keys, what they do, and whether the footer shows it.
+/// Whether a binding can act in the current state (gitui's `CommandInfo`: enabled and
+/// available). Help lists `Enabled` and `Disabled` ones (the latter with the reason);
+/// the footer lists `Enabled` ones; a `Disabled` key pressed shows its reason.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Availability {
+    Enabled,
+    Disabled(String),
+    Hidden,
+}
+
+/// One binding: the keys, their label, what they do, and a short footer label (`None`
+/// keeps the binding out of the footer).
 #[derive(Debug, Clone, Copy)]
 pub struct Binding {
     pub keys: &'static [(KeyCode, KeyModifiers)],
     pub label: &'static str,
     pub action: Action,
     pub help: &'static str,
-    pub footer: bool,
+    pub footer: Option<&'static str>,
+}
+
+/// A binding with its availability now.
+#[derive(Debug, Clone)]
+pub struct Command {
+    pub binding: &'static Binding,
+    pub availability: Availability,
 }
 
 const NONE: KeyModifiers = KeyModifiers::NONE;
@@ -100,233 +175,96 @@ const SHIFT: KeyModifiers = KeyModifiers::SHIFT;
 const CTRL: KeyModifiers = KeyModifiers::CONTROL;
 
 macro_rules! bind {
-    ($label:expr, [$($k:expr),+], $action:ident, $help:expr, $footer:expr) => {
-        Binding { keys: &[$($k),+], label: $label, action: Action::$action, help: $help, footer: $footer }
+    ($label:expr, [$($k:expr),+], $action:ident, $help:expr) => {
+        Binding { keys: &[$($k),+], label: $label, action: Action::$action, help: $help, footer: None }
+    };
+    ($label:expr, [$($k:expr),+], $action:ident, $help:expr, $short:expr) => {
+        Binding { keys: &[$($k),+], label: $label, action: Action::$action, help: $help, footer: Some($short) }
     };
 }
 
-const HOME: &[Binding] = &[
-    bind!(
-        "↑↓ j k",
-        [
-            (KeyCode::Up, NONE),
-            (KeyCode::Down, NONE),
-            (KeyCode::Char('k'), NONE),
-            (KeyCode::Char('j'), NONE)
-        ],
-        Up,
-        "move the selection",
-        false
-    ),
-    bind!(
-        "Enter",
-        [(KeyCode::Enter, NONE)],
-        Open,
-        "open the selected team",
-        true
-    ),
-    bind!(
-        "n",
-        [(KeyCode::Char('n'), NONE)],
-        NewTeam,
-        "create a team",
-        true
-    ),
-    bind!(
-        "/",
-        [(KeyCode::Char('/'), NONE)],
-        Filter,
-        "filter teams by name",
-        true
-    ),
-    bind!(
-        "r",
-        [(KeyCode::Char('r'), NONE)],
-        Refresh,
-        "reload from the database",
-        false
-    ),
-    bind!(
-        "?",
-        [(KeyCode::Char('?'), NONE), (KeyCode::Char('?'), SHIFT)],
-        Help,
-        "show this help",
-        true
-    ),
-    bind!(
-        "q Esc",
-        [
-            (KeyCode::Char('q'), NONE),
-            (KeyCode::Esc, NONE),
-            (KeyCode::Char('c'), CTRL)
-        ],
-        Quit,
-        "quit",
-        true
-    ),
-];
+const fn ch(c: char) -> (KeyCode, KeyModifiers) {
+    (KeyCode::Char(c), NONE)
+}
 
-const FILTER: &[Binding] = &[
-    bind!(
-        "Enter",
-        [(KeyCode::Enter, NONE)],
-        Submit,
-        "keep the filter",
-        true
-    ),
-    bind!(
-        "Esc",
-        [(KeyCode::Esc, NONE)],
-        ClearFilter,
-        "clear the filter",
-        true
-    ),
-    bind!("Ctrl-c", [(KeyCode::Char('c'), CTRL)], Quit, "quit", false),
-];
+// ---- shared groups, defined once ---------------------------------------------------
 
-const TEAM: &[Binding] = &[
+/// `?`/F1 help and `q` quit, on screens without a focused text field.
+const GLOBAL: &[Binding] = &[
     bind!(
-        "↑↓ j k",
-        [
-            (KeyCode::Up, NONE),
-            (KeyCode::Down, NONE),
-            (KeyCode::Char('k'), NONE),
-            (KeyCode::Char('j'), NONE)
-        ],
-        Up,
-        "choose a step",
-        true
-    ),
-    bind!(
-        "Enter e",
-        [(KeyCode::Enter, NONE), (KeyCode::Char('e'), NONE)],
-        Open,
-        "open the step's screen (steps 1, 2 and 4)",
-        false
-    ),
-    bind!(
-        "r",
-        [(KeyCode::Char('r'), NONE)],
-        Refresh,
-        "reload from the database",
-        false
-    ),
-    bind!(
-        "c",
-        [(KeyCode::Char('c'), NONE)],
-        Connection,
-        "step 3: enter or change the SFTP connection (password masked)",
-        false
-    ),
-    bind!(
-        "f",
-        [(KeyCode::Char('f'), NONE)],
-        Fetch,
-        "step 3: fetch the export (confirm the host key first)",
-        false
-    ),
-    bind!(
-        "y",
-        [(KeyCode::Char('y'), NONE)],
-        Yes,
-        "step 3: trust and pin the host key shown",
-        false
-    ),
-    bind!(
-        "n",
-        [(KeyCode::Char('n'), NONE)],
-        No,
-        "step 3: do not trust the host key shown",
-        false
-    ),
-    bind!(
-        "i",
-        [(KeyCode::Char('i'), NONE)],
-        Import,
-        "step 3: import the fetched files",
-        false
-    ),
-    bind!(
-        "b",
-        [(KeyCode::Char('b'), NONE)],
-        Quarantine,
-        "step 3: browse the quarantined rows",
-        false
-    ),
-    bind!(
-        "h",
-        [(KeyCode::Char('h'), NONE)],
-        Handoff,
-        "step 3: write the handoff ticket (file and clipboard)",
-        false
-    ),
-    bind!(
-        "?",
-        [(KeyCode::Char('?'), NONE), (KeyCode::Char('?'), SHIFT)],
+        "? F1",
+        [ch('?'), (KeyCode::Char('?'), SHIFT), (KeyCode::F(1), NONE)],
         Help,
-        "show this help",
-        true
-    ),
-    bind!(
-        "Esc",
-        [(KeyCode::Esc, NONE), (KeyCode::Backspace, NONE)],
-        Back,
-        "back to the teams",
-        true
+        "show the keys of this screen",
+        "help"
     ),
     bind!(
         "q",
-        [(KeyCode::Char('q'), NONE), (KeyCode::Char('c'), CTRL)],
+        [ch('q'), (KeyCode::Char('c'), CTRL)],
         Quit,
-        "quit",
-        true
+        "quit (Ctrl-c anywhere)",
+        "quit"
     ),
 ];
 
-const FORM: &[Binding] = &[
+/// The same where a text field has focus: letters type, `?`/F1 still open the help.
+const GLOBAL_TYPING: &[Binding] = &[
     bind!(
-        "Tab",
-        [(KeyCode::Tab, NONE), (KeyCode::Down, NONE)],
-        NextField,
-        "next field",
-        true
+        "? F1",
+        [ch('?'), (KeyCode::Char('?'), SHIFT), (KeyCode::F(1), NONE)],
+        Help,
+        "show the keys of this screen",
+        "help"
+    ),
+    bind!("Ctrl-c", [(KeyCode::Char('c'), CTRL)], Quit, "quit"),
+];
+
+/// Esc leaves one level: an inner input first, then the screen.
+const BACK: &[Binding] = &[bind!(
+    "Esc",
+    [(KeyCode::Esc, NONE)],
+    Back,
+    "back one level (closes an input or filter first)",
+    "back"
+)];
+
+/// Moving in a list.
+const LIST: &[Binding] = &[
+    bind!(
+        "↑↓ j k",
+        [(KeyCode::Up, NONE), (KeyCode::Down, NONE), ch('k'), ch('j')],
+        Up,
+        "move the selection",
+        "move"
     ),
     bind!(
-        "Shift-Tab",
+        "PgUp PgDn",
+        [(KeyCode::PageUp, NONE), (KeyCode::PageDown, NONE)],
+        PageUp,
+        "move a page"
+    ),
+    bind!(
+        "Home End g G",
         [
-            (KeyCode::BackTab, SHIFT),
-            (KeyCode::BackTab, NONE),
-            (KeyCode::Up, NONE)
+            (KeyCode::Home, NONE),
+            (KeyCode::End, NONE),
+            ch('g'),
+            ch('G'),
+            (KeyCode::Char('G'), SHIFT)
         ],
-        PrevField,
-        "previous field",
-        false
+        Top,
+        "first / last row"
     ),
-    bind!(
-        "Space",
-        [(KeyCode::Char(' '), NONE)],
-        ToggleRegion,
-        "switch region (on the region field)",
-        false
-    ),
-    bind!(
-        "Enter",
-        [(KeyCode::Enter, NONE)],
-        Submit,
-        "create the team",
-        true
-    ),
-    bind!("Esc", [(KeyCode::Esc, NONE)], Cancel, "cancel", true),
-    bind!("Ctrl-c", [(KeyCode::Char('c'), CTRL)], Quit, "quit", false),
 ];
 
-const STEP: &[Binding] = &[
+/// Moving between the fields and buttons of a form.
+const FORM_FIELDS: &[Binding] = &[
     bind!(
         "Tab ↓",
         [(KeyCode::Tab, NONE), (KeyCode::Down, NONE)],
         NextField,
         "next field or button",
-        true
+        "next"
     ),
     bind!(
         "Shift-Tab ↑",
@@ -336,164 +274,222 @@ const STEP: &[Binding] = &[
             (KeyCode::Up, NONE)
         ],
         PrevField,
-        "previous field or button",
-        false
+        "previous field or button"
+    ),
+];
+
+/// Reloading from the database.
+const REFRESH: &[Binding] = &[bind!("r", [ch('r')], Refresh, "reload from the database")];
+
+// ---- per context -------------------------------------------------------------------
+
+const HOME: &[Binding] = &[
+    bind!(
+        "Enter",
+        [(KeyCode::Enter, NONE)],
+        Open,
+        "open the selected team",
+        "open"
+    ),
+    bind!("n", [ch('n')], NewTeam, "create a team", "new team"),
+    bind!("/", [ch('/')], Filter, "filter teams by name", "filter"),
+];
+
+const FILTER: &[Binding] = &[bind!(
+    "Enter",
+    [(KeyCode::Enter, NONE)],
+    Submit,
+    "keep the filter",
+    "apply"
+)];
+
+const TEAM: &[Binding] = &[bind!(
+    "Enter e",
+    [(KeyCode::Enter, NONE), ch('e')],
+    Open,
+    "open the selected step's page",
+    "open step"
+)];
+
+const NEW_TEAM: &[Binding] = &[
+    bind!(
+        "Space",
+        [ch(' ')],
+        Toggle,
+        "switch region (on the region field)"
     ),
     bind!(
         "Enter",
         [(KeyCode::Enter, NONE)],
         Submit,
-        "press the button / next field",
-        true
+        "create the team",
+        "create"
+    ),
+];
+
+/// Test and save on the credential pages (steps 1 and 2).
+const TEST_SAVE: &[Binding] = &[
+    bind!(
+        "Enter",
+        [(KeyCode::Enter, NONE)],
+        Submit,
+        "press the focused button / next field",
+        "press"
     ),
     bind!(
         "Space",
-        [(KeyCode::Char(' '), NONE)],
-        ToggleRegion,
-        "toggle (region, sync enabled) or press a button",
-        false
+        [ch(' ')],
+        Toggle,
+        "toggle (region, sync enabled) or press a button"
     ),
     bind!(
         "Ctrl-t",
         [(KeyCode::Char('t'), CTRL)],
         RunTest,
-        "run the test in the background",
-        true
+        "test in the background (typed credentials are saved only if it passes)",
+        "test"
     ),
     bind!(
         "Ctrl-s",
         [(KeyCode::Char('s'), CTRL)],
         Save,
         "save the inputs",
-        true
+        "save"
     ),
-    bind!(
-        "PgDn PgUp",
-        [(KeyCode::PageDown, NONE), (KeyCode::PageUp, NONE)],
-        NextSection,
-        "next/previous section (step 1), scroll the results (step 2)",
-        true
-    ),
-    bind!(
-        "Esc",
-        [(KeyCode::Esc, NONE)],
-        Back,
-        "back to the steps",
-        true
-    ),
-    bind!("Ctrl-c", [(KeyCode::Char('c'), CTRL)], Quit, "quit", false),
 ];
 
+const BASIC_SYNC: &[Binding] = &[bind!(
+    "PgDn PgUp",
+    [(KeyCode::PageDown, NONE), (KeyCode::PageUp, NONE)],
+    NextSection,
+    "next / previous section (connection, dedupe, source person)",
+    "section"
+)];
+
+const CREDENTIALS: &[Binding] = &[bind!(
+    "PgDn PgUp",
+    [(KeyCode::PageDown, NONE), (KeyCode::PageUp, NONE)],
+    NextSection,
+    "scroll the preflight results",
+    "scroll"
+)];
+
+const EXPORT: &[Binding] = &[
+    bind!(
+        "c",
+        [ch('c')],
+        Connection,
+        "enter or change the SFTP connection (password masked)",
+        "connection"
+    ),
+    bind!(
+        "f",
+        [ch('f')],
+        Fetch,
+        "fetch the export (confirm the host key first)",
+        "fetch"
+    ),
+    bind!(
+        "y",
+        [ch('y')],
+        Yes,
+        "trust and pin the host key shown",
+        "pin"
+    ),
+    bind!(
+        "n",
+        [ch('n')],
+        No,
+        "do not trust the host key shown",
+        "reject"
+    ),
+    bind!("i", [ch('i')], Import, "import the fetched files", "import"),
+    bind!(
+        "b",
+        [ch('b')],
+        Quarantine,
+        "browse the quarantined rows",
+        "quarantine"
+    ),
+    bind!(
+        "Enter",
+        [(KeyCode::Enter, NONE)],
+        Details,
+        "show the selected quarantine reason or job error in full"
+    ),
+    bind!(
+        "h",
+        [ch('h')],
+        Handoff,
+        "write the handoff ticket (file and clipboard)",
+        "handoff"
+    ),
+];
+
+/// Step 5, the deep sync monitor.
+const DEEP_SYNC: &[Binding] = &[
+    bind!(
+        "p",
+        [ch('p')],
+        Plan,
+        "plan: what changed since the export, calls per object, quota share, ETA",
+        "plan"
+    ),
+    bind!("s", [ch('s')], StartSync, "start the deep sync (asks to confirm)", "start"),
+    bind!(
+        "Space",
+        [(KeyCode::Char(' '), NONE)],
+        PauseResume,
+        "pause or resume the deep sync (asks to confirm)",
+        "pause/resume"
+    ),
+    bind!("x", [ch('x')], CancelSync, "cancel the deep sync (asks to confirm; records are kept)", "cancel"),
+    bind!("b", [ch('b')], Quarantine, "browse the quarantined records", "quarantine"),
+    bind!("c", [ch('c')], ExportCsv, "write the quarantined records as CSV next to the database", "CSV"),
+    bind!("e", [ch('e')], EventLog, "the full event log (newest first)", "log"),
+];
+
+const EXPORT_FORM: &[Binding] = &[bind!(
+    "Enter",
+    [(KeyCode::Enter, NONE)],
+    Submit,
+    "save the connection",
+    "save"
+)];
+
 const FIELD_MAPPING: &[Binding] = &[
-    bind!(
-        "↑↓ j k",
-        [
-            (KeyCode::Up, NONE),
-            (KeyCode::Down, NONE),
-            (KeyCode::Char('k'), NONE),
-            (KeyCode::Char('j'), NONE)
-        ],
-        Up,
-        "move the selection",
-        false
-    ),
-    bind!(
-        "PgUp PgDn",
-        [(KeyCode::PageUp, NONE), (KeyCode::PageDown, NONE)],
-        PageUp,
-        "move a page",
-        false
-    ),
-    bind!(
-        "a",
-        [(KeyCode::Char('a'), NONE)],
-        Accept,
-        "accept the suggestion",
-        true
-    ),
+    bind!("a", [ch('a')], Accept, "accept the suggestion", "accept"),
     bind!(
         "A",
-        [(KeyCode::Char('A'), SHIFT), (KeyCode::Char('A'), NONE)],
+        [(KeyCode::Char('A'), SHIFT), ch('A')],
         AcceptAbove,
         "accept all suggestions above a confidence",
-        true
+        "accept all ≥"
     ),
     bind!(
         "Enter t",
-        [(KeyCode::Enter, NONE), (KeyCode::Char('t'), NONE)],
+        [(KeyCode::Enter, NONE), ch('t')],
         PickTarget,
         "pick the standard field from a list",
-        true
+        "target"
     ),
-    bind!(
-        "i",
-        [(KeyCode::Char('i'), NONE)],
-        Ignore,
-        "ignore the field",
-        true
-    ),
+    bind!("i", [ch('i')], Ignore, "ignore the field", "ignore"),
     bind!(
         "c",
-        [(KeyCode::Char('c'), NONE)],
+        [ch('c')],
         CustomRequest,
         "mark as a custom-field request",
-        true
+        "custom"
     ),
-    bind!(
-        "/",
-        [(KeyCode::Char('/'), NONE)],
-        Filter,
-        "filter the fields",
-        true
-    ),
-    bind!(
-        "s",
-        [(KeyCode::Char('s'), NONE)],
-        Sort,
-        "change the sort order",
-        true
-    ),
-    bind!(
-        "p",
-        [(KeyCode::Char('p'), NONE)],
-        Approve,
-        "approve the mapping",
-        true
-    ),
+    bind!("/", [ch('/')], Filter, "filter the fields", "filter"),
+    bind!("s", [ch('s')], Sort, "change the sort order", "sort"),
+    bind!("p", [ch('p')], Approve, "approve the mapping", "approve"),
     bind!(
         "d",
-        [(KeyCode::Char('d'), NONE)],
+        [ch('d')],
         Discover,
         "discover fields from the export and suggest again",
-        false
-    ),
-    bind!(
-        "r",
-        [(KeyCode::Char('r'), NONE)],
-        Refresh,
-        "reload from the database",
-        false
-    ),
-    bind!(
-        "?",
-        [(KeyCode::Char('?'), NONE), (KeyCode::Char('?'), SHIFT)],
-        Help,
-        "show this help",
-        true
-    ),
-    bind!(
-        "Esc",
-        [(KeyCode::Esc, NONE), (KeyCode::Backspace, NONE)],
-        Back,
-        "back to the team",
-        true
-    ),
-    bind!(
-        "q",
-        [(KeyCode::Char('q'), NONE), (KeyCode::Char('c'), CTRL)],
-        Quit,
-        "quit",
-        false
+        "discover"
     ),
 ];
 
@@ -502,110 +498,133 @@ const TARGET_PICKER: &[Binding] = &[
         "↑↓",
         [(KeyCode::Up, NONE), (KeyCode::Down, NONE)],
         Up,
-        "move the selection",
-        true
+        "move the selection"
     ),
     bind!(
         "Enter",
         [(KeyCode::Enter, NONE)],
         Submit,
         "map to the selected field",
-        true
+        "choose"
     ),
-    bind!("Esc", [(KeyCode::Esc, NONE)], Cancel, "cancel", true),
-    bind!("Ctrl-c", [(KeyCode::Char('c'), CTRL)], Quit, "quit", false),
 ];
 
-const MAPPING_INPUT: &[Binding] = &[
-    bind!("Enter", [(KeyCode::Enter, NONE)], Submit, "apply", true),
-    bind!("Esc", [(KeyCode::Esc, NONE)], Cancel, "cancel", true),
-    bind!("Ctrl-c", [(KeyCode::Char('c'), CTRL)], Quit, "quit", false),
+const MAPPING_INPUT: &[Binding] = &[bind!(
+    "Enter",
+    [(KeyCode::Enter, NONE)],
+    Submit,
+    "apply",
+    "apply"
+)];
+
+const CONFIRM: &[Binding] = &[
+    bind!("y", [ch('y')], Yes, "yes, go ahead", "yes"),
+    bind!("n", [ch('n')], No, "no, keep things as they are", "no"),
 ];
 
 const HELP: &[Binding] = &[bind!(
     "? Esc q",
     [
-        (KeyCode::Char('?'), NONE),
+        ch('?'),
         (KeyCode::Char('?'), SHIFT),
+        (KeyCode::F(1), NONE),
         (KeyCode::Esc, NONE),
-        (KeyCode::Char('q'), NONE)
+        ch('q')
     ],
     Back,
     "close the help",
-    true
+    "close"
 )];
 
-/// The bindings of a context, in help order.
-pub fn bindings(ctx: Context) -> &'static [Binding] {
+/// The groups of a context's table, in help order: its own bindings, then the shared ones.
+pub fn groups(ctx: Context) -> &'static [&'static [Binding]] {
     match ctx {
-        Context::Home => HOME,
-        Context::Filter => FILTER,
-        Context::Team => TEAM,
-        Context::Form => FORM,
-        Context::Step => STEP,
-        Context::Help => HELP,
-        Context::FieldMapping => FIELD_MAPPING,
-        Context::TargetPicker => TARGET_PICKER,
-        Context::MappingInput => MAPPING_INPUT,
+        Context::Home => &[HOME, LIST, REFRESH, BACK, GLOBAL],
+        Context::Filter => &[FILTER, BACK, GLOBAL_TYPING],
+        Context::Team => &[TEAM, LIST, REFRESH, BACK, GLOBAL],
+        Context::NewTeam => &[FORM_FIELDS, NEW_TEAM, BACK, GLOBAL_TYPING],
+        Context::Help => &[HELP],
+        Context::Confirm => &[CONFIRM, BACK, GLOBAL_TYPING],
+        Context::BasicSync => &[FORM_FIELDS, TEST_SAVE, BASIC_SYNC, BACK, GLOBAL_TYPING],
+        Context::Credentials => &[FORM_FIELDS, TEST_SAVE, CREDENTIALS, BACK, GLOBAL_TYPING],
+        Context::Export => &[EXPORT, LIST, REFRESH, BACK, GLOBAL],
+        Context::ExportForm => &[FORM_FIELDS, EXPORT_FORM, BACK, GLOBAL_TYPING],
+        Context::FieldMapping => &[FIELD_MAPPING, LIST, REFRESH, BACK, GLOBAL],
+        Context::TargetPicker => &[TARGET_PICKER, BACK, GLOBAL_TYPING],
+        Context::MappingInput => &[MAPPING_INPUT, BACK, GLOBAL_TYPING],
+        Context::DeepSync => &[DEEP_SYNC, LIST, REFRESH, BACK, GLOBAL],
+        Context::StageMapping => &[REFRESH, BACK, GLOBAL],
     }
 }
 
-/// The action a key triggers in a context. Up and Down share a binding row; the key decides.
+/// Every binding of a context, in help order.
+pub fn bindings(ctx: Context) -> impl Iterator<Item = &'static Binding> {
+    groups(ctx).iter().flat_map(|g| g.iter())
+}
+
+/// The action a key triggers in a context. Bindings covering a pair of directions
+/// (↑/↓, PgUp/PgDn, Home/End) share a row; the key decides.
 pub fn lookup(ctx: Context, key: KeyEvent) -> Option<Action> {
-    let pressed = (key.code, key.modifiers);
-    let binding = bindings(ctx).iter().find(|b| {
+    let binding = bindings(ctx).find(|b| {
         b.keys
             .iter()
-            .any(|(code, mods)| *code == pressed.0 && *mods == pressed.1)
+            .any(|(code, mods)| *code == key.code && *mods == key.modifiers)
     })?;
     Some(match (binding.action, key.code) {
         (Action::Up, KeyCode::Down | KeyCode::Char('j')) => Action::Down,
         (Action::NextSection, KeyCode::PageUp) => Action::PrevSection,
         (Action::PageUp, KeyCode::PageDown) => Action::PageDown,
+        (Action::Top, KeyCode::End | KeyCode::Char('G')) => Action::Bottom,
         (action, _) => action,
     })
 }
 
-/// The footer line of a context: "Enter open  n new team  …".
-pub fn footer_hints(ctx: Context) -> Vec<(&'static str, &'static str)> {
+/// The bindings of a context with their availability now, hidden ones left out.
+pub fn commands(ctx: Context, available: impl Fn(Action) -> Availability) -> Vec<Command> {
     bindings(ctx)
-        .iter()
-        .filter(|b| b.footer)
-        .map(|b| (b.label, short(b.help)))
+        .map(|binding| Command {
+            binding,
+            availability: available(binding.action),
+        })
+        .filter(|c| c.availability != Availability::Hidden)
         .collect()
 }
 
-fn short(help: &'static str) -> &'static str {
-    match help {
-        "open the selected team" => "open",
-        "create a team" => "new team",
-        "filter teams by name" => "filter",
-        "show this help" => "help",
-        "back to the teams" => "back",
-        "choose a step" => "step",
-        "create the team" => "create",
-        "keep the filter" => "apply",
-        "clear the filter" => "clear",
-        "close the help" => "close",
-        "open the step's screen (steps 1, 2 and 4)" => "open step",
-        "next field or button" => "next",
-        "press the button / next field" => "press",
-        "run the test in the background" => "test",
-        "save the inputs" => "save",
-        "next/previous section (step 1), scroll the results (step 2)" => "section/scroll",
-        "back to the steps" => "back",
-        "accept the suggestion" => "accept",
-        "accept all suggestions above a confidence" => "accept all ≥",
-        "pick the standard field from a list" => "target",
-        "ignore the field" => "ignore",
-        "mark as a custom-field request" => "custom",
-        "filter the fields" => "filter",
-        "change the sort order" => "sort",
-        "approve the mapping" => "approve",
-        "back to the team" => "back",
-        "map to the selected field" => "choose",
-        other => other,
+/// The footer hints of a context: enabled bindings with a short label.
+pub fn footer_hints(commands: &[Command]) -> Vec<(&'static str, &'static str)> {
+    commands
+        .iter()
+        .filter(|c| c.availability == Availability::Enabled)
+        .filter_map(|c| c.binding.footer.map(|short| (c.binding.label, short)))
+        .collect()
+}
+
+/// Whether a key opens the help in every context (`?`, F1).
+pub fn is_help_key(key: &KeyEvent) -> bool {
+    matches!(key.code, KeyCode::F(1))
+        || (key.code == KeyCode::Char('?') && !key.modifiers.contains(KeyModifiers::CONTROL))
+}
+
+/// Whether a key quits from every context (Ctrl-c).
+pub fn is_interrupt(key: &KeyEvent) -> bool {
+    key.code == KeyCode::Char('c') && key.modifiers.contains(KeyModifiers::CONTROL)
+}
+
+/// The key tables as Markdown, one section per context (the README's console section is
+/// checked against this).
+pub fn markdown() -> String {
+    let mut out = String::new();
+    for ctx in Context::ALL {
+        out.push_str(&format!(
+            "**{}**\n\n| keys | does |\n|---|---|\n",
+            ctx.title()
+        ));
+        for b in bindings(ctx) {
+            out.push_str(&format!("| `{}` | {} |\n", b.label, b.help));
+        }
+        out.push('\n');
     }
+    out
 }
 
 #[cfg(test)]
@@ -614,17 +633,7 @@ mod tests {
 
     #[test]
     fn every_binding_is_reachable_through_lookup() {
-        for ctx in [
-            Context::Home,
-            Context::Filter,
-            Context::Team,
-            Context::Form,
-            Context::Step,
-            Context::Help,
-            Context::FieldMapping,
-            Context::TargetPicker,
-            Context::MappingInput,
-        ] {
+        for ctx in Context::ALL {
             for b in bindings(ctx) {
                 for (code, mods) in b.keys {
                     let got = lookup(ctx, KeyEvent::new(*code, *mods));
@@ -643,10 +652,43 @@ mod tests {
     }
 
     #[test]
-    fn footer_comes_from_the_bindings() {
-        let hints = footer_hints(Context::Home);
+    fn every_context_has_help_and_a_way_out() {
+        for ctx in Context::ALL {
+            let actions: Vec<Action> = bindings(ctx).map(|b| b.action).collect();
+            if ctx != Context::Help {
+                assert!(actions.contains(&Action::Help), "{ctx:?} has no help");
+                assert!(actions.contains(&Action::Quit), "{ctx:?} cannot quit");
+            }
+            assert!(actions.contains(&Action::Back), "{ctx:?} has no Esc");
+        }
+    }
+
+    #[test]
+    fn no_key_is_bound_twice_in_a_context() {
+        for ctx in Context::ALL {
+            let mut seen = Vec::new();
+            for b in bindings(ctx) {
+                for k in b.keys {
+                    assert!(!seen.contains(k), "{ctx:?}: {k:?} bound twice");
+                    seen.push(*k);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn footer_comes_from_the_bindings_and_their_availability() {
+        let all = commands(Context::Home, |_| Availability::Enabled);
+        let hints = footer_hints(&all);
         assert!(hints.contains(&("n", "new team")));
-        assert!(hints.contains(&("?", "help")));
+        assert!(hints.contains(&("? F1", "help")));
         assert!(!hints.iter().any(|(k, _)| *k == "r"));
+        let some = commands(Context::Home, |a| match a {
+            Action::NewTeam => Availability::Disabled("no".into()),
+            Action::Filter => Availability::Hidden,
+            _ => Availability::Enabled,
+        });
+        assert!(!some.iter().any(|c| c.binding.action == Action::Filter));
+        assert!(!footer_hints(&some).contains(&("n", "new team")));
     }
 }

@@ -3,11 +3,12 @@
 //! returns, and draws only when the state changed.
 
 pub mod app;
+pub mod drivers;
 pub mod keymap;
+pub mod model;
+pub mod pages;
 pub mod render;
 pub mod screens;
-mod step3;
-pub mod step_driver;
 pub mod sync_summary;
 pub mod terminal;
 pub mod text;
@@ -25,11 +26,14 @@ use futures::StreamExt;
 
 use crate::onboarding::{self, OnboardingFacts};
 use crate::store::{Actor, Store, StoreError};
-use app::{App, Effect, Msg, TeamRow};
-use screens::field_mapping::{MappingEffect, MappingMsg};
+use app::{App, Effect, Msg};
+use model::TeamRow;
+use pages::Reply;
 
 /// How often the console re-reads the store (to follow background jobs).
 const REFRESH: Duration = Duration::from_secs(2);
+/// How often a page with work in flight re-reads its progress.
+const POLL: Duration = Duration::from_millis(250);
 
 /// Opens the store at `db_path` and runs the console until the user quits.
 pub fn run(db_path: &Path) -> Result<ExitCode> {
@@ -58,120 +62,39 @@ pub fn load_teams(store: &Store) -> Result<Vec<TeamRow>, StoreError> {
 }
 
 /// Runs one effect against the store; the reply goes back on the queue. Background work
-/// (the step screens' tests) replies later through `bg`.
+/// replies later through `bg`.
 fn run_effect(
     store: &Store,
     actor: &Actor,
     effect: Effect,
-    bg: &tokio::sync::mpsc::UnboundedSender<Msg>,
+    bg: &tokio::sync::mpsc::UnboundedSender<Reply>,
 ) -> Option<Msg> {
     match effect {
-        Effect::Step(e) => step_driver::run(store, actor, e, bg),
+        Effect::Page(tag, work) => drivers::run(store, actor, tag, work, bg).map(Msg::Reply),
         Effect::Quit => None,
+        Effect::LoadSyncs => {
+            let mut syncs = std::collections::BTreeMap::new();
+            for row in store.teams().unwrap_or_default() {
+                match crate::sync::status::load(store.conn(), row.id) {
+                    Ok(st) => {
+                        syncs.insert(row.id, st);
+                    }
+                    Err(e) => tracing::warn!(team = row.id, "cannot read the sync status: {e}"),
+                }
+            }
+            Some(Msg::SyncsLoaded(syncs, chrono::Utc::now()))
+        }
         Effect::LoadTeams => Some(match load_teams(store) {
             Ok(teams) => Msg::TeamsLoaded(teams),
             Err(e) => Msg::Failed(e.to_string()),
         }),
-        Effect::Mapping(effect) => Some(Msg::Mapping(mapping_effect(store, actor, effect))),
         Effect::CreateTeam(new) => Some(Msg::TeamCreated(
             store
                 .add_team(&new, actor)
                 .map(|t| t.name)
                 .map_err(|e| e.to_string()),
         )),
-        Effect::LoadExport(team) => Some(
-            match store
-                .team(&team)
-                .map_err(|e| e.to_string())
-                .and_then(|t| crate::export::view::load(store, &t).map_err(|e| e.to_string()))
-            {
-                Ok(view) => Msg::ExportLoaded(team, Box::new(view)),
-                Err(e) => Msg::Failed(e),
-            },
-        ),
-        Effect::ProbeHostKey(team) => match step3::probe_options(store, &team) {
-            // The network part runs off the console thread; the reply comes through `bg`.
-            Ok(options) => {
-                let bg = bg.clone();
-                tokio::task::spawn_blocking(move || {
-                    let _ = bg.send(Msg::HostKeyProbed(step3::probe(&options)));
-                });
-                None
-            }
-            Err(e) => Some(Msg::HostKeyProbed(Err(e))),
-        },
-        Effect::PinHostKey {
-            team,
-            key_type,
-            fingerprint,
-        } => Some(Msg::ExportNotice(step3::pin(
-            store,
-            actor,
-            &team,
-            &key_type,
-            &fingerprint,
-        ))),
-        Effect::QueueExport { team, kind } => {
-            Some(Msg::ExportNotice(step3::queue(store, &team, kind)))
-        }
-        Effect::Handoff(team) => Some(Msg::ExportNotice(step3::handoff(store, actor, &team))),
-        Effect::SaveSftp { team, input } => {
-            Some(Msg::ExportNotice(step3::save(store, actor, &team, input)))
-        }
     }
-}
-
-/// Runs a field mapping effect; the reply is the reloaded mapping or the failure.
-fn mapping_effect(store: &Store, actor: &Actor, effect: MappingEffect) -> MappingMsg {
-    use crate::mapping::{Catalogue, storage};
-    let catalogue = Catalogue::standard();
-    let result = (|| -> Result<MappingMsg, String> {
-        let team_name = match &effect {
-            MappingEffect::Load { team }
-            | MappingEffect::Discover { team }
-            | MappingEffect::Save { team, .. }
-            | MappingEffect::Approve { team } => team.clone(),
-            MappingEffect::Close | MappingEffect::Quit => return Err("nothing to do".into()),
-        };
-        let team = store.team(&team_name).map_err(|e| e.to_string())?;
-        match &effect {
-            MappingEffect::Save { entries, .. } => {
-                storage::save(store, &team, entries, &catalogue, actor)
-                    .map_err(|e| e.to_string())?;
-            }
-            MappingEffect::Discover { .. } => {
-                let mut fields = crate::mapping::discover::from_export_staging(store, &team)
-                    .map_err(|e| e.to_string())?;
-                if fields.is_empty() {
-                    let dir = crate::paths::exports_dir(store.path(), &team.name);
-                    if dir.is_dir() {
-                        let files = crate::mapping::discover::export_files_in(&dir)
-                            .map_err(|e| e.to_string())?;
-                        fields = crate::mapping::discover::from_export_files(&files)
-                            .map_err(|e| e.to_string())?;
-                    }
-                }
-                if fields.is_empty() {
-                    return Err(format!(
-                        "no export imported for {} yet (step 3); nothing to discover",
-                        team.name
-                    ));
-                }
-                storage::refresh(store, &team, fields, &catalogue, actor)
-                    .map_err(|e| e.to_string())?;
-            }
-            MappingEffect::Approve { .. } => {
-                storage::approve(store, &team, &catalogue, None, actor)
-                    .map_err(|e| e.to_string())?;
-            }
-            _ => {}
-        }
-        Ok(MappingMsg::Loaded {
-            entries: storage::load(store, &team).map_err(|e| e.to_string())?,
-            approval: storage::approval(store, &team).map_err(|e| e.to_string())?,
-        })
-    })();
-    result.unwrap_or_else(MappingMsg::Failed)
 }
 
 async fn run_loop(store: Store) -> Result<ExitCode> {
@@ -185,8 +108,10 @@ async fn run_loop(store: Store) -> Result<ExitCode> {
     let mut events = EventStream::new();
     let mut tick = tokio::time::interval(REFRESH);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut poll = tokio::time::interval(POLL);
+    poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
 
-    let (bg_tx, mut bg_rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
+    let (bg_tx, mut bg_rx) = tokio::sync::mpsc::unbounded_channel::<Reply>();
     let mut queue: VecDeque<Msg> = VecDeque::from([Msg::Tick]);
     loop {
         while let Some(msg) = queue.pop_front() {
@@ -200,6 +125,10 @@ async fn run_loop(store: Store) -> Result<ExitCode> {
             break;
         }
         if app.dirty {
+            // Held while drawing so output from other threads (OSC 52) never lands
+            // inside a frame; the lock is re-entrant for the backend's own writes.
+            let stdout = std::io::stdout();
+            let _frame = stdout.lock();
             tui.terminal
                 .draw(|frame| render::render(frame, &app, &theme))?;
             app.dirty = false;
@@ -219,7 +148,8 @@ async fn run_loop(store: Store) -> Result<ExitCode> {
                 None => break,
             },
             _ = tick.tick() => Msg::Tick,
-            Some(msg) = bg_rx.recv() => msg,
+            _ = poll.tick() => Msg::Poll,
+            Some(reply) = bg_rx.recv() => Msg::Reply(reply),
         };
         queue.push_back(msg);
     }

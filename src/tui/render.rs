@@ -1,5 +1,5 @@
-//! The frame: header, the current screen, overlays and the footer — a pure function of
-//! [`App`] and [`Theme`].
+//! The frame: header, the current screen or page, overlays and the footer — a pure
+//! function of [`App`] and [`Theme`].
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout};
@@ -7,9 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::app::{App, Screen};
-use super::keymap::Context;
-use super::screens::step_screen::StepScreen;
-use super::screens::{basic_sync, deep_sync, field_mapping, help, home, new_team, team, too_small};
+use super::screens::{help, home, new_team, team, too_small};
 use super::theme::Theme;
 use super::widgets::footer;
 
@@ -41,45 +39,53 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
     frame.render_widget(Paragraph::new(Line::from(title)), header);
 
     match (&app.screen, app.open_team()) {
-        _ if app.mapping.is_some() => {
-            if let Some(m) = &app.mapping {
-                field_mapping::render(frame, body, m, theme);
+        (Screen::Team { .. }, Some(_)) if app.page.is_some() => {
+            if let Some(open) = &app.page {
+                open.page.render(frame, body, theme);
             }
         }
-        (Screen::Team { .. }, Some(_)) if app.step_screen.is_some() => match &app.step_screen {
-            Some(StepScreen::Basic(s)) => basic_sync::render(frame, body, s, theme),
-            Some(StepScreen::Deep(s)) => deep_sync::render(frame, body, s, theme),
-            None => {}
-        },
-        (Screen::Team { step, .. }, Some(row)) => {
-            team::render(frame, body, row, *step, app.export.as_ref(), theme)
-        }
+        (Screen::Team { step, .. }, Some(row)) => team::render(frame, body, row, *step, theme),
         (Screen::Team { name, .. }, None) => frame.render_widget(
             Paragraph::new(Span::styled(
-                format!("Team {name:?} no longer exists."),
+                format!("Team {name:?} no longer exists. Esc goes back to the teams."),
                 theme.error,
             )),
             body,
         ),
-        (Screen::Home, _) => home::render(frame, body, app, theme),
+        (Screen::Home, _) => {
+            let teams = app.visible_teams();
+            let syncs = teams
+                .iter()
+                .map(|t| {
+                    app.syncs
+                        .get(&t.team.id)
+                        .map(|s| crate::tui::sync_summary::state_cell(s, app.syncs_at))
+                })
+                .collect();
+            let alerts = teams.iter().map(|t| app.alerts(t)).collect();
+            let view = home::HomeView {
+                syncs,
+                alerts,
+                teams,
+                total: app.teams.len(),
+                selected: app.selected,
+                filter: &app.filter,
+                filtering: app.filtering,
+            };
+            home::render(frame, body, &view, theme)
+        }
     }
     if let Some(form) = &app.form {
         new_team::render(frame, body, form, theme);
     }
-    let under = if let Some(m) = &app.mapping {
-        m.context()
-    } else if app.form.is_some() {
-        Context::Form
-    } else if app.step_screen.is_some() {
-        Context::Step
-    } else {
-        match app.screen {
-            Screen::Home => Context::Home,
-            Screen::Team { .. } => Context::Team,
-        }
-    };
+    let commands = app.commands();
     if app.help {
-        help::render(frame, body, under, theme);
+        help::render(frame, body, app.context_under(), &commands, theme);
+        let close = super::keymap::commands(super::keymap::Context::Help, |_| {
+            super::keymap::Availability::Enabled
+        });
+        footer::render(frame, foot, &close, app.status.as_ref(), theme);
+    } else {
+        footer::render(frame, foot, &commands, app.status.as_ref(), theme);
     }
-    footer::render(frame, foot, app.context(), app.status.as_ref(), theme);
 }

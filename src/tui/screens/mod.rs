@@ -1,15 +1,9 @@
-//! One module per screen. Each renders from the [`App`](super::app::App) snapshot only.
+//! The screens that are not step pages: home (the teams), the team screen (the six steps),
+//! the new-team form, the help overlay and the too-small notice. Each renders from what it
+//! is given, never from the whole app. The step pages live in `pages/`.
 
-pub mod basic_sync;
-pub mod deep_sync;
-pub mod export;
-pub mod field_mapping;
 pub mod help;
 pub mod home;
 pub mod new_team;
-pub mod step_screen;
 pub mod team;
 pub mod too_small;
-
-#[cfg(test)]
-mod step_screen_tests;

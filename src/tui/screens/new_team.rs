@@ -11,6 +11,7 @@ use ratatui_textarea::TextArea;
 use crate::store::teams::{validate_name, validate_url};
 use crate::store::{NewTeam, Region};
 use crate::tui::theme::Theme;
+use crate::tui::widgets::centered::centered;
 
 /// Form fields in tab order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -243,18 +244,6 @@ pub fn render(frame: &mut Frame, area: Rect, form: &NewTeamForm, theme: &Theme) 
         Paragraph::new(message).wrap(ratatui::widgets::Wrap { trim: true }),
         rows[6],
     );
-}
-
-/// A `width`×`height` rectangle centred in `area` (clipped to it).
-pub fn centered(area: Rect, width: u16, height: u16) -> Rect {
-    let w = width.min(area.width);
-    let h = height.min(area.height);
-    Rect {
-        x: area.x + (area.width - w) / 2,
-        y: area.y + (area.height - h) / 2,
-        width: w,
-        height: h,
-    }
 }
 
 #[cfg(test)]

@@ -1,5 +1,5 @@
 //! The team screen: the six steps in a sidebar and the selected step's state, gates and
-//! inputs. Steps whose screens are not built yet show their state and inputs only.
+//! inputs (secrets only as "stored"); Enter opens the step's page.
 
 use ratatui::Frame;
 use ratatui::layout::{Constraint, Layout, Rect};
@@ -9,31 +9,18 @@ use ratatui::widgets::{Block, Paragraph};
 
 use crate::onboarding::{Step, StepStatus};
 use crate::store::CredentialKind;
-use crate::tui::app::TeamRow;
-use crate::tui::screens::{self, export::ExportPanel};
+use crate::tui::model::{TeamRow, shell_quote};
 use crate::tui::text::wrap_hanging;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{state_badge, step_list};
 
-pub fn render(
-    frame: &mut Frame,
-    area: Rect,
-    row: &TeamRow,
-    selected: usize,
-    export: Option<&ExportPanel>,
-    theme: &Theme,
-) {
+pub fn render(frame: &mut Frame, area: Rect, row: &TeamRow, selected: usize, theme: &Theme) {
     let sidebar_width = if area.width >= 110 { 44 } else { 32 };
     let [sidebar, detail] =
         Layout::horizontal([Constraint::Length(sidebar_width), Constraint::Min(30)]).areas(area);
     step_list::render(frame, sidebar, &row.steps, selected, theme);
     if let Some(status) = row.steps.get(selected) {
-        match export.filter(|p| p.team == row.team.name) {
-            Some(panel) if status.step == Step::HistoricalExport => {
-                screens::export::render(frame, detail, panel, theme)
-            }
-            _ => render_detail(frame, detail, row, status, theme),
-        }
+        render_detail(frame, detail, row, status, theme);
     }
 }
 
@@ -90,8 +77,15 @@ fn render_detail(frame: &mut Frame, area: Rect, row: &TeamRow, status: &StepStat
             ]));
         }
     }
+    lines.push(Line::from(""));
+    lines.push(Line::from(vec![
+        Span::styled("Enter", theme.accent),
+        Span::styled(
+            format!(" opens the {} page", status.step.title().to_lowercase()),
+            theme.muted,
+        ),
+    ]));
     if let Some(hint) = cli_hint(status.step, &row.team.name) {
-        lines.push(Line::from(""));
         for part in wrap_hanging(&hint, width, 0, 2) {
             lines.push(Line::from(Span::styled(part, theme.muted)));
         }
@@ -202,20 +196,16 @@ fn inputs(step: Step, row: &TeamRow) -> Vec<(&'static str, Value)> {
 }
 
 fn cli_hint(step: Step, team: &str) -> Option<String> {
-    let quoted = if team.contains(' ') {
-        format!("{team:?}")
-    } else {
-        team.to_string()
-    };
+    let quoted = shell_quote(team);
     match step {
         Step::BasicSync => Some(format!(
-            "Set with: icims-onboard creds set {quoted} --kind basic --username U --password-stdin"
+            "or headless: icims-onboard creds set {quoted} --kind basic --username U --password-stdin"
         )),
         Step::DeepSyncCredentials => Some(format!(
-            "Set with: icims-onboard creds set {quoted} --kind rest|datastream --client-id ID --secret-stdin"
+            "or headless: icims-onboard creds set {quoted} --kind rest --client-id ID --secret-stdin (and --kind datastream)"
         )),
         Step::HistoricalExport => Some(format!(
-            "Set with: icims-onboard creds set {quoted} --kind sftp --host H --username U --password-stdin"
+            "or headless: icims-onboard creds set {quoted} --kind sftp --host H --username U --password-stdin"
         )),
         _ => None,
     }

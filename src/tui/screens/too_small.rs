@@ -5,7 +5,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Paragraph, Wrap};
 
-use crate::tui::app::{MIN_HEIGHT, MIN_WIDTH};
+use crate::tui::model::{MIN_HEIGHT, MIN_WIDTH};
 use crate::tui::theme::Theme;
 
 pub fn render(frame: &mut Frame, area: Rect, theme: &Theme) {
@@ -19,7 +19,7 @@ pub fn render(frame: &mut Frame, area: Rect, theme: &Theme) {
             theme.text,
         )),
         Line::from(Span::styled(
-            "Enlarge the window, or q to quit",
+            "Enlarge the window (keys are ignored until then), or q to quit",
             theme.muted,
         )),
     ];

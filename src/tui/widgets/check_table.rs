@@ -8,7 +8,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use crate::icims::checks::{CheckRow, title_of};
-use crate::tui::screens::step_screen::TestRun;
+use crate::tui::model::TestRun;
 use crate::tui::text::wrap_hanging;
 use crate::tui::theme::Theme;
 

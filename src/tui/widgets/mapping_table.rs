@@ -9,9 +9,19 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Cell, Row, Table};
 
 use crate::mapping::shape::display_sample;
-use crate::mapping::{MappingEntry, MappingState};
-use crate::tui::screens::field_mapping::FieldMappingState;
+use crate::mapping::{Issue, MappingEntry, MappingState};
 use crate::tui::theme::Theme;
+
+/// What the table shows: the entries, the filtered and sorted order, the selection and the
+/// validation issues (to flag rows).
+pub struct TableView<'a> {
+    pub entries: &'a [MappingEntry],
+    /// Indices into `entries`, in display order.
+    pub view: &'a [usize],
+    /// Position in `view`.
+    pub selected: usize,
+    pub issues: &'a [Issue],
+}
 
 /// The first row shown so that `selected` is visible in `visible` rows.
 pub fn window_start(selected: usize, visible: usize) -> usize {
@@ -63,10 +73,15 @@ fn samples_text(e: &MappingEntry, room: usize) -> String {
     out
 }
 
-pub fn render(frame: &mut Frame, area: Rect, state: &FieldMappingState, theme: &Theme) {
+pub fn render(frame: &mut Frame, area: Rect, state: &TableView<'_>, theme: &Theme) {
+    let position = if state.view.is_empty() {
+        String::new()
+    } else {
+        format!("{}/{} ", state.selected + 1, state.view.len())
+    };
     let block = Block::bordered()
         .title(Span::styled(
-            format!(" Customer fields ({} shown) ", state.view.len()),
+            format!(" Customer fields ({} shown) {position}", state.view.len()),
             theme.title,
         ))
         .border_style(theme.border);

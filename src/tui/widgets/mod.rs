@@ -1,5 +1,7 @@
-//! Small reusable widgets, one per file.
+//! Small reusable widgets, one per file. Widgets take what they draw as arguments and
+//! import no screen or page.
 
+pub mod centered;
 pub mod check_table;
 pub mod event_log;
 pub mod footer;
@@ -9,6 +11,7 @@ pub mod quarantine_table;
 pub mod rate_sparkline;
 pub mod state_badge;
 pub mod step_list;
+pub mod step_summary;
 pub mod sync_gauge;
 pub mod sync_plan;
 pub mod target_picker;

@@ -6,16 +6,23 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
+use super::centered::centered;
 use crate::mapping::{Catalogue, MappingEntry};
-use crate::tui::screens::field_mapping::Picker;
-use crate::tui::screens::new_team::centered;
 use crate::tui::theme::Theme;
+
+/// The picker's state as drawn: the search text, the matching catalogue ids and the
+/// selected one.
+pub struct PickerView<'a> {
+    pub query: &'a str,
+    pub options: &'a [String],
+    pub selected: usize,
+}
 
 pub fn render(
     frame: &mut Frame,
     area: Rect,
     entry: &MappingEntry,
-    picker: &Picker,
+    picker: &PickerView<'_>,
     catalogue: &Catalogue,
     theme: &Theme,
 ) {

@@ -1,15 +1,74 @@
-//! The console's step 3 effects: probing and pinning the SFTP host key, queueing fetch and
-//! import jobs (starting a detached worker when none is alive) and writing the handoff
-//! ticket (to a file, and to the clipboard through OSC 52).
+//! The driver of the step 3 page: reading the export view, probing and pinning the SFTP
+//! host key (the network part off the console thread), queueing fetch and import jobs
+//! (starting a detached worker when none is alive), writing the handoff ticket (the file
+//! and the clipboard through OSC 52 off the console thread) and saving the connection.
 
 use std::io::Write;
+use std::path::PathBuf;
 
 use base64::Engine;
 
-use super::screens::export::{ConnectionInput, HostKeyPrompt};
+use super::Out;
 use crate::export::{self, FetchParams, ImportFile, ImportParams};
 use crate::store::{Actor, CredentialKind, CredentialParams, Store};
+use crate::tui::pages::export::{ConnectionInput, ExportReply, ExportWork, HostKeyPrompt};
 use crate::{paths, sftp, worker};
+
+/// Runs one piece of step 3 work; a reply ready now is returned, later ones go to `out`.
+pub fn run(
+    store: &Store,
+    actor: &Actor,
+    work: ExportWork,
+    out: &Out<ExportReply>,
+) -> Option<ExportReply> {
+    match work {
+        ExportWork::Load { team } => Some(
+            match store
+                .team(&team)
+                .map_err(|e| e.to_string())
+                .and_then(|t| export::view::load(store, &t).map_err(|e| e.to_string()))
+            {
+                Ok(view) => ExportReply::Loaded(Box::new(view)),
+                Err(e) => ExportReply::Done(Err(e)),
+            },
+        ),
+        ExportWork::ProbeHostKey { team } => match probe_options(store, &team) {
+            Ok(options) => {
+                let out = out.clone();
+                tokio::task::spawn_blocking(move || {
+                    out.send(ExportReply::HostKey(probe(&options)))
+                });
+                None
+            }
+            Err(e) => Some(ExportReply::HostKey(Err(e))),
+        },
+        ExportWork::PinHostKey {
+            team,
+            key_type,
+            fingerprint,
+        } => Some(ExportReply::Done(pin(
+            store,
+            actor,
+            &team,
+            &key_type,
+            &fingerprint,
+        ))),
+        ExportWork::Queue { team, kind } => Some(ExportReply::Done(queue(store, &team, kind))),
+        ExportWork::Handoff { team } => match handoff_ticket(store, actor, &team) {
+            Ok((file, text)) => {
+                let out = out.clone();
+                tokio::task::spawn_blocking(move || {
+                    out.send(ExportReply::Done(write_ticket(file, &text)))
+                });
+                None
+            }
+            Err(e) => Some(ExportReply::Done(Err(e))),
+        },
+        ExportWork::SaveSftp { team, input } => {
+            Some(ExportReply::Done(save(store, actor, &team, input)))
+        }
+    }
+}
 
 /// What probing a team's server needs: its connect options and the pin on record
 /// (read from the store on the console thread).
@@ -103,14 +162,16 @@ pub fn queue(store: &Store, team: &str, kind: &str) -> Result<String, String> {
     Ok(format!("queued {kind} job {id}; {worker}"))
 }
 
-/// Writes the ticket next to the exports and copies it to the clipboard (OSC 52).
-pub fn handoff(store: &Store, actor: &Actor, team: &str) -> Result<String, String> {
+/// The ticket text and the file it goes to (store reads and the audit row, on the
+/// console thread).
+pub fn handoff_ticket(
+    store: &Store,
+    actor: &Actor,
+    team: &str,
+) -> Result<(PathBuf, String), String> {
     let t = store.team(team).map_err(|e| e.to_string())?;
     let text = export::handoff::ticket_text(store, &t, actor).map_err(|e| e.to_string())?;
-    let dir = paths::exports_dir(store.path(), &t.name);
-    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
-    let file = dir.join("handoff-ticket.txt");
-    std::fs::write(&file, &text).map_err(|e| format!("{}: {e}", file.display()))?;
+    let file = paths::exports_dir(store.path(), &t.name).join("handoff-ticket.txt");
     store
         .audit(
             actor,
@@ -119,11 +180,23 @@ pub fn handoff(store: &Store, actor: &Actor, team: &str) -> Result<String, Strin
             Some(&file.display().to_string()),
         )
         .map_err(|e| e.to_string())?;
-    // OSC 52: the terminal (also over SSH) puts the text on the local clipboard.
+    Ok((file, text))
+}
+
+/// Writes the ticket file and offers the text to the clipboard through OSC 52 (the
+/// terminal, also over SSH, puts it on the local clipboard). Blocking: runs off the
+/// console thread; the console holds the stdout lock while it draws, so the sequence
+/// never lands inside a frame.
+pub fn write_ticket(file: PathBuf, text: &str) -> Result<String, String> {
+    if let Some(dir) = file.parent() {
+        std::fs::create_dir_all(dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    }
+    std::fs::write(&file, text).map_err(|e| format!("{}: {e}", file.display()))?;
     let b64 = base64::engine::general_purpose::STANDARD.encode(text.as_bytes());
-    let mut out = std::io::stdout();
-    let _ = write!(out, "\x1b]52;c;{b64}\x07");
-    let _ = out.flush();
+    let stdout = std::io::stdout();
+    let mut lock = stdout.lock();
+    let _ = write!(lock, "\x1b]52;c;{b64}\x07");
+    let _ = lock.flush();
     Ok(format!(
         "handoff ticket written to {} and offered to the clipboard",
         file.display()

@@ -1,11 +1,13 @@
-//! The step 1 and step 2 screens driven through `app::update` (keys in, effects out) and
-//! drawn on a TestBackend: idle, running, passed and failed states as insta snapshots.
+//! The step 1 and step 2 pages driven through the one page contract via `app::update`
+//! (keys in, effects out, replies tagged) and drawn on a TestBackend: idle, running,
+//! passed and failed states as insta snapshots.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use ratatui::Terminal;
 use ratatui::backend::TestBackend;
 
-use super::step_screen::{StepEffect, StepMsg, StepScreen, TestRun};
+use super::ReplyBody;
+use super::checks::{StepEffect, StepMsg, TypedBasic};
 use crate::icims::IcimsError;
 use crate::icims::checks::dedupe::{Candidate, DedupeKey, DedupeResult, DedupeVerdict, KeyMatches};
 use crate::icims::checks::people::PersonMatch;
@@ -14,6 +16,8 @@ use crate::icims::checks::{CheckEvent, CheckRow, HiddenField};
 use crate::onboarding::{self, OnboardingFacts};
 use crate::store::{CredentialKind, CredentialParams, CredentialSummary, Region, Team};
 use crate::tui::app::{App, Effect, Msg, Screen, TeamRow, update};
+use crate::tui::model::TestRun;
+use crate::tui::pages::Work;
 use crate::tui::render::render;
 use crate::tui::theme::Theme;
 
@@ -103,10 +107,18 @@ fn step_effects(effects: Vec<Effect>) -> Vec<StepEffect> {
     effects
         .into_iter()
         .filter_map(|e| match e {
-            Effect::Step(s) => Some(s),
+            Effect::Page(_, Work::Checks(s)) => Some(s),
             _ => None,
         })
         .collect()
+}
+
+/// Plays the driver's part: a reply to the open page's work.
+fn step_reply(app: &mut App, msg: StepMsg) -> Vec<Effect> {
+    let reply = app
+        .reply_to_page(ReplyBody::Checks(msg))
+        .expect("a page is open");
+    update(app, reply)
 }
 
 fn pass(name: &str, step: u8, msg: &str) -> CheckRow {
@@ -124,7 +136,7 @@ fn hidden(object: &str, field: &str, credential: &str) -> HiddenField {
 #[test]
 fn enter_opens_the_step_screens_and_loads_the_last_run() {
     let (app, effects) = open(0, true, (100, 30));
-    assert!(matches!(app.step_screen, Some(StepScreen::Basic(_))));
+    assert!(app.step_page().and_then(|p| p.basic()).is_some());
     assert_eq!(
         step_effects(effects),
         vec![StepEffect::LoadLast {
@@ -133,7 +145,7 @@ fn enter_opens_the_step_screens_and_loads_the_last_run() {
         }]
     );
     let (app, effects) = open(1, true, (100, 30));
-    assert!(matches!(app.step_screen, Some(StepScreen::Deep(_))));
+    assert!(app.step_page().and_then(|p| p.credentials()).is_some());
     assert_eq!(
         step_effects(effects),
         vec![StepEffect::LoadLast {
@@ -141,9 +153,9 @@ fn enter_opens_the_step_screens_and_loads_the_last_run() {
             step: 2
         }]
     );
-    // Other steps are not these screens.
+    // Step 3 opens its own page, with its own work.
     let (app, effects) = open(2, true, (100, 30));
-    assert!(app.step_screen.is_none());
+    assert!(app.step_page().and_then(|p| p.export()).is_some());
     assert!(step_effects(effects).is_empty());
 }
 
@@ -162,21 +174,17 @@ fn basic_screen_validates_names_the_field_and_masks_the_password() {
     type_text(&mut app, "pw-hunter2");
     let screen = draw(&app);
     assert!(!screen.contains("pw-hunter2") && screen.contains("••••••••••"));
-    // Test saves first (the form changed), then runs in the background.
+    // Test tries the typed credentials without saving them.
     let effects = step_effects(update(&mut app, ctrl('t')));
-    assert_eq!(effects.len(), 2);
+    assert_eq!(effects.len(), 1);
     assert!(matches!(
         &effects[0],
-        StepEffect::SaveBasic { customer_id: 1001, region: Region::Us, username, password: Some(_), .. }
-            if username == "integration1001"
-    ));
-    assert_eq!(
-        effects[1],
         StepEffect::RunBasicTest {
-            team: "acme".into()
-        }
-    );
-    let debug = format!("{effects:?} {:?}", app.step_screen);
+            typed: Some(TypedBasic { customer_id: 1001, region: Region::Us, username, password: Some(_) }),
+            ..
+        } if username == "integration1001"
+    ));
+    let debug = format!("{effects:?} {:?}", app.page);
     assert!(!debug.contains("pw-hunter2"), "{debug}");
     // A second Ctrl-t while running does nothing.
     assert!(update(&mut app, ctrl('t')).is_empty());
@@ -187,13 +195,14 @@ fn finished_runs_are_recorded_and_reload_the_teams() {
     let (mut app, _) = open(0, true, (100, 30));
     update(&mut app, ctrl('t'));
     let rows = vec![pass("basic.auth", 1, "ok")];
-    let effects = update(
+    let effects = step_reply(
         &mut app,
-        Msg::Step(StepMsg::BasicDone {
+        StepMsg::BasicDone {
             team: "acme".into(),
             rows: rows.clone(),
             hidden: vec![],
-        }),
+            typed: None,
+        },
     );
     assert_eq!(
         step_effects(effects),
@@ -203,10 +212,7 @@ fn finished_runs_are_recorded_and_reload_the_teams() {
             hidden: vec![]
         }]
     );
-    let effects = update(
-        &mut app,
-        Msg::Step(StepMsg::Recorded(Ok("test recorded".into()))),
-    );
+    let effects = step_reply(&mut app, StepMsg::Recorded(Ok("test recorded".into())));
     assert!(effects.contains(&Effect::LoadTeams));
     // Space on "Sync enabled" flips it.
     for _ in 0..6 {
@@ -222,7 +228,7 @@ fn finished_runs_are_recorded_and_reload_the_teams() {
     );
     // Esc goes back to the team screen.
     update(&mut app, key(KeyCode::Esc));
-    assert!(app.step_screen.is_none());
+    assert!(app.page.is_none());
 }
 
 fn basic_failed_rows() -> Vec<CheckRow> {
@@ -245,25 +251,25 @@ fn snapshot_basic_idle() {
 fn snapshot_basic_running() {
     let (mut app, _) = open(0, true, (100, 30));
     update(&mut app, ctrl('t'));
-    update(
+    step_reply(
         &mut app,
-        Msg::Step(StepMsg::Progress(CheckEvent::Started {
+        StepMsg::Progress(CheckEvent::Started {
             name: "basic.auth".into(),
-        })),
+        }),
     );
-    update(
+    step_reply(
         &mut app,
-        Msg::Step(StepMsg::Progress(CheckEvent::Finished(pass(
+        StepMsg::Progress(CheckEvent::Finished(pass(
             "basic.auth",
             1,
             "authenticated as integration1001 for customer 1001; people search works",
-        )))),
+        ))),
     );
-    update(
+    step_reply(
         &mut app,
-        Msg::Step(StepMsg::Progress(CheckEvent::Started {
+        StepMsg::Progress(CheckEvent::Started {
             name: "basic.fields".into(),
-        })),
+        }),
     );
     insta::assert_snapshot!("basic_running", draw(&app));
 }
@@ -282,9 +288,9 @@ fn snapshot_basic_passed_with_hidden_fields() {
         remedy: Some("Ask the customer's iCIMS admin to let the API user's login group see person.addresses, job.hiringmanager.".into()),
         ..pass("basic.fields", 1, "2 standard fields are hidden from this user: person.addresses, job.hiringmanager")
     };
-    update(
+    step_reply(
         &mut app,
-        Msg::Step(StepMsg::BasicDone {
+        StepMsg::BasicDone {
             team: "acme".into(),
             rows: vec![
                 pass(
@@ -295,13 +301,14 @@ fn snapshot_basic_passed_with_hidden_fields() {
                 fields,
             ],
             hidden: h,
-        }),
+            typed: None,
+        },
     );
-    update(
+    step_reply(
         &mut app,
-        Msg::Step(StepMsg::Recorded(Ok(
-            "test recorded: 1/1 checks passed; 2 fields hidden".into(),
-        ))),
+        StepMsg::Recorded(Ok(
+            "test recorded: 1/1 checks passed; 2 fields hidden".into()
+        )),
     );
     insta::assert_snapshot!("basic_passed", draw(&app));
 }
@@ -310,13 +317,14 @@ fn snapshot_basic_passed_with_hidden_fields() {
 fn snapshot_basic_failed_80x24() {
     let (mut app, _) = open(0, true, (80, 24));
     update(&mut app, ctrl('t'));
-    update(
+    step_reply(
         &mut app,
-        Msg::Step(StepMsg::BasicDone {
+        StepMsg::BasicDone {
             team: "acme".into(),
             rows: basic_failed_rows(),
             hidden: vec![],
-        }),
+            typed: None,
+        },
     );
     insta::assert_snapshot!("basic_failed_80x24", draw(&app));
 }
@@ -381,10 +389,7 @@ fn snapshot_basic_dedupe_and_source_person() {
             person_ids: vec![1042, 1077],
         },
     };
-    update(
-        &mut app,
-        Msg::Step(StepMsg::DedupeDone(Ok((vec![result], vec![])))),
-    );
+    step_reply(&mut app, StepMsg::DedupeDone(Ok((vec![result], vec![]))));
     insta::assert_snapshot!("basic_dedupe", draw(&app));
 
     update(&mut app, key(KeyCode::PageDown));
@@ -414,12 +419,12 @@ fn snapshot_basic_dedupe_and_source_person() {
             other_people: 1,
         },
     ];
-    update(
+    step_reply(
         &mut app,
-        Msg::Step(StepMsg::SourceDone(Ok((
+        StepMsg::SourceDone(Ok((
             rows,
             vec!["line 2: \"x@y\": not a valid email address".into()],
-        )))),
+        ))),
     );
     insta::assert_snapshot!("basic_source_person", draw(&app));
 }
@@ -482,77 +487,77 @@ fn preflight_rows(fail: bool) -> Vec<CheckRow> {
 }
 
 #[test]
-fn snapshot_deep_idle() {
+fn snapshot_credentials_idle() {
     let (app, _) = open(1, true, (100, 30));
-    insta::assert_snapshot!("deep_idle", draw(&app));
+    insta::assert_snapshot!("credentials_idle", draw(&app));
 }
 
 #[test]
-fn snapshot_deep_running() {
+fn snapshot_credentials_running() {
     let (mut app, _) = open(1, true, (100, 30));
     let effects = step_effects(update(&mut app, ctrl('t')));
     assert_eq!(
         effects,
         vec![StepEffect::RunPreflight {
-            team: "acme".into()
+            team: "acme".into(),
+            typed: None
         }]
     );
     for row in preflight_rows(false).into_iter().take(4) {
-        update(
-            &mut app,
-            Msg::Step(StepMsg::Progress(CheckEvent::Finished(row))),
-        );
+        step_reply(&mut app, StepMsg::Progress(CheckEvent::Finished(row)));
     }
-    update(
+    step_reply(
         &mut app,
-        Msg::Step(StepMsg::Progress(CheckEvent::Started {
+        StepMsg::Progress(CheckEvent::Started {
             name: "applicantworkflows.search".into(),
-        })),
+        }),
     );
-    let Some(StepScreen::Deep(s)) = &app.step_screen else {
-        panic!("deep screen open")
+    let Some(s) = app.step_page().and_then(|p| p.credentials()) else {
+        panic!("credentials page open")
     };
     assert!(matches!(&s.test, TestRun::Running { done, total: 14, .. } if done.len() == 4));
-    insta::assert_snapshot!("deep_running", draw(&app));
+    insta::assert_snapshot!("credentials_running", draw(&app));
 }
 
 #[test]
-fn snapshot_deep_passed_120x40() {
+fn snapshot_credentials_passed_120x40() {
     let (mut app, _) = open(1, true, (120, 40));
     update(&mut app, ctrl('t'));
-    let effects = step_effects(update(
+    let effects = step_effects(step_reply(
         &mut app,
-        Msg::Step(StepMsg::PreflightDone {
+        StepMsg::PreflightDone {
             team: "acme".into(),
             rows: preflight_rows(false),
             hidden: vec![],
             linkedin_field: Some("field41522".into()),
-        }),
+            typed: None,
+        },
     ));
     assert!(
         matches!(&effects[..], [StepEffect::RecordPreflight { linkedin_field: Some(f), .. }] if f == "field41522")
     );
-    insta::assert_snapshot!("deep_passed_120x40", draw(&app));
+    insta::assert_snapshot!("credentials_passed_120x40", draw(&app));
 }
 
 #[test]
-fn snapshot_deep_failed() {
+fn snapshot_credentials_failed() {
     let (mut app, _) = open(1, true, (100, 30));
     update(&mut app, ctrl('t'));
-    update(
+    step_reply(
         &mut app,
-        Msg::Step(StepMsg::PreflightDone {
+        StepMsg::PreflightDone {
             team: "acme".into(),
             rows: preflight_rows(true),
             hidden: vec![hidden("workflow", "source", "rest")],
             linkedin_field: None,
-        }),
+            typed: None,
+        },
     );
-    insta::assert_snapshot!("deep_failed", draw(&app));
+    insta::assert_snapshot!("credentials_failed", draw(&app));
 }
 
 #[test]
-fn deep_sync_toggle_is_locked_with_the_gates_reason() {
+fn credentials_deep_sync_toggle_is_locked_with_the_gates_reason() {
     let (mut app, _) = open(1, true, (100, 30));
     for _ in 0..6 {
         update(&mut app, key(KeyCode::Tab));
@@ -571,17 +576,18 @@ fn deep_sync_toggle_is_locked_with_the_gates_reason() {
 }
 
 #[test]
-fn snapshot_deep_failed_80x24_scrolls() {
+fn snapshot_credentials_failed_80x24_scrolls() {
     let (mut app, _) = open(1, true, (80, 24));
     update(&mut app, ctrl('t'));
-    update(
+    step_reply(
         &mut app,
-        Msg::Step(StepMsg::PreflightDone {
+        StepMsg::PreflightDone {
             team: "acme".into(),
             rows: preflight_rows(true),
             hidden: vec![hidden("workflow", "source", "rest")],
             linkedin_field: None,
-        }),
+            typed: None,
+        },
     );
     let top = draw(&app);
     assert!(top.contains("more lines below (PgDn scrolls)"), "{top}");
@@ -594,7 +600,7 @@ fn snapshot_deep_failed_80x24_scrolls() {
         "{bottom}"
     );
     assert!(bottom.contains("lines above (PgUp scrolls)"), "{bottom}");
-    insta::assert_snapshot!("deep_failed_80x24_scrolled", bottom);
+    insta::assert_snapshot!("credentials_failed_80x24_scrolled", bottom);
     for _ in 0..20 {
         update(&mut app, key(KeyCode::PageUp));
     }
@@ -604,16 +610,24 @@ fn snapshot_deep_failed_80x24_scrolls() {
 #[test]
 fn a_test_finishing_after_the_screen_closed_is_still_recorded() {
     let (mut app, _) = open(0, true, (100, 30));
-    update(&mut app, ctrl('t'));
+    let started = update(&mut app, ctrl('t'));
+    let Some(Effect::Page(tag, _)) = started.first() else {
+        panic!("the test starts: {started:?}")
+    };
+    let tag = *tag;
     update(&mut app, key(KeyCode::Esc));
-    assert!(app.step_screen.is_none());
+    assert!(app.page.is_none());
     let rows = basic_failed_rows();
     let effects = step_effects(update(
         &mut app,
-        Msg::Step(StepMsg::BasicDone {
-            team: "acme".into(),
-            rows: rows.clone(),
-            hidden: vec![],
+        Msg::Reply(crate::tui::pages::Reply {
+            tag,
+            body: ReplyBody::Checks(StepMsg::BasicDone {
+                team: "acme".into(),
+                rows: rows.clone(),
+                hidden: vec![],
+                typed: None,
+            }),
         }),
     ));
     assert_eq!(
@@ -624,4 +638,18 @@ fn a_test_finishing_after_the_screen_closed_is_still_recorded() {
             hidden: vec![]
         }]
     );
+    // The same reply does not land in a page opened since on the same step.
+    update(&mut app, key(KeyCode::Enter));
+    assert!(app.step_page().and_then(|p| p.basic()).is_some());
+    update(
+        &mut app,
+        Msg::Reply(crate::tui::pages::Reply {
+            tag,
+            body: ReplyBody::Checks(StepMsg::Progress(CheckEvent::Started {
+                name: "basic.auth".into(),
+            })),
+        }),
+    );
+    let page = app.step_page().and_then(|p| p.basic()).unwrap();
+    assert_eq!(page.test, TestRun::Idle, "a late reply of the closed page");
 }

@@ -1,7 +1,8 @@
 //! Step 1, basic sync: customer id, region, API username and password (masked), *Save*,
 //! *Test* (in the background, with progress and the results table) and *Sync enabled*;
 //! then the two things basic sync is for, tried live: the dedupe preview and the
-//! source-person check. State and update are pure; the driver runs the effects.
+//! source-person check. State and update are pure; the driver (`drivers/checks.rs`) runs
+//! the work. Test tries typed credentials before they replace the stored ones.
 
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
@@ -11,14 +12,17 @@ use ratatui::widgets::{Block, Paragraph};
 use ratatui_textarea::TextArea;
 use secrecy::SecretString;
 
-use super::step_screen::{
-    Secret, StepEffect, StepMsg, TestRun, is_text_key, line_with, masked_line, single_line, text_of,
-};
 use crate::icims::checks::dedupe::{Candidate, DedupeResult, DedupeVerdict};
 use crate::icims::checks::source_person::{SourcePersonRow, SourcePersonVerdict};
+use crate::onboarding::Step;
 use crate::store::{CredentialKind, Region};
-use crate::tui::app::TeamRow;
-use crate::tui::keymap::Action;
+use crate::tui::keymap::{Action, Availability, Context};
+use crate::tui::model::{TeamRow, TestRun};
+use crate::tui::pages::checks::{StepEffect, StepMsg, TypedBasic};
+use crate::tui::pages::contract::{Page, PageOut, work};
+use crate::tui::pages::forms::{
+    Secret, is_text_key, line_with, masked_line, raw_text, single_line, text_of,
+};
 use crate::tui::text::wrap_hanging;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{check_table, form_row};
@@ -111,8 +115,8 @@ pub enum Lookup<T> {
     Failed(String),
 }
 
-/// The step 1 screen's state. `Debug` leaves the typed fields out (the password).
-pub struct BasicSyncScreen {
+/// The step 1 page's state. `Debug` leaves the typed fields out (the password).
+pub struct BasicSyncPage {
     pub team: String,
     pub section: Section,
     pub focus: Item,
@@ -136,11 +140,13 @@ pub struct BasicSyncScreen {
     pub source: Lookup<SourcePersonRow>,
     /// The last save/record outcome or validation problem: (ok, text).
     pub notice: Option<(bool, String)>,
+    /// Esc was pressed with unsaved typed credentials: asking before discarding them.
+    pub confirm_discard: bool,
 }
 
-impl std::fmt::Debug for BasicSyncScreen {
+impl std::fmt::Debug for BasicSyncPage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BasicSyncScreen")
+        f.debug_struct("BasicSyncPage")
             .field("team", &self.team)
             .field("section", &self.section)
             .field("focus", &self.focus)
@@ -150,11 +156,11 @@ impl std::fmt::Debug for BasicSyncScreen {
     }
 }
 
-impl BasicSyncScreen {
-    /// Opens the screen on a team; effects load the last stored run.
-    pub fn open(row: &TeamRow) -> (BasicSyncScreen, Vec<StepEffect>) {
+impl BasicSyncPage {
+    /// Opens the page on a team; the work loads the last stored run.
+    pub fn new(row: &TeamRow) -> (BasicSyncPage, Vec<StepEffect>) {
         let basic = row.credential(CredentialKind::Basic);
-        let screen = BasicSyncScreen {
+        let page = BasicSyncPage {
             team: row.team.name.clone(),
             section: Section::Connection,
             focus: Item::CustomerId,
@@ -179,12 +185,13 @@ impl BasicSyncScreen {
             source_file: single_line(),
             source: Lookup::Idle,
             notice: None,
+            confirm_discard: false,
         };
         let effects = vec![StepEffect::LoadLast {
             team: row.team.name.clone(),
             step: 1,
         }];
-        (screen, effects)
+        (page, effects)
     }
 
     pub fn typing(&self) -> bool {
@@ -233,6 +240,23 @@ impl BasicSyncScreen {
 
     /// Validates the connection fields into a save effect.
     fn save_effect(&self) -> Result<StepEffect, String> {
+        let t = self.typed()?;
+        Ok(StepEffect::SaveBasic {
+            team: self.team.clone(),
+            customer_id: t.customer_id,
+            region: t.region,
+            username: t.username,
+            password: t.password,
+        })
+    }
+
+    /// Whether connection fields were typed and not saved.
+    pub fn unsaved(&self) -> bool {
+        self.edited || !raw_text(&self.password).is_empty()
+    }
+
+    /// Validates the connection fields as typed; a cleared required field is named.
+    fn typed(&self) -> Result<TypedBasic, String> {
         let id_text = text_of(&self.customer_id);
         let customer_id: u64 = id_text.parse().map_err(|_| {
             if id_text.is_empty() {
@@ -245,7 +269,7 @@ impl BasicSyncScreen {
         if username.is_empty() {
             return Err("API username: required".into());
         }
-        let typed = self.password.lines().join("");
+        let typed = raw_text(&self.password);
         let password = if typed.is_empty() {
             if !self.password_stored {
                 return Err("Password: required".into());
@@ -254,8 +278,7 @@ impl BasicSyncScreen {
         } else {
             Some(Secret(SecretString::from(typed)))
         };
-        Ok(StepEffect::SaveBasic {
-            team: self.team.clone(),
+        Ok(TypedBasic {
             customer_id,
             region: self.region,
             username,
@@ -301,25 +324,34 @@ impl BasicSyncScreen {
         self.edited = true;
     }
 
+    /// Test: typed, unsaved credentials are tried as typed (saved only if they pass).
     fn start_test(&mut self) -> Vec<StepEffect> {
         if self.test.is_running() {
             return Vec::new();
         }
-        let mut effects = Vec::new();
-        if self.edited || !self.password.lines().join("").is_empty() {
-            match self.save_effect() {
-                Ok(e) => effects.push(e),
+        let typed = if self.unsaved() {
+            match self.typed() {
+                Ok(t) => Some(t),
                 Err(msg) => {
                     self.notice = Some((false, msg));
                     return Vec::new();
                 }
             }
-        }
+        } else {
+            None
+        };
         self.test = TestRun::running(2);
-        effects.push(StepEffect::RunBasicTest {
-            team: self.team.clone(),
+        self.notice = typed.is_some().then(|| {
+            (
+                true,
+                "testing the typed credentials; they replace the stored ones only if the test passes"
+                    .to_string(),
+            )
         });
-        effects
+        vec![StepEffect::RunBasicTest {
+            team: self.team.clone(),
+            typed,
+        }]
     }
 
     fn start_dedupe(&mut self) -> Vec<StepEffect> {
@@ -370,7 +402,7 @@ impl BasicSyncScreen {
         }]
     }
 
-    pub fn on_key(&mut self, action: Option<Action>, key: KeyEvent) -> Vec<StepEffect> {
+    fn key(&mut self, action: Option<Action>, key: KeyEvent) -> Vec<StepEffect> {
         match action {
             Some(Action::NextField) => self.move_focus(true),
             Some(Action::PrevField) => self.move_focus(false),
@@ -387,7 +419,7 @@ impl BasicSyncScreen {
                     }
                 };
             }
-            Some(Action::ToggleRegion) if !self.focus.is_text() => return self.activate(),
+            Some(Action::Toggle) if !self.focus.is_text() => return self.activate(),
             _ => {
                 if is_text_key(&key) {
                     let focus = self.focus;
@@ -404,7 +436,8 @@ impl BasicSyncScreen {
         Vec::new()
     }
 
-    pub fn on_msg(&mut self, msg: StepMsg) -> Vec<StepEffect> {
+    fn reply(&mut self, msg: StepMsg) -> Vec<PageOut<StepEffect>> {
+        let mut out = Vec::new();
         match msg {
             StepMsg::Loaded { step: 1, last } => {
                 if let (TestRun::Idle, Some(last)) = (&self.test, last) {
@@ -414,11 +447,12 @@ impl BasicSyncScreen {
             StepMsg::Loaded { .. } => {}
             StepMsg::Saved(Ok(text)) => {
                 self.edited = false;
-                if !self.password.lines().join("").is_empty() {
+                if !raw_text(&self.password).is_empty() {
                     self.password = masked_line();
                     self.password_stored = true;
                 }
                 self.notice = Some((true, text));
+                out.push(PageOut::Reload);
             }
             StepMsg::Saved(Err(text)) => {
                 self.notice = Some((false, text));
@@ -427,17 +461,29 @@ impl BasicSyncScreen {
                 }
             }
             StepMsg::Progress(e) => self.test.progress(e),
-            StepMsg::BasicDone { rows, hidden, .. } => {
+            done @ StepMsg::BasicDone { .. } => {
+                let StepMsg::BasicDone {
+                    rows,
+                    hidden,
+                    typed,
+                    ..
+                } = &done
+                else {
+                    return out;
+                };
                 self.test = TestRun::Finished {
                     rows: rows.clone(),
                     hidden: hidden.clone(),
                     when: None,
                 };
-                return vec![StepEffect::RecordBasic {
-                    team: self.team.clone(),
-                    rows,
-                    hidden,
-                }];
+                if typed.is_some() && self.test.passed() != Some(true) {
+                    self.notice = Some((
+                        false,
+                        "the typed credentials failed the test; the stored ones are unchanged (Ctrl-s saves the typed ones anyway)"
+                            .into(),
+                    ));
+                }
+                out.extend(done.finish_effects().into_iter().map(PageOut::Work));
             }
             StepMsg::PreflightDone { .. } => {}
             StepMsg::DedupeDone(Ok((results, problems))) => {
@@ -448,15 +494,84 @@ impl BasicSyncScreen {
                 self.source = Lookup::Done { results, problems }
             }
             StepMsg::SourceDone(Err(e)) => self.source = Lookup::Failed(e),
-            StepMsg::Recorded(Ok(text)) => self.notice = Some((true, text)),
+            StepMsg::Recorded(Ok(text)) => {
+                self.notice = Some((true, text));
+                out.push(PageOut::Reload);
+            }
             StepMsg::Recorded(Err(text)) => self.notice = Some((false, text)),
         }
-        Vec::new()
+        out
     }
 }
 
-/// Draws the screen into `area`.
-pub fn render(frame: &mut Frame, area: Rect, s: &BasicSyncScreen, theme: &Theme) {
+impl Page for BasicSyncPage {
+    type Work = StepEffect;
+    type Reply = StepMsg;
+
+    fn open(row: &TeamRow) -> (Self, Vec<PageOut<StepEffect>>) {
+        let (page, effects) = BasicSyncPage::new(row);
+        (page, work(effects))
+    }
+
+    fn step(&self) -> Step {
+        Step::BasicSync
+    }
+
+    fn context(&self) -> Context {
+        if self.confirm_discard {
+            Context::Confirm
+        } else {
+            Context::BasicSync
+        }
+    }
+
+    fn availability(&self, action: Action) -> Availability {
+        match action {
+            Action::RunTest if self.test.is_running() => {
+                Availability::Disabled("a test is already running".into())
+            }
+            _ => Availability::Enabled,
+        }
+    }
+
+    fn on_key(&mut self, action: Option<Action>, key: KeyEvent) -> Vec<PageOut<StepEffect>> {
+        if self.confirm_discard {
+            return match action {
+                Some(Action::Yes) => vec![PageOut::Close],
+                Some(Action::No | Action::Back) => {
+                    self.confirm_discard = false;
+                    self.notice = None;
+                    Vec::new()
+                }
+                _ => Vec::new(),
+            };
+        }
+        if action == Some(Action::Back) {
+            if self.unsaved() {
+                self.confirm_discard = true;
+                return Vec::new();
+            }
+            return vec![PageOut::Close];
+        }
+        work(self.key(action, key))
+    }
+
+    fn on_reply(&mut self, reply: StepMsg) -> Vec<PageOut<StepEffect>> {
+        self.reply(reply)
+    }
+
+    fn refresh(&mut self, row: &TeamRow) -> Vec<PageOut<StepEffect>> {
+        self.password_stored = row.credential(CredentialKind::Basic).is_some();
+        Vec::new()
+    }
+
+    fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        render(frame, area, self, theme);
+    }
+}
+
+/// Draws the page into `area`.
+pub fn render(frame: &mut Frame, area: Rect, s: &BasicSyncPage, theme: &Theme) {
     let mut title = vec![Span::styled(" 1. Basic sync ", theme.title)];
     for sec in SECTIONS {
         let style = if sec == s.section {
@@ -478,18 +593,24 @@ pub fn render(frame: &mut Frame, area: Rect, s: &BasicSyncScreen, theme: &Theme)
     }
 }
 
-fn notice_line(s: &BasicSyncScreen, theme: &Theme) -> Line<'static> {
+fn notice_line(s: &BasicSyncPage, theme: &Theme) -> Line<'static> {
+    if s.confirm_discard {
+        return Line::from(Span::styled(
+            "Discard the unsaved connection changes? y discards, n keeps editing",
+            theme.warn,
+        ));
+    }
     match &s.notice {
         Some((true, t)) => Line::from(Span::styled(t.clone(), theme.ok)),
         Some((false, t)) => Line::from(Span::styled(t.clone(), theme.error)),
         None => Line::from(Span::styled(
-            "Tab field · Enter activate · Space toggle · Ctrl-t test · Ctrl-s save · PgDn section",
+            "Test tries typed credentials before they replace the stored ones.",
             theme.muted,
         )),
     }
 }
 
-fn render_connection(frame: &mut Frame, area: Rect, s: &BasicSyncScreen, theme: &Theme) {
+fn render_connection(frame: &mut Frame, area: Rect, s: &BasicSyncPage, theme: &Theme) {
     let rows = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
@@ -591,7 +712,7 @@ fn render_connection(frame: &mut Frame, area: Rect, s: &BasicSyncScreen, theme: 
     );
 }
 
-fn render_dedupe(frame: &mut Frame, area: Rect, s: &BasicSyncScreen, theme: &Theme) {
+fn render_dedupe(frame: &mut Frame, area: Rect, s: &BasicSyncPage, theme: &Theme) {
     let rows = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),
@@ -693,7 +814,7 @@ fn render_dedupe(frame: &mut Frame, area: Rect, s: &BasicSyncScreen, theme: &The
     frame.render_widget(Paragraph::new(lines), rows[6]);
 }
 
-fn render_source(frame: &mut Frame, area: Rect, s: &BasicSyncScreen, theme: &Theme) {
+fn render_source(frame: &mut Frame, area: Rect, s: &BasicSyncPage, theme: &Theme) {
     let rows = Layout::vertical([
         Constraint::Length(1),
         Constraint::Length(1),

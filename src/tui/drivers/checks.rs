@@ -1,14 +1,13 @@
-//! Runs the step screens' effects: store reads and writes right away, network work
-//! (tests, dedupe, source-person) as tasks on the console's runtime whose progress and
-//! results come back as messages — so the console stays responsive while a test runs.
-//! The store is not `Send`: credentials are opened here and only their `AuthConfig`s
-//! travel into the tasks.
+//! The driver of the credential pages (steps 1 and 2): store reads and writes right away,
+//! network work (tests, dedupe, source-person) as tasks on the console's runtime whose
+//! progress and results come back as tagged replies — so the console stays responsive
+//! while a test runs. The store is not `Send`: credentials are opened here and only their
+//! `AuthConfig`s travel into the tasks. Typed, unsaved credentials are tried as typed.
 
 use secrecy::{ExposeSecret, SecretString};
-use tokio::sync::mpsc::UnboundedSender;
 
-use super::app::Msg;
-use super::screens::step_screen::{Secret, StepEffect, StepMsg};
+use super::Out;
+use crate::icims::AuthConfig;
 use crate::icims::checks::dedupe::{dedupe_preview, parse_candidates_csv};
 use crate::icims::checks::record::{
     BASIC_REPORT, LINKEDIN_FIELD, PREFLIGHT_MATRIX, StoredMatrix, record_basic, record_preflight,
@@ -19,14 +18,79 @@ use crate::icims::checks::{CheckEvent, TeamAuth};
 use crate::icims::{ClientConfig, Endpoints, IcimsClient};
 use crate::onboarding::keys;
 use crate::store::{Actor, CredentialKind, CredentialParams, Store, StoreError, Team};
+use crate::tui::pages::checks::{StepEffect, StepMsg, TypedBasic, TypedDeep};
+use crate::tui::pages::forms::Secret;
 
-fn step(msg: StepMsg) -> Option<Msg> {
-    Some(Msg::Step(msg))
+fn step(msg: StepMsg) -> Option<StepMsg> {
+    Some(msg)
 }
 
-fn send(bg: &UnboundedSender<Msg>, msg: StepMsg) {
-    // The console may be closing; a lost reply is then harmless.
-    let _ = bg.send(Msg::Step(msg));
+/// The OAuth client to test: the one typed (with its secret, or the stored secret when
+/// none was typed), else the stored one.
+fn client_auth(
+    store: &Store,
+    team: &Team,
+    kind: CredentialKind,
+    client_id: &str,
+    secret: Option<Secret>,
+    stored: Option<AuthConfig>,
+) -> Result<Option<AuthConfig>, String> {
+    if client_id.is_empty() {
+        return Ok(stored);
+    }
+    let secret = secret_or_stored(store, team, kind, secret)?;
+    Ok(Some(AuthConfig::OAuth {
+        client_id: client_id.to_string(),
+        client_secret: secret,
+        audience: crate::icims::auth::AUDIENCE.to_string(),
+    }))
+}
+
+/// The team and auth a test runs with: the stored ones, with typed Basic credentials
+/// (and customer id / region) laid over them when given.
+fn with_typed_basic(
+    store: &Store,
+    mut t: Team,
+    mut auth: TeamAuth,
+    typed: &Option<TypedBasic>,
+) -> Result<(Team, TeamAuth), String> {
+    if let Some(b) = typed {
+        t.customer_id = b.customer_id;
+        t.region = b.region;
+        let password = secret_or_stored(store, &t, CredentialKind::Basic, b.password.clone())?;
+        auth.basic = Some(AuthConfig::Basic {
+            username: b.username.clone(),
+            password,
+        });
+    }
+    Ok((t, auth))
+}
+
+fn with_typed_deep(
+    store: &Store,
+    t: &Team,
+    mut auth: TeamAuth,
+    typed: &Option<TypedDeep>,
+) -> Result<TeamAuth, String> {
+    if let Some(d) = typed {
+        auth.rest = client_auth(
+            store,
+            t,
+            CredentialKind::Rest,
+            &d.rest_client_id,
+            d.rest_secret.clone(),
+            auth.rest.take(),
+        )?;
+        auth.datastream = client_auth(
+            store,
+            t,
+            CredentialKind::Datastream,
+            &d.datastream_client_id,
+            d.datastream_secret.clone(),
+            auth.datastream.take(),
+        )?;
+    }
+    Ok(auth)
 }
 
 /// The secret to store: the one typed, else the one stored already.
@@ -115,13 +179,8 @@ fn basic_client(t: &Team, auth: &TeamAuth, config: &ClientConfig) -> Result<Icim
         .map_err(|e| e.to_string())
 }
 
-/// Runs one effect; a reply that is ready now is returned, later ones arrive on `bg`.
-pub fn run(
-    store: &Store,
-    actor: &Actor,
-    effect: StepEffect,
-    bg: &UnboundedSender<Msg>,
-) -> Option<Msg> {
+/// Runs one effect; a reply that is ready now is returned, later ones arrive through `bg`.
+pub fn run(store: &Store, actor: &Actor, effect: StepEffect, bg: &Out<StepMsg>) -> Option<StepMsg> {
     let config = ClientConfig::from_env();
     match effect {
         StepEffect::LoadLast { team, step: which } => {
@@ -193,16 +252,19 @@ pub fn run(
                 .map_err(|e| e.to_string());
             step(StepMsg::Recorded(result))
         }
-        StepEffect::RunBasicTest { team } => {
-            let (t, auth) = match load(store, &team) {
+        StepEffect::RunBasicTest { team, typed } => {
+            let (t, auth) = match load(store, &team)
+                .map_err(|e| e.to_string())
+                .and_then(|(t, auth)| with_typed_basic(store, t, auth, &typed))
+            {
                 Ok(x) => x,
-                Err(e) => return step(StepMsg::Saved(Err(e.to_string()))),
+                Err(e) => return step(StepMsg::Saved(Err(e))),
             };
             let linkedin: Option<String> = store.fact(&t, LINKEDIN_FIELD).ok().flatten();
             let bg = bg.clone();
             tokio::spawn(async move {
                 let progress_tx = bg.clone();
-                let progress = move |e: CheckEvent| send(&progress_tx, StepMsg::Progress(e));
+                let progress = move |e: CheckEvent| progress_tx.send(StepMsg::Progress(e));
                 let (rows, hidden, _) = run_basic(
                     &t,
                     auth.basic.as_ref(),
@@ -211,26 +273,27 @@ pub fn run(
                     &progress,
                 )
                 .await;
-                send(
-                    &bg,
-                    StepMsg::BasicDone {
-                        team: t.name.clone(),
-                        rows,
-                        hidden,
-                    },
-                );
+                bg.send(StepMsg::BasicDone {
+                    team: team.clone(),
+                    rows,
+                    hidden,
+                    typed,
+                });
             });
             None
         }
-        StepEffect::RunPreflight { team } => {
-            let (t, auth) = match load(store, &team) {
+        StepEffect::RunPreflight { team, typed } => {
+            let (t, auth) = match load(store, &team)
+                .map_err(|e| e.to_string())
+                .and_then(|(t, auth)| Ok((t.clone(), with_typed_deep(store, &t, auth, &typed)?)))
+            {
                 Ok(x) => x,
-                Err(e) => return step(StepMsg::Saved(Err(e.to_string()))),
+                Err(e) => return step(StepMsg::Saved(Err(e))),
             };
             let bg = bg.clone();
             tokio::spawn(async move {
                 let progress_tx = bg.clone();
-                let progress = move |e: CheckEvent| send(&progress_tx, StepMsg::Progress(e));
+                let progress = move |e: CheckEvent| progress_tx.send(StepMsg::Progress(e));
                 let run = run_preflight(
                     &t,
                     auth.rest.as_ref(),
@@ -239,15 +302,13 @@ pub fn run(
                     &progress,
                 )
                 .await;
-                send(
-                    &bg,
-                    StepMsg::PreflightDone {
-                        team: t.name.clone(),
-                        rows: run.rows,
-                        hidden: run.hidden,
-                        linkedin_field: run.linkedin_field,
-                    },
-                );
+                bg.send(StepMsg::PreflightDone {
+                    team: team.clone(),
+                    rows: run.rows,
+                    hidden: run.hidden,
+                    linkedin_field: run.linkedin_field,
+                    typed,
+                });
             });
             None
         }
@@ -288,15 +349,12 @@ pub fn run(
                     match dedupe_preview(&client, c, linkedin.as_deref()).await {
                         Ok(r) => results.push(r),
                         Err(e) => {
-                            send(
-                                &bg,
-                                StepMsg::DedupeDone(Err(format!("{e} — {}", e.remedy()))),
-                            );
+                            bg.send(StepMsg::DedupeDone(Err(format!("{e} — {}", e.remedy()))));
                             return;
                         }
                     }
                 }
-                send(&bg, StepMsg::DedupeDone(Ok((results, problems))));
+                bg.send(StepMsg::DedupeDone(Ok((results, problems))));
             });
             None
         }
@@ -337,7 +395,7 @@ pub fn run(
                     .await
                     .map(|rows| (rows, problems))
                     .map_err(|e| format!("{e} — {}", e.remedy()));
-                send(&bg, StepMsg::SourceDone(r));
+                bg.send(StepMsg::SourceDone(r));
             });
             None
         }

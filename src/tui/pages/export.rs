@@ -1,21 +1,26 @@
-//! Step 3 (historical export) on the team screen: the SFTP source with the password
-//! masked, the pinned host key or the fingerprint to confirm, fetched files, the latest
-//! fetch/import job with its progress, the per-file summary, and the quarantine browser.
-//! State lives in [`ExportPanel`]; keys map to [`PanelCommand`]s the app turns into effects.
+//! Step 3 page, historical export (its panel is the layout): the SFTP source with the
+//! password masked, the pinned host key or the fingerprint to confirm, fetched files, the
+//! latest fetch/import job with a gauge, the per-file summary, and the quarantine browser.
+//! State lives in [`ExportPage`]; keys become [`ExportWork`] for `drivers/export.rs`.
 
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Paragraph, Wrap};
+use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use secrecy::SecretString;
 
 use crate::export::view::{ExportView, JobProgressView};
+use crate::onboarding::Step;
 use crate::sftp::format_bytes;
 use crate::store::JobState;
-use crate::tui::screens::step_screen::Secret;
+use crate::tui::keymap::{Action, Availability, Context};
+use crate::tui::model::TeamRow;
+use crate::tui::pages::contract::{Page, PageOut};
+use crate::tui::pages::forms::Secret;
 use crate::tui::theme::Theme;
+use crate::tui::widgets::centered::centered;
 
 /// A host key waiting for the engineer's confirmation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,6 +40,10 @@ pub struct ConnectionForm {
     pub error: Option<String>,
     /// Whether a password is stored already (an empty password field keeps it).
     pub has_password: bool,
+    /// Something was typed since the form opened.
+    pub dirty: bool,
+    /// Esc was pressed with typed input: asking before discarding it.
+    pub confirm_discard: bool,
 }
 
 const FORM_LABELS: [&str; 5] = ["Host", "Port", "Username", "Path", "Password"];
@@ -58,20 +67,34 @@ impl ConnectionForm {
         f
     }
 
-    /// Applies a key; `Some(command)` when the form is submitted or cancelled.
-    pub fn key(&mut self, key: KeyEvent) -> Option<PanelCommand> {
-        match key.code {
-            KeyCode::Esc => return Some(PanelCommand::CloseForm),
-            KeyCode::Tab | KeyCode::Down => self.focus = (self.focus + 1) % 5,
-            KeyCode::BackTab | KeyCode::Up => self.focus = (self.focus + 4) % 5,
-            KeyCode::Backspace => {
-                self.fields[self.focus].pop();
+    /// Applies a key (as its action in the form's context); `Some(command)` when the form
+    /// is submitted or closed. Esc with typed input asks first.
+    pub fn key(&mut self, action: Option<Action>, key: KeyEvent) -> Option<PanelCommand> {
+        if self.confirm_discard {
+            match action {
+                Some(Action::Yes) => return Some(PanelCommand::CloseForm),
+                Some(Action::No | Action::Back) => self.confirm_discard = false,
+                _ => {}
             }
-            KeyCode::Enter => return Some(self.submit()),
-            KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
-                self.fields[self.focus].push(c)
-            }
-            _ => {}
+            return None;
+        }
+        match action {
+            Some(Action::Back) if self.dirty => self.confirm_discard = true,
+            Some(Action::Back) => return Some(PanelCommand::CloseForm),
+            Some(Action::NextField) => self.focus = (self.focus + 1) % 5,
+            Some(Action::PrevField) => self.focus = (self.focus + 4) % 5,
+            Some(Action::Submit) => return Some(self.submit()),
+            _ => match key.code {
+                KeyCode::Backspace => {
+                    self.fields[self.focus].pop();
+                    self.dirty = true;
+                }
+                KeyCode::Char(c) if !key.modifiers.contains(KeyModifiers::CONTROL) => {
+                    self.fields[self.focus].push(c);
+                    self.dirty = true;
+                }
+                _ => {}
+            },
         }
         None
     }
@@ -119,20 +142,60 @@ pub struct ConnectionInput {
     pub password: Option<Secret>,
 }
 
-/// What the step 3 panel holds between frames.
+/// Work the step 3 page asks `drivers/export.rs` for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExportWork {
+    /// Read the export view of the team.
+    Load { team: String },
+    /// Connect far enough to see the host key (nothing is sent).
+    ProbeHostKey { team: String },
+    /// Pin the confirmed fingerprint, then queue the fetch.
+    PinHostKey {
+        team: String,
+        key_type: String,
+        fingerprint: String,
+    },
+    /// Queue `export.fetch` / `export.import` and make sure a worker runs it.
+    Queue { team: String, kind: &'static str },
+    /// Write the handoff ticket to a file and offer it on the clipboard (OSC 52).
+    Handoff { team: String },
+    /// Store the SFTP connection entered in the form.
+    SaveSftp {
+        team: String,
+        input: ConnectionInput,
+    },
+}
+
+/// Replies for the step 3 page.
+#[derive(Debug)]
+pub enum ExportReply {
+    Loaded(Box<ExportView>),
+    /// The host key the team's SFTP server presents, to confirm.
+    HostKey(Result<HostKeyPrompt, String>),
+    /// An action finished (job queued, key pinned, ticket written, connection saved).
+    Done(Result<String, String>),
+}
+
+/// What the step 3 page holds between frames.
 #[derive(Debug, Clone, Default, PartialEq)]
-pub struct ExportPanel {
-    /// The team this view was loaded for.
+pub struct ExportPage {
+    /// The team this page is open on.
     pub team: String,
     pub view: ExportView,
+    /// Whether the view was read from the store at least once.
+    pub loaded: bool,
     pub prompt: Option<HostKeyPrompt>,
-    /// Browsing the quarantine (and the first row shown).
+    /// Browsing the quarantine: the selected row.
     pub quarantine: Option<usize>,
     /// The connection form, when open.
     pub form: Option<ConnectionForm>,
+    /// A message shown in full over the panel (Enter on a quarantine row or job error).
+    pub details: Option<String>,
+    /// Rows of the quarantine list that fit (set from the terminal height).
+    pub page_rows: usize,
 }
 
-/// What a key on the panel asks for.
+/// What a key on the page asks for.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PanelCommand {
     /// Fetch: probe the host key first when nothing is pinned.
@@ -147,14 +210,17 @@ pub enum PanelCommand {
     None,
 }
 
-impl ExportPanel {
-    pub fn new(team: &str, view: ExportView) -> ExportPanel {
-        ExportPanel {
+impl ExportPage {
+    pub fn new(team: &str, view: ExportView) -> ExportPage {
+        ExportPage {
             team: team.to_string(),
             view,
+            loaded: true,
             prompt: None,
             quarantine: None,
             form: None,
+            details: None,
+            page_rows: 10,
         }
     }
 
@@ -166,6 +232,14 @@ impl ExportPanel {
     /// Whether a fetch or import is queued or running.
     pub fn busy(&self) -> bool {
         self.view.job.as_ref().is_some_and(|j| j.state.is_open())
+    }
+
+    fn busy_reason(&self) -> Option<String> {
+        let job = self.view.job.as_ref().filter(|j| j.state.is_open())?;
+        Some(format!(
+            "{} job {} is {}; wait for it to finish",
+            job.kind, job.id, job.state
+        ))
     }
 
     /// `f`: fetch (or confirm the key first).
@@ -206,19 +280,304 @@ impl ExportPanel {
         };
     }
 
-    /// Scrolls the quarantine browser; `false` if it is closed.
-    pub fn scroll(&mut self, down: bool) -> bool {
-        let Some(top) = self.quarantine.as_mut() else {
+    /// Moves the quarantine selection; `false` if the browser is closed.
+    pub fn scroll(&mut self, action: Action) -> bool {
+        let Some(sel) = self.quarantine.as_mut() else {
             return false;
         };
         let last = self.view.quarantine.len().saturating_sub(1);
-        *top = if down {
-            (*top + 1).min(last)
-        } else {
-            top.saturating_sub(1)
+        let page = self.page_rows.max(1);
+        *sel = match action {
+            Action::Down => (*sel + 1).min(last),
+            Action::Up => sel.saturating_sub(1),
+            Action::PageDown => (*sel + page).min(last),
+            Action::PageUp => sel.saturating_sub(page),
+            Action::Top => 0,
+            Action::Bottom => last,
+            _ => *sel,
         };
         true
     }
+
+    /// The full text behind Enter: the selected quarantine row, else the job's error.
+    fn details_text(&self) -> Option<String> {
+        if let Some(sel) = self.quarantine {
+            let q = self.view.quarantine.get(sel)?;
+            return Some(format!("{} line {}\n\n{}", q.file, q.line, q.reason));
+        }
+        let job = self.view.job.as_ref()?;
+        job.error
+            .as_ref()
+            .map(|e| format!("{} job {} {}\n\n{e}", job.kind, job.id, job.state))
+    }
+
+    fn command_work(&self, command: PanelCommand) -> Vec<PageOut<ExportWork>> {
+        let team = self.team.clone();
+        let work = match command {
+            PanelCommand::Fetch => ExportWork::Queue {
+                team,
+                kind: crate::export::FETCH_JOB,
+            },
+            PanelCommand::Import => ExportWork::Queue {
+                team,
+                kind: crate::export::IMPORT_JOB,
+            },
+            PanelCommand::ProbeHostKey => ExportWork::ProbeHostKey { team },
+            PanelCommand::Pin(key_type, fingerprint) => ExportWork::PinHostKey {
+                team,
+                key_type,
+                fingerprint,
+            },
+            PanelCommand::Handoff => ExportWork::Handoff { team },
+            PanelCommand::SaveConnection(input) => ExportWork::SaveSftp { team, input },
+            PanelCommand::CloseForm | PanelCommand::None => return Vec::new(),
+        };
+        vec![PageOut::Work(work)]
+    }
+}
+
+impl Page for ExportPage {
+    type Work = ExportWork;
+    type Reply = ExportReply;
+
+    fn open(row: &TeamRow) -> (Self, Vec<PageOut<ExportWork>>) {
+        let mut page = ExportPage::new(&row.team.name, ExportView::default());
+        page.loaded = false;
+        let team = row.team.name.clone();
+        (page, vec![PageOut::Work(ExportWork::Load { team })])
+    }
+
+    fn step(&self) -> Step {
+        Step::HistoricalExport
+    }
+
+    fn context(&self) -> Context {
+        match &self.form {
+            Some(f) if f.confirm_discard => Context::Confirm,
+            Some(_) => Context::ExportForm,
+            None => Context::Export,
+        }
+    }
+
+    fn availability(&self, action: Action) -> Availability {
+        use Availability::{Disabled, Enabled, Hidden};
+        if self.form.is_some() {
+            return Enabled;
+        }
+        let browsing = self.quarantine.is_some();
+        match action {
+            Action::Fetch | Action::Import | Action::Handoff | Action::Connection
+                if !self.loaded =>
+            {
+                Disabled("still reading the export state from the database".into())
+            }
+            Action::Fetch if self.view.source.is_none() => {
+                Disabled("no SFTP connection yet: press c to enter it".into())
+            }
+            Action::Fetch | Action::Import if self.busy() => {
+                Disabled(self.busy_reason().unwrap_or_default())
+            }
+            Action::Import if self.view.files.is_empty() => {
+                Disabled("nothing fetched yet: press f to fetch the export first".into())
+            }
+            Action::Handoff if self.view.files.is_empty() => Disabled(
+                "no files fetched yet: the ticket lists the fetched files (press f)".into(),
+            ),
+            Action::Yes | Action::No if self.prompt.is_none() => Hidden,
+            Action::Quarantine if self.view.quarantine.is_empty() => {
+                Disabled("no quarantined rows".into())
+            }
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom
+                if !browsing =>
+            {
+                Hidden
+            }
+            Action::Details if !browsing && self.details_text().is_none() => Hidden,
+            _ => Enabled,
+        }
+    }
+
+    fn on_key(&mut self, action: Option<Action>, key: KeyEvent) -> Vec<PageOut<ExportWork>> {
+        if self.details.is_some() {
+            // Any key closes the full-text view.
+            self.details = None;
+            return Vec::new();
+        }
+        if let Some(form) = self.form.as_mut() {
+            return match form.key(action, key) {
+                Some(PanelCommand::CloseForm) => {
+                    self.form = None;
+                    Vec::new()
+                }
+                Some(command) => self.command_work(command),
+                None => Vec::new(),
+            };
+        }
+        let command = match action {
+            Some(Action::Back) => {
+                // One level at a time: the host-key question, the quarantine, the page.
+                if self.prompt.take().is_some() {
+                    return vec![PageOut::Status(crate::tui::model::Status::Info(
+                        "host key not pinned".into(),
+                    ))];
+                }
+                if self.quarantine.take().is_some() {
+                    return Vec::new();
+                }
+                return vec![PageOut::Close];
+            }
+            Some(Action::Refresh) => {
+                return vec![PageOut::Work(ExportWork::Load {
+                    team: self.team.clone(),
+                })];
+            }
+            Some(Action::Connection) => {
+                self.open_form();
+                PanelCommand::None
+            }
+            Some(Action::Fetch) => self.fetch(),
+            Some(Action::Yes) => self.answer(true),
+            Some(Action::No) => self.answer(false),
+            Some(Action::Import) => self.import(),
+            Some(Action::Handoff) => PanelCommand::Handoff,
+            Some(Action::Quarantine) => {
+                self.toggle_quarantine();
+                PanelCommand::None
+            }
+            Some(Action::Details) => {
+                self.details = self.details_text();
+                PanelCommand::None
+            }
+            Some(
+                a @ (Action::Up
+                | Action::Down
+                | Action::PageUp
+                | Action::PageDown
+                | Action::Top
+                | Action::Bottom),
+            ) => {
+                self.scroll(a);
+                PanelCommand::None
+            }
+            _ => PanelCommand::None,
+        };
+        self.command_work(command)
+    }
+
+    fn on_reply(&mut self, reply: ExportReply) -> Vec<PageOut<ExportWork>> {
+        use crate::tui::model::Status;
+        match reply {
+            ExportReply::Loaded(view) => {
+                if self.loaded && self.view == *view {
+                    return vec![PageOut::Unchanged];
+                }
+                self.loaded = true;
+                let finished = self
+                    .view
+                    .job
+                    .as_ref()
+                    .filter(|j| j.state.is_open())
+                    .and_then(|before| {
+                        view.job
+                            .as_ref()
+                            .filter(|after| after.id == before.id && !after.state.is_open())
+                    });
+                // The status line follows the work it reported: a job that just ended
+                // says how it ended.
+                let mut out = Vec::new();
+                if let Some(job) = finished {
+                    out.push(PageOut::Status(match &job.error {
+                        Some(e) => {
+                            Status::Error(format!("{} job {} failed: {e}", job.kind, job.id))
+                        }
+                        None => Status::Info(format!("{} job {} {}", job.kind, job.id, job.state)),
+                    }));
+                    out.push(PageOut::Reload);
+                }
+                self.view = *view;
+                if let Some(sel) = self.quarantine.as_mut() {
+                    *sel = (*sel).min(self.view.quarantine.len().saturating_sub(1));
+                }
+                out
+            }
+            ExportReply::HostKey(Ok(prompt)) => {
+                self.prompt = Some(prompt);
+                Vec::new()
+            }
+            ExportReply::HostKey(Err(reason)) => vec![PageOut::Status(Status::Error(reason))],
+            ExportReply::Done(result) => {
+                if result.is_ok() {
+                    self.form = None;
+                }
+                vec![
+                    PageOut::Status(match result {
+                        Ok(text) => Status::Info(text),
+                        Err(reason) => Status::Error(reason),
+                    }),
+                    PageOut::Reload,
+                    PageOut::Work(ExportWork::Load {
+                        team: self.team.clone(),
+                    }),
+                ]
+            }
+        }
+    }
+
+    fn refresh(&mut self, _row: &TeamRow) -> Vec<PageOut<ExportWork>> {
+        vec![PageOut::Work(ExportWork::Load {
+            team: self.team.clone(),
+        })]
+    }
+
+    fn poll(&self) -> Option<ExportWork> {
+        self.busy().then(|| ExportWork::Load {
+            team: self.team.clone(),
+        })
+    }
+
+    fn resize(&mut self, size: (u16, u16)) {
+        self.page_rows = (size.1 as usize).saturating_sub(14).max(1);
+    }
+
+    fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        render(frame, area, self, theme);
+        if let Some(text) = &self.details {
+            render_details(frame, area, text, theme);
+        }
+    }
+}
+
+/// A message in full, over the panel; any key closes it.
+fn render_details(frame: &mut Frame, area: Rect, text: &str, theme: &Theme) {
+    let width = area.width.saturating_sub(8).clamp(30, 100);
+    let inner = width.saturating_sub(2) as usize;
+    let mut lines: Vec<Line> = Vec::new();
+    for para in text.lines() {
+        for part in crate::tui::text::wrap_hanging(para, inner, 0, 0) {
+            lines.push(Line::from(Span::styled(part, theme.text)));
+        }
+        if para.is_empty() {
+            lines.push(Line::from(""));
+        }
+    }
+    lines.push(Line::from(""));
+    lines.push(Line::from(Span::styled("any key closes", theme.muted)));
+    let height = (lines.len() as u16 + 2).min(area.height);
+    let dialog = centered(area, width, height);
+    frame.render_widget(Clear, dialog);
+    frame.render_widget(
+        Paragraph::new(lines).block(
+            Block::bordered()
+                .title(Span::styled(" In full ", theme.title))
+                .border_style(theme.accent),
+        ),
+        dialog,
+    );
 }
 
 fn eta(secs: Option<u64>) -> String {
@@ -292,15 +651,22 @@ fn render_form(frame: &mut Frame, area: Rect, form: &ConnectionForm, theme: &The
     if let Some(e) = &form.error {
         lines.push(Line::from(Span::styled(e.clone(), theme.error)));
     }
-    lines.push(Line::from(Span::styled(
-        "Tab next field  Enter save  Esc cancel",
-        theme.muted,
-    )));
+    if form.confirm_discard {
+        lines.push(Line::from(Span::styled(
+            "Discard what you typed? y discards, n keeps editing",
+            theme.warn,
+        )));
+    } else {
+        lines.push(Line::from(Span::styled(
+            "An empty password keeps the stored one.",
+            theme.muted,
+        )));
+    }
     frame.render_widget(Paragraph::new(lines).block(block), area);
 }
 
-/// Draws the panel into the detail area of the team screen.
-pub fn render(frame: &mut Frame, area: Rect, panel: &ExportPanel, theme: &Theme) {
+/// Draws the page's panel.
+pub fn render(frame: &mut Frame, area: Rect, panel: &ExportPage, theme: &Theme) {
     if let Some(form) = &panel.form {
         render_form(frame, area, form, theme);
         return;
@@ -449,22 +815,27 @@ pub fn render(frame: &mut Frame, area: Rect, panel: &ExportPanel, theme: &Theme)
     }
 
     lines.push(Line::from(""));
-    if let Some(top) = panel.quarantine {
-        lines.push(Line::from(Span::styled(
-            format!(
-                "Quarantine ({} rows; ↑↓ scroll, b close)",
-                v.quarantine_total
+    if let Some(sel) = panel.quarantine {
+        lines.push(Line::from(vec![
+            Span::styled(
+                format!("Quarantine {}/{}", sel + 1, v.quarantine_total),
+                theme.title,
             ),
-            theme.title,
-        )));
-        let room = (area.height as usize).saturating_sub(lines.len() + 3);
+            Span::styled("  Enter shows a reason in full, b closes", theme.muted),
+        ]));
+        let room = (area.height as usize)
+            .saturating_sub(lines.len() + 2)
+            .max(1);
         let inner = area.width.saturating_sub(2) as usize;
-        for q in v.quarantine.iter().skip(top).take(room) {
-            let place = format!("{}:{}  ", fit(&q.file, 28), q.line);
+        let top = if sel < room { 0 } else { sel + 1 - room };
+        for (i, q) in v.quarantine.iter().enumerate().skip(top).take(room) {
+            let mark = if i == sel { "› " } else { "  " };
+            let place = format!("{mark}{}:{}  ", fit(&q.file, 26), q.line);
             let rest = inner.saturating_sub(place.chars().count());
+            let style = if i == sel { theme.selected } else { theme.warn };
             lines.push(Line::from(vec![
                 Span::styled(place, theme.muted),
-                Span::styled(fit(&q.reason, rest), theme.warn),
+                Span::styled(fit(&q.reason, rest), style),
             ]));
         }
     } else {
@@ -544,11 +915,6 @@ pub fn render(frame: &mut Frame, area: Rect, panel: &ExportPanel, theme: &Theme)
             ]));
         }
     }
-    lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled(
-        "c connection  f fetch  i import  b quarantine  h handoff",
-        theme.muted,
-    )));
     frame.render_widget(
         Paragraph::new(lines)
             .block(block)
@@ -562,8 +928,8 @@ mod tests {
     use super::*;
     use crate::export::view::SourceView;
 
-    fn panel() -> ExportPanel {
-        ExportPanel::new(
+    fn panel() -> ExportPage {
+        ExportPage::new(
             "Acme",
             ExportView {
                 source: Some(SourceView {

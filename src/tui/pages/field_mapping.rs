@@ -1,8 +1,9 @@
-//! Step 4 screen: the customer's fields → standard fields, with confidence, coverage,
+//! Step 4 page: the customer's fields → standard fields, with confidence, coverage,
 //! samples and state; filter and sort; accept one or all above a confidence; pick a target
 //! from a searchable list; ignore or mark a custom-field request; a validation panel; and
-//! Approve. [`FieldMappingState`] is the screen's state, [`update`] is pure and returns
-//! [`MappingEffect`]s for the driver (load, save, approve), and [`render`] draws from the
+//! Approve (asking first while rows are only suggested). [`FieldMappingState`] is the
+//! page's state, its updates are pure and return [`MappingEffect`]s for
+//! `drivers/field_mapping.rs` (load, discover, save, approve), and [`render`] draws from the
 //! state only — the visible window of the table, so 10,000 rows cost what 30 do.
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
@@ -11,10 +12,18 @@ use ratatui::layout::{Constraint, Layout, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::mapping::{Catalogue, Issue, MappingEntry, MappingState, edit, validate};
-use crate::tui::keymap::{self, Action, Context};
+use crate::mapping::{Catalogue, CustomerField, Issue, MappingEntry, MappingState, edit, validate};
+use crate::onboarding::Step;
+use crate::tui::keymap::{Action, Availability, Context};
+use crate::tui::model::TeamRow;
+use crate::tui::pages::contract::{Page, PageOut};
 use crate::tui::theme::Theme;
-use crate::tui::widgets::{mapping_table, target_picker, validation_panel};
+use crate::tui::widgets::mapping_table::{self, TableView};
+use crate::tui::widgets::target_picker::{self, PickerView};
+use crate::tui::widgets::validation_panel;
+
+/// The step 4 page (its state is [`FieldMappingState`]).
+pub type FieldMappingPage = FieldMappingState;
 
 /// Table order.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -87,19 +96,22 @@ pub struct FieldMappingState {
     pub input: Option<(InputKind, String)>,
     pub message: Option<(bool, String)>,
     pub loaded: bool,
-    /// Rows of the table that fit (set by the driver from the terminal height).
+    /// Rows of the table that fit (set from the terminal height).
     pub page: usize,
     pub mapped: usize,
+    /// `p` pressed while this many rows are only suggested: asking before approving.
+    pub confirm_approve: Option<usize>,
 }
 
-/// Inputs of the screen.
+/// Replies for the page.
 #[derive(Debug)]
 pub enum MappingMsg {
-    Key(KeyEvent),
     Loaded {
         entries: Vec<MappingEntry>,
         approval: Option<(String, String)>,
     },
+    /// The customer's fields, read off the console thread (staged export, else files).
+    Discovered(Vec<CustomerField>),
     Failed(String),
 }
 
@@ -109,9 +121,15 @@ pub enum MappingEffect {
     Load {
         team: String,
     },
-    /// Discover the customer's fields (staged export, else the export files) and suggest.
+    /// Discover the customer's fields (staged export, else the export files; read off the
+    /// console thread).
     Discover {
         team: String,
+    },
+    /// Store discovered fields with fresh suggestions (decisions kept).
+    Refresh {
+        team: String,
+        fields: Vec<CustomerField>,
     },
     Save {
         team: String,
@@ -120,8 +138,6 @@ pub enum MappingEffect {
     Approve {
         team: String,
     },
-    Close,
-    Quit,
 }
 
 impl FieldMappingState {
@@ -142,6 +158,7 @@ impl FieldMappingState {
             loaded: false,
             page: 20,
             mapped: 0,
+            confirm_approve: None,
         }
     }
 
@@ -159,7 +176,9 @@ impl FieldMappingState {
     }
 
     pub fn context(&self) -> Context {
-        if self.picker.is_some() {
+        if self.confirm_approve.is_some() {
+            Context::Confirm
+        } else if self.picker.is_some() {
             Context::TargetPicker
         } else if self.input.is_some() {
             Context::MappingInput
@@ -214,6 +233,87 @@ impl FieldMappingState {
     fn current_index(&self) -> Option<usize> {
         self.view.get(self.selected).copied()
     }
+
+    /// Rows still only suggested (not accepted, changed, ignored or requested).
+    pub fn suggested(&self) -> usize {
+        self.entries
+            .iter()
+            .filter(|e| e.state == MappingState::Suggested)
+            .count()
+    }
+}
+
+impl Page for FieldMappingState {
+    type Work = MappingEffect;
+    type Reply = MappingMsg;
+
+    fn open(row: &TeamRow) -> (Self, Vec<PageOut<MappingEffect>>) {
+        let team = row.team.name.clone();
+        let state = FieldMappingState::new(team.clone(), Catalogue::standard());
+        (state, vec![PageOut::Work(MappingEffect::Load { team })])
+    }
+
+    fn step(&self) -> Step {
+        Step::FieldMapping
+    }
+
+    fn context(&self) -> Context {
+        FieldMappingState::context(self)
+    }
+
+    fn availability(&self, action: Action) -> Availability {
+        use Availability::{Disabled, Enabled, Hidden};
+        if FieldMappingState::context(self) != Context::FieldMapping {
+            return Enabled;
+        }
+        let empty = self.view.is_empty();
+        match action {
+            Action::Up
+            | Action::Down
+            | Action::PageUp
+            | Action::PageDown
+            | Action::Top
+            | Action::Bottom
+                if empty =>
+            {
+                Hidden
+            }
+            Action::Accept
+            | Action::PickTarget
+            | Action::Ignore
+            | Action::CustomRequest
+            | Action::AcceptAbove
+                if empty =>
+            {
+                Disabled("no customer fields yet: press d to discover them from the export".into())
+            }
+            Action::Approve if !self.loaded => Disabled("still loading the mapping".into()),
+            Action::Approve if self.entries.is_empty() => {
+                Disabled("nothing to approve yet: press d to discover the fields".into())
+            }
+            Action::Approve if !self.issues.is_empty() => Disabled(format!(
+                "cannot approve: {} validation problem(s) — see the panel",
+                self.issues.len()
+            )),
+            _ => Enabled,
+        }
+    }
+
+    fn on_key(&mut self, action: Option<Action>, key: KeyEvent) -> Vec<PageOut<MappingEffect>> {
+        on_key(self, action, key)
+    }
+
+    fn on_reply(&mut self, reply: MappingMsg) -> Vec<PageOut<MappingEffect>> {
+        update(self, reply).into_iter().map(PageOut::Work).collect()
+    }
+
+    fn resize(&mut self, size: (u16, u16)) {
+        self.page = size.1.saturating_sub(14).max(1) as usize;
+    }
+
+    fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        render(frame, area, self, theme);
+    }
 }
 
 fn matches_filter(e: &MappingEntry, needle: &str) -> bool {
@@ -234,7 +334,7 @@ fn state_rank(s: MappingState) -> u8 {
     }
 }
 
-/// Applies one message; returns the effects to run. No I/O here.
+/// Applies one reply; returns the effects to run. No I/O here.
 pub fn update(state: &mut FieldMappingState, msg: MappingMsg) -> Vec<MappingEffect> {
     match msg {
         MappingMsg::Loaded { entries, approval } => {
@@ -251,31 +351,60 @@ pub fn update(state: &mut FieldMappingState, msg: MappingMsg) -> Vec<MappingEffe
             state.recompute();
             Vec::new()
         }
+        MappingMsg::Discovered(fields) => vec![MappingEffect::Refresh {
+            team: state.team.clone(),
+            fields,
+        }],
         MappingMsg::Failed(reason) => {
             state.message = Some((false, reason));
             Vec::new()
         }
-        MappingMsg::Key(key) => on_key(state, key),
     }
 }
 
-fn on_key(state: &mut FieldMappingState, key: KeyEvent) -> Vec<MappingEffect> {
-    let ctx = state.context();
-    let action = keymap::lookup(ctx, key);
-    match ctx {
+/// Applies one key (its action in the page's current context); no I/O here.
+pub fn on_key(
+    state: &mut FieldMappingState,
+    action: Option<Action>,
+    key: KeyEvent,
+) -> Vec<PageOut<MappingEffect>> {
+    let effects = match state.context() {
+        Context::Confirm => {
+            let suggested = state.confirm_approve.take();
+            match (action, suggested) {
+                (Some(Action::Yes), Some(_)) => vec![MappingEffect::Approve {
+                    team: state.team.clone(),
+                }],
+                _ => {
+                    state.message = Some((true, "not approved".to_string()));
+                    Vec::new()
+                }
+            }
+        }
         Context::TargetPicker => picker_key(state, key, action),
         Context::MappingInput => input_key(state, key, action),
+        _ if action == Some(Action::Back) => {
+            // Esc clears the filter before it leaves the page.
+            if state.filter.is_empty() {
+                return vec![PageOut::Close];
+            }
+            state.filter.clear();
+            state.rebuild_view();
+            state.message = Some((true, "filter cleared".to_string()));
+            Vec::new()
+        }
         _ => table_key(state, action),
-    }
+    };
+    effects.into_iter().map(PageOut::Work).collect()
 }
 
 fn table_key(state: &mut FieldMappingState, action: Option<Action>) -> Vec<MappingEffect> {
     let n = state.view.len();
     let page = state.page.max(1);
     match action {
-        Some(Action::Quit) => return vec![MappingEffect::Quit],
-        Some(Action::Back) => return vec![MappingEffect::Close],
         Some(Action::Up) => state.selected = state.selected.saturating_sub(1),
+        Some(Action::Top) => state.selected = 0,
+        Some(Action::Bottom) => state.selected = n.saturating_sub(1),
         Some(Action::Down) => state.selected = (state.selected + 1).min(n.saturating_sub(1)),
         Some(Action::PageUp) => state.selected = state.selected.saturating_sub(page),
         Some(Action::PageDown) => state.selected = (state.selected + page).min(n.saturating_sub(1)),
@@ -338,6 +467,8 @@ fn table_key(state: &mut FieldMappingState, action: Option<Action>) -> Vec<Mappi
                 ));
             } else if state.entries.is_empty() {
                 state.message = Some((false, "nothing to approve yet".to_string()));
+            } else if state.suggested() > 0 {
+                state.confirm_approve = Some(state.suggested());
             } else {
                 return vec![MappingEffect::Approve {
                     team: state.team.clone(),
@@ -420,8 +551,7 @@ fn picker_key(
         return Vec::new();
     };
     match action {
-        Some(Action::Quit) => return vec![MappingEffect::Quit],
-        Some(Action::Cancel) => state.picker = None,
+        Some(Action::Back) => state.picker = None,
         Some(Action::Up) => picker.selected = picker.selected.saturating_sub(1),
         Some(Action::Down) => {
             picker.selected = (picker.selected + 1).min(picker.options.len().saturating_sub(1))
@@ -461,8 +591,7 @@ fn input_key(
     };
     let kind = *kind;
     match action {
-        Some(Action::Quit) => return vec![MappingEffect::Quit],
-        Some(Action::Cancel) => state.input = None,
+        Some(Action::Back) => state.input = None,
         Some(Action::Submit) => {
             let text = text.trim().to_string();
             state.input = None;
@@ -534,13 +663,24 @@ pub fn render(frame: &mut Frame, area: Rect, state: &FieldMappingState, theme: &
     ])
     .areas(area);
     render_summary(frame, summary, state, theme);
-    mapping_table::render(frame, table, state, theme);
+    let view = TableView {
+        entries: &state.entries,
+        view: &state.view,
+        selected: state.selected,
+        issues: &state.issues,
+    };
+    mapping_table::render(frame, table, &view, theme);
     render_why(frame, why, state, theme);
     validation_panel::render(frame, panel, &state.issues, theme);
     if let Some(picker) = &state.picker
         && let Some(e) = state.current()
     {
-        target_picker::render(frame, area, e, picker, &state.catalogue, theme);
+        let view = PickerView {
+            query: &picker.query,
+            options: &picker.options,
+            selected: picker.selected,
+        };
+        target_picker::render(frame, area, e, &view, &state.catalogue, theme);
     }
 }
 
@@ -586,7 +726,13 @@ fn render_summary(frame: &mut Frame, area: Rect, state: &FieldMappingState, them
         }
         None => {}
     }
-    if let Some((ok, text)) = &state.message {
+    if let Some(n) = state.confirm_approve {
+        second.push(Span::styled("  │ ", theme.muted));
+        second.push(Span::styled(
+            format!("{n} row(s) are only suggested, not reviewed. Approve anyway? y / n"),
+            theme.warn,
+        ));
+    } else if let Some((ok, text)) = &state.message {
         second.push(Span::styled("  │ ", theme.muted));
         second.push(Span::styled(
             text.clone(),

@@ -2,7 +2,8 @@
 //! client (secrets masked), *Save*, *Test* — the preflight matrix, run in the background
 //! with progress, one row per permission with ✓/✗, HTTP status, iCIMS error code and the
 //! fix, plus the hidden standard fields — and the *Deep sync* toggle, shown locked with the
-//! gate's reason. State and update are pure; the driver runs the effects.
+//! gate's reason. State and update are pure; the driver (`drivers/checks.rs`) runs the
+//! work. Test tries typed clients before they replace the stored ones.
 
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
@@ -12,14 +13,14 @@ use ratatui::widgets::{Block, Paragraph};
 use ratatui_textarea::TextArea;
 use secrecy::SecretString;
 
-use super::step_screen::{
-    Secret, StepEffect, StepMsg, TestRun, is_text_key, line_with, masked_line, text_of,
-};
 use crate::icims::checks::preflight::{DATASTREAM_ROWS, REST_ROWS};
 use crate::onboarding::Step;
 use crate::store::CredentialKind;
-use crate::tui::app::TeamRow;
-use crate::tui::keymap::Action;
+use crate::tui::keymap::{Action, Availability, Context};
+use crate::tui::model::{TeamRow, TestRun};
+use crate::tui::pages::checks::{StepEffect, StepMsg, TypedDeep};
+use crate::tui::pages::contract::{Page, PageOut, work};
+use crate::tui::pages::forms::{Secret, is_text_key, line_with, masked_line, raw_text, text_of};
 use crate::tui::text::wrap_hanging;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::{check_table, form_row};
@@ -58,8 +59,8 @@ impl Item {
     }
 }
 
-/// The step 2 screen's state. `Debug` leaves the typed fields out (the secrets).
-pub struct DeepSyncScreen {
+/// The step 2 page's state. `Debug` leaves the typed fields out (the secrets).
+pub struct CredentialsPage {
     pub team: String,
     pub focus: Item,
     pub rest_client_id: TextArea<'static>,
@@ -75,6 +76,11 @@ pub struct DeepSyncScreen {
     pub notice: Option<(bool, String)>,
     /// Lines the results are scrolled down (PgDn/PgUp).
     pub scroll: usize,
+    /// Esc was pressed with unsaved typed credentials: asking before discarding them.
+    pub confirm_discard: bool,
+    /// Client ids stored when the page opened (a cleared one is refused on save).
+    pub rest_id_stored: bool,
+    pub datastream_id_stored: bool,
 }
 
 fn lock_of(row: &TeamRow) -> Option<String> {
@@ -84,9 +90,9 @@ fn lock_of(row: &TeamRow) -> Option<String> {
         .and_then(|s| s.lock_reason())
 }
 
-impl std::fmt::Debug for DeepSyncScreen {
+impl std::fmt::Debug for CredentialsPage {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("DeepSyncScreen")
+        f.debug_struct("CredentialsPage")
             .field("team", &self.team)
             .field("focus", &self.focus)
             .field("secrets", &"<redacted>")
@@ -95,14 +101,14 @@ impl std::fmt::Debug for DeepSyncScreen {
     }
 }
 
-impl DeepSyncScreen {
-    pub fn open(row: &TeamRow) -> (DeepSyncScreen, Vec<StepEffect>) {
+impl CredentialsPage {
+    pub fn new(row: &TeamRow) -> (CredentialsPage, Vec<StepEffect>) {
         let id = |kind| {
             row.credential(kind)
                 .and_then(|c| c.params.client_id.clone())
                 .unwrap_or_default()
         };
-        let screen = DeepSyncScreen {
+        let screen = CredentialsPage {
             team: row.team.name.clone(),
             focus: Item::RestClientId,
             rest_client_id: line_with(&id(CredentialKind::Rest)),
@@ -116,6 +122,9 @@ impl DeepSyncScreen {
             deep_sync_lock: lock_of(row),
             notice: None,
             scroll: 0,
+            confirm_discard: false,
+            rest_id_stored: !id(CredentialKind::Rest).is_empty(),
+            datastream_id_stored: !id(CredentialKind::Datastream).is_empty(),
         };
         let effects = vec![StepEffect::LoadLast {
             team: row.team.name.clone(),
@@ -125,7 +134,7 @@ impl DeepSyncScreen {
     }
 
     /// Follows the store (credentials saved elsewhere, gates opened).
-    pub fn refresh(&mut self, row: &TeamRow) {
+    pub fn follow(&mut self, row: &TeamRow) {
         self.deep_sync_lock = lock_of(row);
         self.rest_stored = row.credential(CredentialKind::Rest).is_some();
         self.datastream_stored = row.credential(CredentialKind::Datastream).is_some();
@@ -156,17 +165,39 @@ impl DeepSyncScreen {
     }
 
     fn secret(t: &TextArea<'_>) -> Option<Secret> {
-        let typed = t.lines().join("");
+        let typed = raw_text(t);
         (!typed.is_empty()).then(|| Secret(SecretString::from(typed)))
     }
 
     fn save_effect(&self) -> Result<StepEffect, String> {
+        let t = self.typed()?;
+        Ok(StepEffect::SaveDeep {
+            team: self.team.clone(),
+            rest_client_id: t.rest_client_id,
+            rest_secret: t.rest_secret,
+            datastream_client_id: t.datastream_client_id,
+            datastream_secret: t.datastream_secret,
+        })
+    }
+
+    /// Validates the fields as typed; a cleared required field is named, never saved
+    /// as "left alone".
+    fn typed(&self) -> Result<TypedDeep, String> {
         let rest_client_id = text_of(&self.rest_client_id);
         let datastream_client_id = text_of(&self.datastream_client_id);
         let rest_secret = Self::secret(&self.rest_secret);
         let datastream_secret = Self::secret(&self.datastream_secret);
-        if rest_client_id.is_empty() && datastream_client_id.is_empty() {
+        if rest_client_id.is_empty() && (self.rest_id_stored || datastream_client_id.is_empty()) {
             return Err("REST client id: required".into());
+        }
+        if datastream_client_id.is_empty() && self.datastream_id_stored {
+            return Err("Data Stream client id: required".into());
+        }
+        if rest_client_id.is_empty() && rest_secret.is_some() {
+            return Err("REST client id: required with the REST client secret".into());
+        }
+        if datastream_client_id.is_empty() && datastream_secret.is_some() {
+            return Err("Data Stream client id: required with the Data Stream secret".into());
         }
         if !rest_client_id.is_empty() && rest_secret.is_none() && !self.rest_stored {
             return Err("REST client secret: required".into());
@@ -177,8 +208,7 @@ impl DeepSyncScreen {
         {
             return Err("Data Stream secret: required".into());
         }
-        Ok(StepEffect::SaveDeep {
-            team: self.team.clone(),
+        Ok(TypedDeep {
             rest_client_id,
             rest_secret,
             datastream_client_id,
@@ -186,31 +216,43 @@ impl DeepSyncScreen {
         })
     }
 
+    /// Whether fields were typed and not saved.
+    pub fn unsaved(&self) -> bool {
+        self.edited || self.typed_secrets()
+    }
+
     fn typed_secrets(&self) -> bool {
-        !self.rest_secret.lines().join("").is_empty()
-            || !self.datastream_secret.lines().join("").is_empty()
+        !raw_text(&self.rest_secret).is_empty() || !raw_text(&self.datastream_secret).is_empty()
     }
 
     fn start_test(&mut self) -> Vec<StepEffect> {
         if self.test.is_running() {
             return Vec::new();
         }
-        let mut effects = Vec::new();
-        if self.edited || self.typed_secrets() {
-            match self.save_effect() {
-                Ok(e) => effects.push(e),
+        let typed = if self.unsaved() {
+            match self.typed() {
+                Ok(t) => Some(t),
                 Err(msg) => {
                     self.notice = Some((false, msg));
                     return Vec::new();
                 }
             }
-        }
+        } else {
+            None
+        };
         self.test = TestRun::running(REST_ROWS.len() + 1 + DATASTREAM_ROWS.len());
         self.scroll = 0;
-        effects.push(StepEffect::RunPreflight {
-            team: self.team.clone(),
+        self.notice = typed.is_some().then(|| {
+            (
+                true,
+                "testing the typed clients; they replace the stored ones only if the preflight passes"
+                    .to_string(),
+            )
         });
-        effects
+        vec![StepEffect::RunPreflight {
+            team: self.team.clone(),
+            typed,
+        }]
     }
 
     fn save(&mut self) -> Vec<StepEffect> {
@@ -223,7 +265,7 @@ impl DeepSyncScreen {
         }
     }
 
-    pub fn on_key(&mut self, action: Option<Action>, key: KeyEvent) -> Vec<StepEffect> {
+    fn key(&mut self, action: Option<Action>, key: KeyEvent) -> Vec<StepEffect> {
         match action {
             Some(Action::NextField) => self.move_focus(true),
             Some(Action::PrevField) => self.move_focus(false),
@@ -232,7 +274,7 @@ impl DeepSyncScreen {
             Some(Action::PrevSection) => self.scroll = self.scroll.saturating_sub(5),
             Some(Action::RunTest) => return self.start_test(),
             Some(Action::Save) => return self.save(),
-            Some(Action::Submit) | Some(Action::ToggleRegion) if !self.focus.is_text() => {
+            Some(Action::Submit) | Some(Action::Toggle) if !self.focus.is_text() => {
                 return match self.focus {
                     Item::Save => self.save(),
                     Item::Test => self.start_test(),
@@ -262,7 +304,8 @@ impl DeepSyncScreen {
         Vec::new()
     }
 
-    pub fn on_msg(&mut self, msg: StepMsg) -> Vec<StepEffect> {
+    fn reply(&mut self, msg: StepMsg) -> Vec<PageOut<StepEffect>> {
+        let mut out = Vec::new();
         match msg {
             StepMsg::Loaded { step: 2, last } => {
                 if let (TestRun::Idle, Some(last)) = (&self.test, last) {
@@ -271,15 +314,18 @@ impl DeepSyncScreen {
             }
             StepMsg::Saved(Ok(text)) => {
                 self.edited = false;
-                if !self.rest_secret.lines().join("").is_empty() {
+                if !raw_text(&self.rest_secret).is_empty() {
                     self.rest_stored = true;
                 }
-                if !self.datastream_secret.lines().join("").is_empty() {
+                if !raw_text(&self.datastream_secret).is_empty() {
                     self.datastream_stored = true;
                 }
+                self.rest_id_stored |= !text_of(&self.rest_client_id).is_empty();
+                self.datastream_id_stored |= !text_of(&self.datastream_client_id).is_empty();
                 self.rest_secret = masked_line();
                 self.datastream_secret = masked_line();
                 self.notice = Some((true, text));
+                out.push(PageOut::Reload);
             }
             StepMsg::Saved(Err(text)) => {
                 self.notice = Some((false, text));
@@ -288,34 +334,108 @@ impl DeepSyncScreen {
                 }
             }
             StepMsg::Progress(e) => self.test.progress(e),
-            StepMsg::PreflightDone {
-                rows,
-                hidden,
-                linkedin_field,
-                ..
-            } => {
+            done @ StepMsg::PreflightDone { .. } => {
+                let StepMsg::PreflightDone {
+                    rows,
+                    hidden,
+                    typed,
+                    ..
+                } = &done
+                else {
+                    return out;
+                };
                 self.test = TestRun::Finished {
                     rows: rows.clone(),
                     hidden: hidden.clone(),
                     when: None,
                 };
-                return vec![StepEffect::RecordPreflight {
-                    team: self.team.clone(),
-                    rows,
-                    hidden,
-                    linkedin_field,
-                }];
+                if typed.is_some() && self.test.passed() != Some(true) {
+                    self.notice = Some((
+                        false,
+                        "the typed clients failed the preflight; the stored ones are unchanged (Ctrl-s saves the typed ones anyway)"
+                            .into(),
+                    ));
+                }
+                out.extend(done.finish_effects().into_iter().map(PageOut::Work));
             }
-            StepMsg::Recorded(Ok(text)) => self.notice = Some((true, text)),
+            StepMsg::Recorded(Ok(text)) => {
+                self.notice = Some((true, text));
+                out.push(PageOut::Reload);
+            }
             StepMsg::Recorded(Err(text)) => self.notice = Some((false, text)),
             _ => {}
         }
-        Vec::new()
+        out
     }
 }
 
-/// Draws the screen into `area`.
-pub fn render(frame: &mut Frame, area: Rect, s: &DeepSyncScreen, theme: &Theme) {
+impl Page for CredentialsPage {
+    type Work = StepEffect;
+    type Reply = StepMsg;
+
+    fn open(row: &TeamRow) -> (Self, Vec<PageOut<StepEffect>>) {
+        let (page, effects) = CredentialsPage::new(row);
+        (page, work(effects))
+    }
+
+    fn step(&self) -> Step {
+        Step::DeepSyncCredentials
+    }
+
+    fn context(&self) -> Context {
+        if self.confirm_discard {
+            Context::Confirm
+        } else {
+            Context::Credentials
+        }
+    }
+
+    fn availability(&self, action: Action) -> Availability {
+        match action {
+            Action::RunTest if self.test.is_running() => {
+                Availability::Disabled("the preflight is already running".into())
+            }
+            _ => Availability::Enabled,
+        }
+    }
+
+    fn on_key(&mut self, action: Option<Action>, key: KeyEvent) -> Vec<PageOut<StepEffect>> {
+        if self.confirm_discard {
+            return match action {
+                Some(Action::Yes) => vec![PageOut::Close],
+                Some(Action::No | Action::Back) => {
+                    self.confirm_discard = false;
+                    Vec::new()
+                }
+                _ => Vec::new(),
+            };
+        }
+        if action == Some(Action::Back) {
+            if self.unsaved() {
+                self.confirm_discard = true;
+                return Vec::new();
+            }
+            return vec![PageOut::Close];
+        }
+        work(self.key(action, key))
+    }
+
+    fn on_reply(&mut self, reply: StepMsg) -> Vec<PageOut<StepEffect>> {
+        self.reply(reply)
+    }
+
+    fn refresh(&mut self, row: &TeamRow) -> Vec<PageOut<StepEffect>> {
+        self.follow(row);
+        Vec::new()
+    }
+
+    fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
+        render(frame, area, self, theme);
+    }
+}
+
+/// Draws the page into `area`.
+pub fn render(frame: &mut Frame, area: Rect, s: &CredentialsPage, theme: &Theme) {
     let block = Block::bordered()
         .title(Span::styled(" 2. Deep sync credentials ", theme.title))
         .border_style(theme.border);
@@ -403,10 +523,14 @@ pub fn render(frame: &mut Frame, area: Rect, s: &DeepSyncScreen, theme: &Theme) 
         .collect();
     frame.render_widget(Paragraph::new(lock_lines), rows[5]);
     let notice = match &s.notice {
+        _ if s.confirm_discard => Line::from(Span::styled(
+            "Discard the unsaved credentials? y discards, n keeps editing",
+            theme.warn,
+        )),
         Some((true, t)) => Line::from(Span::styled(t.clone(), theme.ok)),
         Some((false, t)) => Line::from(Span::styled(t.clone(), theme.error)),
         None => Line::from(Span::styled(
-            "Tab field · Enter activate · Ctrl-t test · Ctrl-s save · Esc back",
+            "Test tries typed clients before they replace the stored ones.",
             theme.muted,
         )),
     };
