@@ -60,7 +60,9 @@ fn main() {
     let job = store
         .enqueue_job(&team, SYNC_JOB, &serde_json::json!({}))
         .expect("job");
-    store.set_job_state(job, JobState::Running).expect("running");
+    store
+        .set_job_state(job, JobState::Running)
+        .expect("running");
     c.execute_batch("BEGIN").expect("begin");
     for object in ["people", "jobs", "workflows"] {
         c.execute(
@@ -81,14 +83,25 @@ fn main() {
         .expect("quarantine");
     }
     for i in 0..events {
-        progress::event(c, team.id, "cycle", &format!("live cycle {i}: 12 changed, 0 deleted, 3 calls"))
-            .expect("event");
+        progress::event(
+            c,
+            team.id,
+            "cycle",
+            &format!("live cycle {i}: 12 changed, 0 deleted, 3 calls"),
+        )
+        .expect("event");
         progress::rate_sample(c, team.id, 40 + i % 17, 41 + i % 17).expect("sample");
     }
     c.execute_batch("COMMIT").expect("commit");
     progress::add_calls(c, team.id, 123_456, 321).expect("calls");
-    progress::set_quota(c, team.id, Some(10_000), Some(4_000), Some("2026-12-02T00:00:00Z"))
-        .expect("quota");
+    progress::set_quota(
+        c,
+        team.id,
+        Some(10_000),
+        Some(4_000),
+        Some("2026-12-02T00:00:00Z"),
+    )
+    .expect("quota");
     progress::heartbeat(c, team.id, 4242).expect("heartbeat");
 
     let facts = icims_onboard::onboarding::OnboardingFacts::default();
@@ -165,7 +178,11 @@ fn main() {
     let worst = overview.max(browser).max(log);
     println!(
         "deep_sync_render: {quarantined} quarantined records, {events} events (a {}), 200x60{}",
-        if events >= 1440 { "24-hour log" } else { "short log" },
+        if events >= 1440 {
+            "24-hour log"
+        } else {
+            "short log"
+        },
         if smoke { " — smoke run" } else { "" }
     );
     println!("  reference full-screen paragraph frame: {reference:?}");

@@ -191,7 +191,13 @@ impl Fixture {
             "UPDATE sync_state SET plan = ?2, phase = 'planned', plan_calls = 26 WHERE team_id = ?1",
             params![self.team.id, json],
         );
-        progress::event(self.store.conn(), self.team.id, "plan", "plan made: 20,911 calls, ETA Thu 04:10").unwrap();
+        progress::event(
+            self.store.conn(),
+            self.team.id,
+            "plan",
+            "plan made: 20,911 calls, ETA Thu 04:10",
+        )
+        .unwrap();
     }
 
     /// The job in `state`, with per-object progress, quota, samples, events, heartbeat.
@@ -219,7 +225,14 @@ impl Fixture {
             params![id, job, at(7200)],
         );
         progress::add_calls(c, id, 5_416, 37).unwrap();
-        progress::set_quota(c, id, Some(10_000), Some(3_200), Some("2026-12-02T00:00:00Z")).unwrap();
+        progress::set_quota(
+            c,
+            id,
+            Some(10_000),
+            Some(3_200),
+            Some("2026-12-02T00:00:00Z"),
+        )
+        .unwrap();
         progress::heartbeat(c, id, 4242).unwrap();
         progress::event(c, id, "started", "sync started by alice (job 1)").unwrap();
         for i in 0..60 {
@@ -227,7 +240,13 @@ impl Fixture {
         }
         progress::quarantine(c, id, "people", "20417", "HTTP 500 after 5 attempts", 5).unwrap();
         progress::quarantine(c, id, "workflows", "88121", "=1+2 is not a status date", 1).unwrap();
-        progress::event(c, id, "quarantined", "people 20417: HTTP 500 after 5 attempts").unwrap();
+        progress::event(
+            c,
+            id,
+            "quarantined",
+            "people 20417: HTTP 500 after 5 attempts",
+        )
+        .unwrap();
         progress::event(c, id, "retry", "503 from people/20417; retrying in 2s").unwrap();
         self.fix_times();
         if alive {
@@ -330,7 +349,10 @@ fn locked_until_the_gates_pass() {
     let page = f.page(false, (80, 24));
     assert!(page.locked());
     let text = format!("{:?}", draw(&page, (80, 24), &Theme::dark()).backend());
-    assert!(text.contains("historical export not imported (step 3)"), "{text}");
+    assert!(
+        text.contains("historical export not imported (step 3)"),
+        "{text}"
+    );
     snap_both("locked", &f, false, |_| {});
 }
 
@@ -382,7 +404,11 @@ fn failed() {
     f.running(JobState::Running, false);
     let job = f.store.latest_job(&f.team, SYNC_JOB).unwrap().unwrap();
     f.store
-        .finish_job(job.id, JobState::Failed, Some("iCIMS: 401 errorCode 6: bad credentials"))
+        .finish_job(
+            job.id,
+            JobState::Failed,
+            Some("iCIMS: 401 errorCode 6: bad credentials"),
+        )
         .unwrap();
     f.sql(
         "UPDATE sync_state SET error = 'iCIMS: 401 errorCode 6: bad credentials' WHERE team_id = ?1",
@@ -472,7 +498,10 @@ fn keys_plan_start_with_confirm() {
     assert!(status_text(&outs).unwrap().contains("no plan yet"));
     assert_eq!(page.confirm, None);
     let outs = page.on_key(Some(Action::Plan), key('p'));
-    assert_eq!(works(&outs), vec![DeepSyncWork::Plan { team_id: f.team.id }]);
+    assert_eq!(
+        works(&outs),
+        vec![DeepSyncWork::Plan { team_id: f.team.id }]
+    );
     assert!(page.planning);
     // While planning, a second p is refused.
     let outs = page.on_key(Some(Action::Plan), key('p'));
@@ -492,7 +521,10 @@ fn keys_plan_start_with_confirm() {
     assert_eq!(page.confirm, None);
     page.on_key(Some(Action::StartSync), key('s'));
     let outs = page.on_key(Some(Action::Yes), key('y'));
-    assert_eq!(works(&outs), vec![DeepSyncWork::Start { team_id: f.team.id }]);
+    assert_eq!(
+        works(&outs),
+        vec![DeepSyncWork::Start { team_id: f.team.id }]
+    );
     assert_eq!(page.confirm, None);
 }
 
@@ -509,7 +541,10 @@ fn keys_pause_resume_cancel_with_confirm() {
     assert_eq!(page.confirm, Some(Confirm::Pause));
     let outs = page.on_key(Some(Action::Back), KeyEvent::from(KeyCode::Esc));
     assert!(works(&outs).is_empty());
-    assert_eq!(page.confirm, None, "Esc answers no, it does not leave the page");
+    assert_eq!(
+        page.confirm, None,
+        "Esc answers no, it does not leave the page"
+    );
     page.on_key(Some(Action::PauseResume), key(' '));
     let outs = page.on_key(Some(Action::Yes), key('y'));
     assert_eq!(works(&outs), vec![DeepSyncWork::Pause { team_id: id }]);
@@ -538,17 +573,33 @@ fn keys_browse_scroll_export_and_back() {
     let mut f = Fixture::new();
     f.running(JobState::Running, true);
     for i in 0..100 {
-        progress::quarantine(f.store.conn(), f.team.id, "jobs", &format!("{}", 500 + i), "bad", 1)
-            .unwrap();
+        progress::quarantine(
+            f.store.conn(),
+            f.team.id,
+            "jobs",
+            &format!("{}", 500 + i),
+            "bad",
+            1,
+        )
+        .unwrap();
     }
     let mut page = f.page(true, (80, 24));
     let id = f.team.id;
     let rows = page.page_rows();
     // The event log scrolls in the overview; at the top ↑ changes nothing (no redraw).
-    assert_eq!(page.on_key(Some(Action::Up), key('k')), vec![PageOut::Unchanged]);
+    assert_eq!(
+        page.on_key(Some(Action::Up), key('k')),
+        vec![PageOut::Unchanged]
+    );
     let outs = page.on_key(Some(Action::Down), key('j'));
     assert_eq!(page.log_offset, 1);
-    assert!(matches!(works(&outs)[0], DeepSyncWork::Load { log: Window { offset: 1, .. }, .. }));
+    assert!(matches!(
+        works(&outs)[0],
+        DeepSyncWork::Load {
+            log: Window { offset: 1, .. },
+            ..
+        }
+    ));
     // e opens the full log; Esc returns to the overview at the newest event.
     page.on_key(Some(Action::EventLog), key('e'));
     assert_eq!(page.view, View::Log);
@@ -561,7 +612,11 @@ fn keys_browse_scroll_export_and_back() {
     assert_eq!(page.selected, rows);
     let outs = page.on_key(Some(Action::Bottom), key('G'));
     assert_eq!(page.selected, 101);
-    let DeepSyncWork::Load { quarantine: Some(w), .. } = works(&outs)[0] else {
+    let DeepSyncWork::Load {
+        quarantine: Some(w),
+        ..
+    } = works(&outs)[0]
+    else {
         panic!("expected a load with a quarantine window: {outs:?}");
     };
     assert!(w.offset <= 101 && 101 < w.offset + w.limit);
@@ -574,7 +629,10 @@ fn keys_browse_scroll_export_and_back() {
     assert_eq!(page.selected, 0);
     // c exports; Esc leaves the browser, then the page.
     let outs = page.on_key(Some(Action::ExportCsv), key('c'));
-    assert_eq!(works(&outs), vec![DeepSyncWork::ExportQuarantine { team_id: id }]);
+    assert_eq!(
+        works(&outs),
+        vec![DeepSyncWork::ExportQuarantine { team_id: id }]
+    );
     page.on_key(Some(Action::Back), KeyEvent::from(KeyCode::Esc));
     assert_eq!(page.view, View::Overview);
     let outs = page.on_key(Some(Action::Back), KeyEvent::from(KeyCode::Esc));
@@ -593,7 +651,16 @@ fn an_unchanged_read_does_not_redraw_and_a_gone_worker_is_replaced_once() {
     // draws nothing.
     assert!(page.revived_at.is_some());
     let rows = page.page_rows();
-    let mut snapshot = load(&f.store, f.team.id, Window { offset: 0, limit: rows }, None).unwrap();
+    let mut snapshot = load(
+        &f.store,
+        f.team.id,
+        Window {
+            offset: 0,
+            limit: rows,
+        },
+        None,
+    )
+    .unwrap();
     snapshot.now = now();
     let outs = page.on_reply(DeepSyncReply::Loaded(Ok(Box::new(snapshot.clone()))));
     assert_eq!(outs, vec![PageOut::Unchanged]);
@@ -613,10 +680,19 @@ fn quarantine_csv_neutralises_formulas() {
     let text = std::fs::read_to_string(&path).unwrap();
     assert!(text.starts_with("\u{feff}object,icims_id,reason,attempts,at\r\n"));
     assert!(text.contains("people,20417,HTTP 500 after 5 attempts,5,"));
-    assert!(text.contains("workflows,88121,'=1+2 is not a status date,1,"), "{text}");
+    assert!(
+        text.contains("workflows,88121,'=1+2 is not a status date,1,"),
+        "{text}"
+    );
     use std::os::unix::fs::PermissionsExt;
-    assert_eq!(std::fs::metadata(&path).unwrap().permissions().mode() & 0o777, 0o600);
-    assert!(path.to_string_lossy().contains(&format!("team-{}", f.team.id)));
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert!(
+        path.to_string_lossy()
+            .contains(&format!("team-{}", f.team.id))
+    );
 }
 
 #[test]
@@ -626,7 +702,11 @@ fn mono_under_no_color() {
     let page = f.page(true, (80, 24));
     let terminal = draw(&page, (80, 24), &Theme::mono());
     for cell in terminal.backend().buffer().content() {
-        assert_eq!(cell.fg, ratatui::style::Color::Reset, "mono draws no colours");
+        assert_eq!(
+            cell.fg,
+            ratatui::style::Color::Reset,
+            "mono draws no colours"
+        );
         assert_eq!(cell.bg, ratatui::style::Color::Reset);
     }
 }
@@ -647,9 +727,17 @@ fn home_app(size: (u16, u16)) -> (App, Vec<Fixture>) {
         let mut team = f.team.clone();
         team.id = id;
         team.name = name.into();
-        let status = load(&f.store, f.team.id, Window { offset: 0, limit: 5 }, None)
-            .unwrap()
-            .status;
+        let status = load(
+            &f.store,
+            f.team.id,
+            Window {
+                offset: 0,
+                limit: 5,
+            },
+            None,
+        )
+        .unwrap()
+        .status;
         syncs.insert(id, status);
         rows.push(TeamRow {
             team,
@@ -687,9 +775,17 @@ fn home_app(size: (u16, u16)) -> (App, Vec<Fixture>) {
     // Waiting for quota (worker alive).
     let mut f = Fixture::new();
     f.running(JobState::Running, true);
-    f.sql("DELETE FROM sync_quarantine WHERE team_id = ?1", params![f.team.id]);
-    progress::begin_wait(f.store.conn(), f.team.id, "2026-12-02T00:00:00Z", "daily quota spent")
-        .unwrap();
+    f.sql(
+        "DELETE FROM sync_quarantine WHERE team_id = ?1",
+        params![f.team.id],
+    );
+    progress::begin_wait(
+        f.store.conn(),
+        f.team.id,
+        "2026-12-02T00:00:00Z",
+        "daily quota spent",
+    )
+    .unwrap();
     add(3, "Hooli", facts(true), f);
     // Running with quarantined records (worker alive).
     let mut f = Fixture::new();
@@ -698,12 +794,18 @@ fn home_app(size: (u16, u16)) -> (App, Vec<Fixture>) {
     // Worker gone.
     let mut f = Fixture::new();
     f.running(JobState::Running, false);
-    f.sql("DELETE FROM sync_quarantine WHERE team_id = ?1", params![f.team.id]);
+    f.sql(
+        "DELETE FROM sync_quarantine WHERE team_id = ?1",
+        params![f.team.id],
+    );
     add(5, "Umbrella", facts(true), f);
     // Live, nothing wrong.
     let mut f = Fixture::new();
     f.running(JobState::Running, true);
-    f.sql("DELETE FROM sync_quarantine WHERE team_id = ?1", params![f.team.id]);
+    f.sql(
+        "DELETE FROM sync_quarantine WHERE team_id = ?1",
+        params![f.team.id],
+    );
     f.sql(
         "UPDATE sync_state SET phase = 'live', initial_done_at = ?2, cycles = 3, last_cycle_at = ?3 WHERE team_id = ?1",
         params![f.team.id, at(5400), at(120)],
@@ -720,7 +822,10 @@ fn home_app(size: (u16, u16)) -> (App, Vec<Fixture>) {
 
     let mut app = App::new("/data/icims-onboard.db", size);
     let effects = update(&mut app, Msg::TeamsLoaded(rows));
-    assert!(effects.contains(&Effect::LoadSyncs), "home reads the sync states: {effects:?}");
+    assert!(
+        effects.contains(&Effect::LoadSyncs),
+        "home reads the sync states: {effects:?}"
+    );
     update(&mut app, Msg::SyncsLoaded(syncs, now()));
     (app, fixtures)
 }
@@ -737,10 +842,22 @@ fn draw_app(app: &App, theme: &Theme) -> Terminal<TestBackend> {
 fn home_sorts_alerts_first_with_the_sync_column() {
     for size in [(120u16, 40u16), (80, 24)] {
         let (app, _fx) = home_app(size);
-        let order: Vec<&str> = app.visible_teams().iter().map(|t| t.team.name.as_str()).collect();
+        let order: Vec<&str> = app
+            .visible_teams()
+            .iter()
+            .map(|t| t.team.name.as_str())
+            .collect();
         assert_eq!(
             order,
-            ["Globex", "Acme Corp", "Umbrella", "Hooli", "Initech", "Wonka", "Vandelay"],
+            [
+                "Globex",
+                "Acme Corp",
+                "Umbrella",
+                "Hooli",
+                "Initech",
+                "Wonka",
+                "Vandelay"
+            ],
             "most urgent alert first, teams without alerts last"
         );
         let kinds: Vec<Option<AlertKind>> = app
@@ -770,15 +887,22 @@ fn home_sorts_alerts_first_with_the_sync_column() {
 }
 
 #[test]
-fn home_alert_opens_the_page_that_explains_it() {
+fn home_a_opens_the_page_that_explains_the_alert() {
     let (mut app, _fx) = home_app((120, 40));
-    // The first row (sync failed) opens step 5.
-    let effects = update(&mut app, Msg::Key(KeyEvent::from(KeyCode::Enter)));
+    // Enter still opens the team; `a` opens the page of the first row's alert (sync
+    // failed: step 5).
+    update(&mut app, Msg::Key(KeyEvent::from(KeyCode::Enter)));
+    assert!(matches!(app.screen, Screen::Team { ref name, .. } if name == "Globex"));
+    assert!(app.page.is_none());
+    update(&mut app, Msg::Key(KeyEvent::from(KeyCode::Esc)));
+    let effects = update(&mut app, Msg::Key(key('a')));
     assert!(matches!(app.screen, Screen::Team { ref name, step: 4 } if name == "Globex"));
     assert!(
         effects.iter().any(|e| matches!(
             e.work(),
-            Some(icims_onboard::tui::pages::Work::DeepSync(DeepSyncWork::Load { team_id: 2, .. }))
+            Some(icims_onboard::tui::pages::Work::DeepSync(
+                DeepSyncWork::Load { team_id: 2, .. }
+            ))
         )),
         "{effects:?}"
     );
@@ -787,7 +911,18 @@ fn home_alert_opens_the_page_that_explains_it() {
     update(&mut app, Msg::Key(KeyEvent::from(KeyCode::Esc)));
     assert_eq!(app.screen, Screen::Home);
     update(&mut app, Msg::Key(KeyEvent::from(KeyCode::Down)));
-    update(&mut app, Msg::Key(KeyEvent::from(KeyCode::Enter)));
+    update(&mut app, Msg::Key(key('a')));
     assert!(matches!(app.screen, Screen::Team { ref name, step: 1 } if name == "Acme Corp"));
     assert!(app.page.is_some(), "the credentials page is open");
+    // A team without alerts: `a` is not offered and does nothing.
+    update(&mut app, Msg::Key(KeyEvent::from(KeyCode::Esc)));
+    update(&mut app, Msg::Key(KeyEvent::from(KeyCode::Esc)));
+    update(&mut app, Msg::Key(KeyEvent::from(KeyCode::End)));
+    assert_eq!(app.visible_teams()[app.selected].team.name, "Vandelay");
+    assert_eq!(
+        app.availability(Action::OpenAlert),
+        icims_onboard::tui::keymap::Availability::Hidden
+    );
+    update(&mut app, Msg::Key(key('a')));
+    assert_eq!(app.screen, Screen::Home);
 }

@@ -71,29 +71,69 @@ fn setup(home: &common::Sandbox, info: &SandboxInfo) {
     let cid = info.customer_id.to_string();
     home.ok(
         &[
-            "team", "add", TEAM, "--customer-id", &cid, "--api-base", &info.api_base,
-            "--token-url", &info.token_url, "--datastream-base", &info.datastream.base,
+            "team",
+            "add",
+            TEAM,
+            "--customer-id",
+            &cid,
+            "--api-base",
+            &info.api_base,
+            "--token-url",
+            &info.token_url,
+            "--datastream-base",
+            &info.datastream.base,
         ],
         "",
     );
     home.ok(
-        &["creds", "set", TEAM, "--kind", "rest", "--client-id", &info.oauth.client_id, "--secret-stdin"],
+        &[
+            "creds",
+            "set",
+            TEAM,
+            "--kind",
+            "rest",
+            "--client-id",
+            &info.oauth.client_id,
+            "--secret-stdin",
+        ],
         &format!("{}\n", info.oauth.client_secret),
     );
     home.ok(
-        &["creds", "set", TEAM, "--kind", "datastream", "--client-id", &info.datastream.client_id, "--secret-stdin"],
+        &[
+            "creds",
+            "set",
+            TEAM,
+            "--kind",
+            "datastream",
+            "--client-id",
+            &info.datastream.client_id,
+            "--secret-stdin",
+        ],
         &format!("{}\n", info.datastream.client_secret),
     );
     home.ok(
-        &["creds", "set", TEAM, "--kind", "basic", "--username", &info.basic.username, "--secret-stdin"],
+        &[
+            "creds",
+            "set",
+            TEAM,
+            "--kind",
+            "basic",
+            "--username",
+            &info.basic.username,
+            "--secret-stdin",
+        ],
         &format!("{}\n", info.basic.password),
     );
     home.ok(&["check", TEAM, "--step", "2"], "");
     let dir = Path::new(&info.export.dir);
-    let files: Vec<String> = [&info.export.people, &info.export.jobs, &info.export.workflows]
-        .iter()
-        .map(|f| dir.join(&f.file).display().to_string())
-        .collect();
+    let files: Vec<String> = [
+        &info.export.people,
+        &info.export.jobs,
+        &info.export.workflows,
+    ]
+    .iter()
+    .map(|f| dir.join(&f.file).display().to_string())
+    .collect();
     let mut args = vec!["export", "import", TEAM];
     args.extend(files.iter().map(String::as_str));
     home.ok(&args, "");
@@ -124,7 +164,18 @@ fn json_status(home: &common::Sandbox) -> Value {
 }
 
 /// Every stored row: (object, id) → (deleted, status_id, status_name, fields, raw, source, updated_at).
-type Rows = BTreeMap<(String, String), (i64, Option<String>, Option<String>, String, String, String, Option<String>)>;
+type Rows = BTreeMap<
+    (String, String),
+    (
+        i64,
+        Option<String>,
+        Option<String>,
+        String,
+        String,
+        String,
+        Option<String>,
+    ),
+>;
 
 fn rows(db: &Path) -> Rows {
     let store = Store::open(db).unwrap();
@@ -135,7 +186,15 @@ fn rows(db: &Path) -> Rows {
     stmt.query_map([], |r| {
         Ok((
             (r.get(0)?, r.get(1)?),
-            (r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?),
+            (
+                r.get(2)?,
+                r.get(3)?,
+                r.get(4)?,
+                r.get(5)?,
+                r.get(6)?,
+                r.get(7)?,
+                r.get(8)?,
+            ),
         ))
     })
     .unwrap()
@@ -172,12 +231,15 @@ fn assert_matches_tenant(home: &common::Sandbox, sb: &Sandbox, except_quarantine
             .collect::<Vec<_>>(),
     );
     let stored = rows(&home.db());
-    let quarantined: BTreeSet<(String, String)> = status::quarantine_page(store.conn(), team.id, 0, 100_000)
-        .unwrap()
-        .into_iter()
-        .map(|q| (q.object, q.icims_id))
-        .collect();
-    let urls = Urls { customer_base: "http://x/customers/1" };
+    let quarantined: BTreeSet<(String, String)> =
+        status::quarantine_page(store.conn(), team.id, 0, 100_000)
+            .unwrap()
+            .into_iter()
+            .map(|q| (q.object, q.icims_id))
+            .collect();
+    let urls = Urls {
+        customer_base: "http://x/customers/1",
+    };
     let mut checked = 0;
     for object in Object::ALL {
         let name = object_name(object);
@@ -205,7 +267,11 @@ fn assert_matches_tenant(home: &common::Sandbox, sb: &Sandbox, except_quarantine
             assert_eq!(got.0, 0, "{name} {id} marked deleted but live");
             let fields: Map<String, Value> = serde_json::from_str(&got.3).unwrap();
             assert_eq!(fields, want.fields, "{name} {id} fields (source {})", got.5);
-            assert_eq!((&got.1, &got.2), (&want.status_id, &want.status_name), "{name} {id} status");
+            assert_eq!(
+                (&got.1, &got.2),
+                (&want.status_id, &want.status_name),
+                "{name} {id} status"
+            );
             checked += 1;
         }
         // Nothing else is live; what the export had and the tenant lost is marked deleted.
@@ -214,7 +280,10 @@ fn assert_matches_tenant(home: &common::Sandbox, sb: &Sandbox, except_quarantine
                 break;
             }
             if row.0 == 0 {
-                assert!(live.contains(id), "{name} {id} stored live but gone from the tenant");
+                assert!(
+                    live.contains(id),
+                    "{name} {id} stored live but gone from the tenant"
+                );
             }
         }
         let deleted: BTreeSet<String> = stored
@@ -241,28 +310,55 @@ fn several_seeds_end_with_exactly_the_tenants_records_and_the_planned_calls() {
         let t = Tenant::start(cfg(seed, people));
         let home = common::Sandbox::new();
         setup(&home, &t.info());
-        let plan: Value = serde_json::from_str(&home.ok(&["sync", "plan", TEAM, "--json"], "")).unwrap();
+        let plan: Value =
+            serde_json::from_str(&home.ok(&["sync", "plan", TEAM, "--json"], "")).unwrap();
         assert_eq!(json_status(&home)["state"], "planned");
         let truth = &t.sb().tenant().after_cutoff;
         let changed_or_new = (truth.people.changed.len() + truth.people.created.len()) as u64;
-        assert!(plan["objects"]["people"]["changed"].as_u64().unwrap() >= changed_or_new, "seed {seed}: {plan}");
         assert!(
-            plan["objects"]["people"]["deleted"].as_u64().unwrap() <= truth.people.deleted.len() as u64,
+            plan["objects"]["people"]["changed"].as_u64().unwrap() >= changed_or_new,
+            "seed {seed}: {plan}"
+        );
+        assert!(
+            plan["objects"]["people"]["deleted"].as_u64().unwrap()
+                <= truth.people.deleted.len() as u64,
             "seed {seed}"
         );
         let out = start_wait(&home, &[]);
-        assert!(out.status.success(), "seed {seed}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "seed {seed}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         let n = assert_matches_tenant(&home, t.sb(), false);
         let st = json_status(&home);
-        for key in ["state", "objects", "records", "deleted", "calls_used", "quota", "eta", "quarantined", "waits", "retries"] {
+        for key in [
+            "state",
+            "objects",
+            "records",
+            "deleted",
+            "calls_used",
+            "quota",
+            "eta",
+            "quarantined",
+            "waits",
+            "retries",
+        ] {
             assert!(st.get(key).is_some(), "status JSON lacks {key}: {st}");
         }
         assert_eq!(st["state"], "done", "{st}");
         assert_eq!(st["quarantined"], 0);
-        assert_eq!(st["records"]["people"].as_u64().unwrap() as usize, t.sb().tenant().people.len());
+        assert_eq!(
+            st["records"]["people"].as_u64().unwrap() as usize,
+            t.sb().tenant().people.len()
+        );
         // Deleted since the export: marked (unless the export row itself was quarantined).
         let stored = rows(&home.db());
-        for (name, cs) in [("people", &truth.people), ("jobs", &truth.jobs), ("workflows", &truth.workflows)] {
+        for (name, cs) in [
+            ("people", &truth.people),
+            ("jobs", &truth.jobs),
+            ("workflows", &truth.workflows),
+        ] {
             for id in &cs.deleted {
                 if let Some(r) = stored.get(&(name.to_string(), id.to_string())) {
                     assert_eq!(r.0, 1, "seed {seed}: {name} {id} not marked deleted");
@@ -272,10 +368,17 @@ fn several_seeds_end_with_exactly_the_tenants_records_and_the_planned_calls() {
         assert!(st["deleted"]["people"].as_u64().unwrap() > 0);
         // The calls made are the plan's count; retries (none here) come on top.
         let calls = st["calls_used"].as_u64().unwrap() - st["retries"].as_u64().unwrap();
-        assert_eq!(calls, plan["calls_total"].as_u64().unwrap(), "seed {seed}: {st}");
+        assert_eq!(
+            calls,
+            plan["calls_total"].as_u64().unwrap(),
+            "seed {seed}: {st}"
+        );
         let gets = plan["gets"].as_u64().unwrap();
         let api_rows = rows(&home.db()).values().filter(|r| r.5 == "api").count() as u64;
-        assert!(gets as f64 <= api_rows as f64 * 1.001, "seed {seed}: {gets} GETs for {api_rows} records");
+        assert!(
+            gets as f64 <= api_rows as f64 * 1.001,
+            "seed {seed}: {gets} GETs for {api_rows} records"
+        );
         // Quarantined export rows were recovered from the API.
         let bad = t.info().export.people.bad_rows;
         assert!(bad > 0 && plan["objects"]["people"]["missing"].as_u64().unwrap() >= bad as u64);
@@ -297,7 +400,11 @@ fn sigkill_at_twenty_random_points_ends_row_for_row_like_an_uninterrupted_run() 
     setup(&reference, &t.info());
     reference.ok(&["sync", "settings", TEAM, "--concurrency", "1"], "");
     let out = start_wait(&reference, &[]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let want = rows(&reference.db());
 
     let home = common::Sandbox::new();
@@ -328,7 +435,11 @@ fn sigkill_at_twenty_random_points_ends_row_for_row_like_an_uninterrupted_run() 
         child.wait().unwrap();
     }
     let out = home.run(&["worker", "--until-idle"], "");
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(kills >= 15, "only {kills} kills landed inside the run");
     println!("{kills} SIGKILLs landed inside the sync");
     let st = status_of(&home);
@@ -359,7 +470,11 @@ fn injected_faults_are_retried_or_quarantined_and_the_sync_completes() {
     });
     repoint(&home, &faulty.info());
     let out = start_wait(&home, &[]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let st = status_of(&home);
     assert!(st.retries > 0, "{st:?}");
     assert!(!faulty.sb().fault_log().is_empty());
@@ -372,7 +487,11 @@ fn injected_faults_are_retried_or_quarantined_and_the_sync_completes() {
     }
     // Retries are bounded per record: at most (attempts 3 × client attempts 5) per GET.
     let gets = st.plan.as_ref().unwrap()["gets"].as_u64().unwrap();
-    assert!(st.retries <= gets * 15, "{} retries for {gets} GETs", st.retries);
+    assert!(
+        st.retries <= gets * 15,
+        "{} retries for {gets} GETs",
+        st.retries
+    );
 }
 
 #[test]
@@ -381,7 +500,8 @@ fn a_small_quota_waits_for_midnight_and_the_plan_names_the_next_day() {
     let clean = Tenant::start(cfg(4, 300));
     let probe = common::Sandbox::new();
     setup(&probe, &clean.info());
-    let plan: Value = serde_json::from_str(&probe.ok(&["sync", "plan", TEAM, "--json"], "")).unwrap();
+    let plan: Value =
+        serde_json::from_str(&probe.ok(&["sync", "plan", TEAM, "--json"], "")).unwrap();
     let total = plan["calls_total"].as_u64().unwrap();
 
     let home = common::Sandbox::new();
@@ -400,7 +520,8 @@ fn a_small_quota_waits_for_midnight_and_the_plan_names_the_next_day() {
         .unwrap()
         .and_utc();
     clock.set(midnight - chrono::Duration::seconds(8));
-    let plan: Value = serde_json::from_str(&home.ok(&["sync", "plan", TEAM, "--json"], "")).unwrap();
+    let plan: Value =
+        serde_json::from_str(&home.ok(&["sync", "plan", TEAM, "--json"], "")).unwrap();
     assert_eq!(plan["eta_day"], 2, "{plan}");
     assert!(plan["days"][0]["calls"].as_u64().unwrap() < plan["gets"].as_u64().unwrap());
     // Follow the status while it runs: it must show the wait.
@@ -421,14 +542,24 @@ fn a_small_quota_waits_for_midnight_and_the_plan_names_the_next_day() {
         std::thread::sleep(Duration::from_millis(100));
     }
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let wait = saw_wait.expect("the status never showed the quota wait");
-    assert!(wait.reason.starts_with("waiting for quota until 00:00 UTC"), "{wait:?}");
+    assert!(
+        wait.reason.starts_with("waiting for quota until 00:00 UTC"),
+        "{wait:?}"
+    );
     let st = status_of(&home);
     assert_eq!(st.waits, 1, "{st:?}");
     assert_matches_tenant(&home, limited.sb(), false);
     let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(stderr.contains("waiting for quota until 00:00 UTC"), "{stderr}");
+    assert!(
+        stderr.contains("waiting for quota until 00:00 UTC"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -438,17 +569,34 @@ fn a_live_cycle_reflects_a_change_a_creation_and_a_deletion() {
     setup(&home, &t.info());
     home.ok(&["sync", "settings", TEAM, "--reconcile-every", "1"], "");
     let out = home.run(
-        &["sync", "start", TEAM, "--live-cycles", "1", "--live-interval", "3"],
+        &[
+            "sync",
+            "start",
+            TEAM,
+            "--live-cycles",
+            "1",
+            "--live-interval",
+            "3",
+        ],
         "",
     );
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let deadline = Instant::now() + Duration::from_secs(60);
     while status_of(&home).initial_done_at.is_none() {
         assert!(Instant::now() < deadline, "initial pass did not finish");
         std::thread::sleep(Duration::from_millis(50));
     }
     let tenant = t.sb().tenant();
-    let changed = tenant.people.iter().find(|p| !p.phones.is_empty()).unwrap().id;
+    let changed = tenant
+        .people
+        .iter()
+        .find(|p| !p.phones.is_empty())
+        .unwrap()
+        .id;
     let victim = tenant
         .people
         .iter()
@@ -474,7 +622,10 @@ fn a_live_cycle_reflects_a_change_a_creation_and_a_deletion() {
     let r = rows(&home.db());
     assert_eq!(r[&("people".into(), victim.to_string())].0, 1);
     assert_eq!(r[&("people".into(), created.to_string())].5, "api");
-    assert!(r.values().any(|v| v.1.as_deref() == Some(new_status.as_str())));
+    assert!(
+        r.values()
+            .any(|v| v.1.as_deref() == Some(new_status.as_str()))
+    );
 }
 
 #[test]
@@ -488,7 +639,13 @@ fn pause_resume_and_sigterm_release_the_lease_and_resume_from_the_checkpoint() {
     home.ok(&["sync", "settings", TEAM, "--concurrency", "2"], "");
     home.ok(&["sync", "start", TEAM, "--live-cycles", "0"], "");
     let deadline = Instant::now() + Duration::from_secs(60);
-    while status_of(&home).objects.values().map(|o| o.done).sum::<u64>() == 0 {
+    while status_of(&home)
+        .objects
+        .values()
+        .map(|o| o.done)
+        .sum::<u64>()
+        == 0
+    {
         assert!(Instant::now() < deadline);
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -502,13 +659,24 @@ fn pause_resume_and_sigterm_release_the_lease_and_resume_from_the_checkpoint() {
     assert!(st.initial_done_at.is_none());
     // SIGTERM: the worker finishes its batch, releases the lease, the job goes back to queued.
     home.ok(&["sync", "resume", TEAM], "");
-    while status_of(&home).objects.values().map(|o| o.done).sum::<u64>() <= st.objects.values().map(|o| o.done).sum::<u64>() {
+    while status_of(&home)
+        .objects
+        .values()
+        .map(|o| o.done)
+        .sum::<u64>()
+        <= st.objects.values().map(|o| o.done).sum::<u64>()
+    {
         assert!(Instant::now() < deadline);
         std::thread::sleep(Duration::from_millis(20));
     }
-    let pid = icims_onboard::worker::live_worker_pid(&home.db()).unwrap().unwrap();
+    let pid = icims_onboard::worker::live_worker_pid(&home.db())
+        .unwrap()
+        .unwrap();
     unsafe { libc::kill(pid as i32, libc::SIGTERM) };
-    while icims_onboard::worker::live_worker_pid(&home.db()).unwrap().is_some() {
+    while icims_onboard::worker::live_worker_pid(&home.db())
+        .unwrap()
+        .is_some()
+    {
         assert!(Instant::now() < deadline, "worker ignored SIGTERM");
         std::thread::sleep(Duration::from_millis(50));
     }
@@ -525,9 +693,21 @@ fn pause_resume_and_sigterm_release_the_lease_and_resume_from_the_checkpoint() {
     }
     // `sync start --wait` attaches to the queued job on a new worker and finishes it.
     let out = start_wait(&home, &[]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let store = Store::open(&home.db()).unwrap();
     let team = store.team(TEAM).unwrap();
-    assert_eq!(store.jobs(&team).unwrap().iter().filter(|j| j.kind == "sync.deep").count(), 1);
+    assert_eq!(
+        store
+            .jobs(&team)
+            .unwrap()
+            .iter()
+            .filter(|j| j.kind == "sync.deep")
+            .count(),
+        1
+    );
     assert_matches_tenant(&home, t.sb(), false);
 }

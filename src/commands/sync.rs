@@ -118,7 +118,11 @@ pub fn run(db: Option<&Path>, cmd: &SyncCommand) -> Result<ExitCode> {
                 &Actor::from_env(),
                 Some(&crate::paths::log_file_path()),
             )?;
-            done(a.json, &format!("sync job {} resumed", out.job_id), out.job_id)
+            done(
+                a.json,
+                &format!("sync job {} resumed", out.job_id),
+                out.job_id,
+            )
         }
         SyncCommand::Cancel(a) => {
             let team = store.team(&a.name)?;
@@ -143,7 +147,11 @@ fn plan(store: &Store, a: &TeamJson) -> Result<ExitCode> {
     let team = store.team(&a.name)?;
     let gates = sync::control::unmet_gates(store, &team)?;
     if !gates.is_empty() {
-        return Err(eyre!("team {:?} cannot sync yet: {}", team.name, gates.join("; ")));
+        return Err(eyre!(
+            "team {:?} cannot sync yet: {}",
+            team.name,
+            gates.join("; ")
+        ));
     }
     if let Some(job) = sync::control::open_job(store, &team)? {
         return Err(eyre!(
@@ -214,7 +222,11 @@ fn print_plan(team: &Team, p: &Plan) {
             "  day {} ({}{}): {} calls",
             d.day,
             d.date,
-            if d.day == 1 { ", until the 00:00 UTC reset" } else { "" },
+            if d.day == 1 {
+                ", until the 00:00 UTC reset"
+            } else {
+                ""
+            },
             d.calls
         );
     }
@@ -278,7 +290,10 @@ fn follow(store: &Store, team: &Team, json: bool) -> Result<ExitCode> {
             return Ok(ExitCode::SUCCESS);
         }
         match st.state {
-            SyncState::Failed | SyncState::Cancelled | SyncState::NotStarted | SyncState::Planned => {
+            SyncState::Failed
+            | SyncState::Cancelled
+            | SyncState::NotStarted
+            | SyncState::Planned => {
                 if json {
                     println!("{}", serde_json::to_string(&st)?);
                 }
@@ -332,7 +347,11 @@ fn status_cmd(store: &Store, a: &StatusArgs) -> Result<ExitCode> {
         println!("{}", serde_json::to_string(&st)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("deep sync of {}: {}", sanitize(&team.name), st.state.as_str());
+    println!(
+        "deep sync of {}: {}",
+        sanitize(&team.name),
+        st.state.as_str()
+    );
     for (o, p) in &st.objects {
         println!(
             "  {:<10} {:>7}/{:<7} done  {:>5} failed  {:>8} seeded",
@@ -364,7 +383,11 @@ fn status_cmd(store: &Store, a: &StatusArgs) -> Result<ExitCode> {
         );
     }
     if let Some(w) = &st.wait {
-        println!("  {} (ends in {})", sanitize(&w.reason), human_secs(w.secs_left.max(0) as u64));
+        println!(
+            "  {} (ends in {})",
+            sanitize(&w.reason),
+            human_secs(w.secs_left.max(0) as u64)
+        );
     }
     if let Some(eta) = &st.eta {
         println!("  ETA: {eta}");
@@ -387,7 +410,12 @@ fn status_cmd(store: &Store, a: &StatusArgs) -> Result<ExitCode> {
             st.live.next_cycle_at.as_deref().unwrap_or("-")
         );
     }
-    if let Some(e) = st.job.as_ref().and_then(|j| j.error.clone()).or(st.error.clone()) {
+    if let Some(e) = st
+        .job
+        .as_ref()
+        .and_then(|j| j.error.clone())
+        .or(st.error.clone())
+    {
         println!("  error: {}", sanitize(&e));
     }
     Ok(ExitCode::SUCCESS)

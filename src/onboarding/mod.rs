@@ -357,7 +357,10 @@ fn deep_sync(f: &OnboardingFacts) -> (StepState, String) {
                 return (StepState::InProgress, "initial pass running".into());
             }
             JobState::Paused if f.sync_initial_done.is_some() => {
-                return (StepState::Done, "initial pass complete; live sync paused".into());
+                return (
+                    StepState::Done,
+                    "initial pass complete; live sync paused".into(),
+                );
             }
             JobState::Paused => return (StepState::InProgress, "paused".into()),
             JobState::Failed => {

@@ -387,11 +387,7 @@ impl Sandbox {
     /// export, statuses added). `f` edits a copy; the copy replaces the tenant at once.
     /// See [`mutate`] for the edits with their ground truth.
     pub fn mutate<R>(&self, f: impl FnOnce(&mut Tenant, &SandboxClock) -> R) -> R {
-        let mut guard = self
-            .state
-            .tenant
-            .write()
-            .unwrap_or_else(|e| e.into_inner());
+        let mut guard = self.state.tenant.write().unwrap_or_else(|e| e.into_inner());
         let mut copy = (**guard).clone();
         let out = f(&mut copy, &self.state.clock);
         copy.rebuild_indexes();

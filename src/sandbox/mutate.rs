@@ -21,7 +21,10 @@ pub fn change_person(t: &mut Tenant, clock: &SandboxClock, id: u64) -> bool {
     if let Some(ph) = p.phones.first_mut() {
         ph.phonenumber = format!("508-555-{:04}", id % 10_000);
     }
-    if let Some(f) = folders.iter().find(|f| f.id != p.folder.id && f.id.starts_with(&p.folder.id[..1])) {
+    if let Some(f) = folders
+        .iter()
+        .find(|f| f.id != p.folder.id && f.id.starts_with(&p.folder.id[..1]))
+    {
         p.folder = f.clone();
     }
     p.updateddate = now_minute(clock);

@@ -132,9 +132,8 @@ pub fn export_quarantine(
 ) -> Result<(PathBuf, u64), SyncError> {
     use std::os::unix::fs::OpenOptionsExt;
     let path = quarantine_csv_path(db, team_id);
-    let io = |e: std::io::Error| {
-        SyncError::Runtime(format!("cannot write {}: {e}", path.display()))
-    };
+    let io =
+        |e: std::io::Error| SyncError::Runtime(format!("cannot write {}: {e}", path.display()));
     if let Some(dir) = path.parent() {
         std::fs::create_dir_all(dir).map_err(io)?;
     }

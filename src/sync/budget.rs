@@ -74,9 +74,9 @@ impl Budget {
                 } else {
                     // One second past the announced reset: the header counts whole seconds.
                     let secs = (at - now).as_secs() + 1;
-                    let until = g
-                        .reset_wall
-                        .unwrap_or_else(|| chrono::Utc::now() + chrono::Duration::seconds(secs as i64));
+                    let until = g.reset_wall.unwrap_or_else(|| {
+                        chrono::Utc::now() + chrono::Duration::seconds(secs as i64)
+                    });
                     return Decision::Wait { until, secs };
                 }
             }

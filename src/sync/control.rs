@@ -100,7 +100,12 @@ pub fn pause(store: &Store, team: &Team, actor: &Actor) -> Result<i64, SyncError
     let job = require_open(store, team)?;
     store.set_job_state(job.id, JobState::Paused)?;
     super::progress::ensure_state(store.conn(), team.id)?;
-    super::progress::event(store.conn(), team.id, "paused", &format!("paused by {}", actor.user))?;
+    super::progress::event(
+        store.conn(),
+        team.id,
+        "paused",
+        &format!("paused by {}", actor.user),
+    )?;
     store.audit(actor, Some(&team.name), "sync.pause", None)?;
     Ok(job.id)
 }
@@ -115,7 +120,12 @@ pub fn resume(
     let job = require_open(store, team)?;
     if job.state == JobState::Paused {
         store.set_job_state(job.id, JobState::Queued)?;
-        super::progress::event(store.conn(), team.id, "resumed", &format!("resumed by {}", actor.user))?;
+        super::progress::event(
+            store.conn(),
+            team.id,
+            "resumed",
+            &format!("resumed by {}", actor.user),
+        )?;
         store.audit(actor, Some(&team.name), "sync.resume", None)?;
     }
     start(store, team, &SyncParams::default(), actor, spawn_worker)
@@ -130,7 +140,12 @@ pub fn cancel(store: &Store, team: &Team, actor: &Actor) -> Result<i64, SyncErro
         store.finish_job(job.id, JobState::Cancelled, None)?;
     }
     super::progress::ensure_state(store.conn(), team.id)?;
-    super::progress::event(store.conn(), team.id, "cancelled", &format!("cancelled by {}", actor.user))?;
+    super::progress::event(
+        store.conn(),
+        team.id,
+        "cancelled",
+        &format!("cancelled by {}", actor.user),
+    )?;
     store.audit(actor, Some(&team.name), "sync.cancel", None)?;
     Ok(job.id)
 }

@@ -71,12 +71,12 @@ impl Ctx<'_> {
 pub fn client_for(store: &Store, team: &Team) -> Result<IcimsClient, SyncError> {
     let cred = match store.credential(team, CredentialKind::Rest)? {
         Some(c) => c,
-        None => store.credential(team, CredentialKind::Basic)?.ok_or_else(|| {
-            SyncError::NotReady {
+        None => store
+            .credential(team, CredentialKind::Basic)?
+            .ok_or_else(|| SyncError::NotReady {
                 team: team.name.clone(),
                 reason: "no REST (or Basic) API credential stored".into(),
-            }
-        })?,
+            })?,
     };
     let config = ClientConfig {
         // The sync must see changes at once, not iCIMS's 15-minute-old search index.
@@ -96,7 +96,9 @@ pub fn export_cutoff(store: &Store, team: &Team) -> Result<String, SyncError> {
     }
     let newest: Option<String> = store
         .conn()
-        .prepare("SELECT updated_at FROM sync_records WHERE team_id = ?1 AND updated_at IS NOT NULL")?
+        .prepare(
+            "SELECT updated_at FROM sync_records WHERE team_id = ?1 AND updated_at IS NOT NULL",
+        )?
         .query_map([team.id], |r| r.get::<_, String>(0))?
         .filter_map(|r| r.ok())
         .filter_map(|s| plan::parse_when(&s))
@@ -169,7 +171,10 @@ pub async fn seed_and_plan(
     let (statuses, catalogue_calls) = statuses(client, budget).await;
     conn.execute(
         "UPDATE sync_state SET statuses = ?2 WHERE team_id = ?1",
-        params![team.id, serde_json::to_string(&statuses).unwrap_or_default()],
+        params![
+            team.id,
+            serde_json::to_string(&statuses).unwrap_or_default()
+        ],
     )?;
     if rank(&phase(conn, team.id)?) < 1 {
         seed::seed(conn, team.id, &fields, &statuses, &settings.scope)?;
@@ -206,7 +211,10 @@ pub fn run_job(
         .map_err(|e| SyncError::Runtime(format!("cannot start the runtime: {e}")))?;
     let result = rt.block_on(run(store, team, handle, params, events));
     if let Err(e) = &result
-        && !matches!(e, SyncError::Stopped | SyncError::LeaseLost | SyncError::Cancelled)
+        && !matches!(
+            e,
+            SyncError::Stopped | SyncError::LeaseLost | SyncError::Cancelled
+        )
     {
         let conn = store.conn();
         let _ = progress::ensure_state(conn, team.id);
@@ -223,7 +231,12 @@ pub fn run_job(
     );
     match &result {
         Err(SyncError::Stopped) => {
-            let _ = progress::event(conn, team.id, "stopped", "sync stopped; the lease is released and it resumes from its checkpoint");
+            let _ = progress::event(
+                conn,
+                team.id,
+                "stopped",
+                "sync stopped; the lease is released and it resumes from its checkpoint",
+            );
         }
         Err(SyncError::Cancelled) => {
             let _ = progress::event(conn, team.id, "cancelled", "sync cancelled");
@@ -236,7 +249,9 @@ pub fn run_job(
 /// Pause, cancel, lease and shutdown checks (between batches and during waits).
 pub fn control_check(conn: &Connection, handle: &JobHandle) -> Result<(), SyncError> {
     let state: Option<String> = conn
-        .query_row("SELECT state FROM jobs WHERE id = ?1", [handle.id], |r| r.get(0))
+        .query_row("SELECT state FROM jobs WHERE id = ?1", [handle.id], |r| {
+            r.get(0)
+        })
         .ok();
     match state.as_deref() {
         Some("paused") => return Err(SyncError::Stopped),
@@ -274,7 +289,8 @@ async fn run(
     let cur = phase(conn, team.id)?;
     let (fields, statuses) = if rank(&cur) < 2 {
         events("planning");
-        let (p, statuses) = seed_and_plan(store, team, &client, &budget, &settings, &mut check).await?;
+        let (p, statuses) =
+            seed_and_plan(store, team, &client, &budget, &settings, &mut check).await?;
         events(&format!(
             "plan: {} GETs, {} calls in all, ETA day {}",
             p.gets, p.calls_total, p.eta_day
@@ -404,7 +420,9 @@ async fn fetch(
         Decision::Wait { until, secs } => return Outcome::Wait(until, secs),
     }
     let wanted: Vec<&str> = api_fields.iter().map(String::as_str).collect();
-    let r = client.get_profile(profile_type(object), Id(num), &wanted).await;
+    let r = client
+        .get_profile(profile_type(object), Id(num), &wanted)
+        .await;
     budget.release(client.quota());
     match r {
         Ok(p) => Outcome::Record(Box::new(fields.from_api(object, id, &p.fields, statuses))),
@@ -412,7 +430,10 @@ async fn fetch(
         Err(IcimsError::QuotaExhausted { reset_secs, .. }) => {
             budget.exhausted(reset_secs);
             let secs = reset_secs.unwrap_or(60);
-            Outcome::Wait(chrono::Utc::now() + chrono::Duration::seconds(secs as i64), secs)
+            Outcome::Wait(
+                chrono::Utc::now() + chrono::Duration::seconds(secs as i64),
+                secs,
+            )
         }
         Err(e @ (IcimsError::Rejected { .. } | IcimsError::AccessDenied { .. })) => {
             Outcome::Bad(e.to_string())
@@ -429,14 +450,23 @@ async fn fetch(
 }
 
 /// Work rows still to do, a batch at a time.
-fn next_batch(conn: &Connection, team_id: i64, n: usize) -> Result<Vec<(String, String, String, u32)>, SyncError> {
+fn next_batch(
+    conn: &Connection,
+    team_id: i64,
+    n: usize,
+) -> Result<Vec<(String, String, String, u32)>, SyncError> {
     let mut stmt = conn.prepare_cached(
         "SELECT object, icims_id, reason, attempts FROM sync_work WHERE team_id = ?1 AND state = 'todo'
          ORDER BY attempts, object, icims_id LIMIT ?2",
     )?;
     let rows = stmt
         .query_map(params![team_id, n as i64], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get::<_, i64>(3)?.max(0) as u32))
+            Ok((
+                r.get(0)?,
+                r.get(1)?,
+                r.get(2)?,
+                r.get::<_, i64>(3)?.max(0) as u32,
+            ))
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
@@ -582,8 +612,10 @@ pub async fn run_work(ctx: &mut Ctx<'_>) -> Result<(), SyncError> {
             (ctx.events)(&format!("waiting for quota ({})", human_secs(secs)));
             let conn = ctx.conn;
             let handle = ctx.handle;
-            plan::wait_for_quota(conn, team_id, until, secs, &mut || control_check(conn, handle))
-                .await?;
+            plan::wait_for_quota(conn, team_id, until, secs, &mut || {
+                control_check(conn, handle)
+            })
+            .await?;
         }
     }
 }

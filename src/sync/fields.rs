@@ -98,7 +98,9 @@ impl Statuses {
                 o.id.clone(),
                 (o.value.clone(), o.bin.clone().unwrap_or_default()),
             );
-            s.by_name.entry(o.value.to_lowercase()).or_insert(o.id.clone());
+            s.by_name
+                .entry(o.value.to_lowercase())
+                .or_insert(o.id.clone());
         }
         s
     }
@@ -365,21 +367,36 @@ mod tests {
             api_value("job.overview", &json!(" a\r\nb ")),
             Some("a\nb".into())
         );
-        assert_eq!(api_value("job.numberofpositions", &json!(3)), Some("3".into()));
         assert_eq!(
-            api_value("person.addressstate", &json!({"id": "D1", "abbrev": "MA", "value": "Massachusetts"})),
+            api_value("job.numberofpositions", &json!(3)),
+            Some("3".into())
+        );
+        assert_eq!(
+            api_value(
+                "person.addressstate",
+                &json!({"id": "D1", "abbrev": "MA", "value": "Massachusetts"})
+            ),
             Some("MA".into())
         );
         assert_eq!(
-            api_value("job.recruiter", &json!({"id": 5, "value": "Ann Lee", "profile": "u"})),
+            api_value(
+                "job.recruiter",
+                &json!({"id": 5, "value": "Ann Lee", "profile": "u"})
+            ),
             Some("Ann Lee".into())
         );
         assert_eq!(
-            api_value("workflow.associatedprofile", &json!({"id": 5, "value": "Ann Lee"})),
+            api_value(
+                "workflow.associatedprofile",
+                &json!({"id": 5, "value": "Ann Lee"})
+            ),
             Some("5".into())
         );
         assert_eq!(
-            api_value("person.phones", &json!([{"entry": 1, "phonetype": {"id": "D1", "value": "Home"}, "phonenumber": "555"}])),
+            api_value(
+                "person.phones",
+                &json!([{"entry": 1, "phonetype": {"id": "D1", "value": "Home"}, "phonenumber": "555"}])
+            ),
             Some("555".into())
         );
         assert_eq!(api_value("person.email", &json!("")), None);

@@ -30,7 +30,10 @@ pub fn newest_updated(conn: &Connection, team_id: i64) -> Result<Option<String>,
 }
 
 /// The newest updated date among the records this cycle's work wrote.
-fn newest_of_cycle(conn: &Connection, team_id: i64) -> Result<Option<chrono::DateTime<chrono::Utc>>, SyncError> {
+fn newest_of_cycle(
+    conn: &Connection,
+    team_id: i64,
+) -> Result<Option<chrono::DateTime<chrono::Utc>>, SyncError> {
     let mut stmt = conn.prepare(
         "SELECT r.updated_at FROM sync_work w JOIN sync_records r
            ON r.team_id = w.team_id AND r.object = w.object AND r.icims_id = w.icims_id
@@ -49,7 +52,12 @@ fn state_cycles(conn: &Connection, team_id: i64) -> Result<(u64, Option<String>)
         .query_row(
             "SELECT cycles, watermark FROM sync_state WHERE team_id = ?1",
             [team_id],
-            |r| Ok((r.get::<_, i64>(0)?.max(0) as u64, r.get::<_, Option<String>>(1)?)),
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?.max(0) as u64,
+                    r.get::<_, Option<String>>(1)?,
+                ))
+            },
         )
         .optional()?
         .unwrap_or((0, None)))
@@ -70,7 +78,10 @@ pub async fn run_cycles(ctx: &mut Ctx<'_>, params: &SyncParams) -> Result<(), Sy
         let next = chrono::Utc::now() + chrono::Duration::seconds(interval as i64);
         ctx.conn.execute(
             "UPDATE sync_state SET next_cycle_at = ?2 WHERE team_id = ?1",
-            params![ctx.team.id, next.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)],
+            params![
+                ctx.team.id,
+                next.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            ],
         )?;
         let end = Instant::now() + Duration::from_secs(interval);
         let mut beat = Instant::now();

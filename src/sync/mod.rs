@@ -24,7 +24,7 @@ pub mod status;
 
 use serde::{Deserialize, Serialize};
 
-pub use control::{cancel, pause, resume, start, StartOutcome};
+pub use control::{StartOutcome, cancel, pause, resume, start};
 pub use engine::{SyncReport, run_job};
 pub use settings::{Scope, SyncSettings};
 pub use status::{SyncState, SyncStatus};

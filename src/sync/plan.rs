@@ -153,7 +153,9 @@ pub async fn take_call(
     loop {
         match budget.acquire() {
             Decision::Go => return Ok(()),
-            Decision::Wait { until, secs } => wait_for_quota(conn, team_id, until, secs, check).await?,
+            Decision::Wait { until, secs } => {
+                wait_for_quota(conn, team_id, until, secs, check).await?
+            }
         }
     }
 }
@@ -330,16 +332,21 @@ pub async fn reconcile(
 }
 
 /// Counts `todo` work per object and reason: object → (changed, missing, deleted).
-pub fn work_counts(conn: &Connection, team_id: i64) -> Result<BTreeMap<String, (u64, u64, u64)>, SyncError> {
-    let mut out: BTreeMap<String, (u64, u64, u64)> = OBJECTS
-        .iter()
-        .map(|o| (o.to_string(), (0, 0, 0)))
-        .collect();
+pub fn work_counts(
+    conn: &Connection,
+    team_id: i64,
+) -> Result<BTreeMap<String, (u64, u64, u64)>, SyncError> {
+    let mut out: BTreeMap<String, (u64, u64, u64)> =
+        OBJECTS.iter().map(|o| (o.to_string(), (0, 0, 0))).collect();
     let mut stmt = conn.prepare(
         "SELECT object, reason, COUNT(*) FROM sync_work WHERE team_id = ?1 AND state = 'todo' GROUP BY object, reason",
     )?;
     let rows = stmt.query_map([team_id], |r| {
-        Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?, r.get::<_, i64>(2)?))
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, i64>(2)?,
+        ))
     })?;
     for row in rows {
         let (o, reason, n) = row?;
@@ -431,9 +438,11 @@ pub async fn make(
     not_synced: Vec<String>,
     check: &mut dyn FnMut() -> Result<(), SyncError>,
 ) -> Result<Plan, SyncError> {
-    let cut = parse_when(cutoff).ok_or_else(|| SyncError::Runtime(format!(
-        "the export's cut-off {cutoff:?} is not a date this sync can read"
-    )))?;
+    let cut = parse_when(cutoff).ok_or_else(|| {
+        SyncError::Runtime(format!(
+            "the export's cut-off {cutoff:?} is not a date this sync can read"
+        ))
+    })?;
     let from = search_date(cut - chrono::Duration::minutes(settings.overlap_minutes));
     conn.execute("DELETE FROM sync_work WHERE team_id = ?1", [team_id])?;
     let mut objects: BTreeMap<String, ObjectPlan> = BTreeMap::new();
@@ -459,9 +468,17 @@ pub async fn make(
             &mut page,
         )
         .await?;
-        let (missing, deleted) =
-            reconcile(conn, team_id, client, budget, &settings.scope, object, &mut cost, check)
-                .await?;
+        let (missing, deleted) = reconcile(
+            conn,
+            team_id,
+            client,
+            budget,
+            &settings.scope,
+            object,
+            &mut cost,
+            check,
+        )
+        .await?;
         let seeded: i64 = conn.query_row(
             "SELECT COUNT(*) FROM sync_records WHERE team_id = ?1 AND object = ?2",
             params![team_id, object],
@@ -493,7 +510,8 @@ pub async fn make(
     };
     let rate = (settings.concurrency as f64 / per_call.max(0.0005)).min(2000.0);
     let now = chrono::Utc::now();
-    let (days, eta, eta_day) = schedule(gets, budget.share(), limit, remaining, reset_in, rate, now);
+    let (days, eta, eta_day) =
+        schedule(gets, budget.share(), limit, remaining, reset_in, rate, now);
     let plan = Plan {
         made_at: crate::store::now_text(),
         cutoff: cutoff.to_string(),
@@ -519,7 +537,11 @@ pub async fn make(
     progress::ensure_state(&tx, team_id)?;
     tx.execute(
         "UPDATE sync_state SET plan = ?2, plan_calls = ?3, phase = 'planned' WHERE team_id = ?1",
-        params![team_id, serde_json::to_string(&plan).unwrap_or_default(), plan_calls as i64],
+        params![
+            team_id,
+            serde_json::to_string(&plan).unwrap_or_default(),
+            plan_calls as i64
+        ],
     )?;
     for (object, o) in &plan.objects {
         tx.execute(
@@ -557,8 +579,12 @@ mod tests {
             .unwrap()
             .to_utc();
         // 10,000 a day, 80% share, 2,500 left today (reserve 2,000 → 500 usable).
-        let (days, eta, day) = schedule(12_000, 0.8, Some(10_000), Some(2_500), Some(60), 100.0, now);
-        assert_eq!(days.iter().map(|d| d.calls).collect::<Vec<_>>(), vec![500, 8000, 3500]);
+        let (days, eta, day) =
+            schedule(12_000, 0.8, Some(10_000), Some(2_500), Some(60), 100.0, now);
+        assert_eq!(
+            days.iter().map(|d| d.calls).collect::<Vec<_>>(),
+            vec![500, 8000, 3500]
+        );
         assert_eq!(day, 3);
         assert_eq!(days[1].date, "2026-12-02");
         assert_eq!(days[2].date, "2026-12-03");
@@ -567,6 +593,9 @@ mod tests {
         let (days, _, day) = schedule(100, 0.8, Some(10_000), Some(9_000), Some(60), 100.0, now);
         assert_eq!((days.len(), day), (1, 1));
         assert_eq!(human_secs(3 * 3600 + 12 * 60), "3h12m");
-        assert_eq!(parse_when("2026-11-13T23:59:00"), parse_when("2026-11-13 11:59 PM"));
+        assert_eq!(
+            parse_when("2026-11-13T23:59:00"),
+            parse_when("2026-11-13 11:59 PM")
+        );
     }
 }

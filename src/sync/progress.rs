@@ -74,14 +74,21 @@ pub fn set_phase(conn: &Connection, team_id: i64, phase: &str) -> rusqlite::Resu
 
 /// Appends to the event log.
 pub fn event(conn: &Connection, team_id: i64, kind: &str, message: &str) -> rusqlite::Result<()> {
-    conn.prepare_cached("INSERT INTO sync_events (team_id, at, kind, message) VALUES (?1, ?2, ?3, ?4)")?
-        .execute(params![team_id, now_text(), kind, message])?;
+    conn.prepare_cached(
+        "INSERT INTO sync_events (team_id, at, kind, message) VALUES (?1, ?2, ?3, ?4)",
+    )?
+    .execute(params![team_id, now_text(), kind, message])?;
     tracing::info!(team = team_id, kind, "{message}");
     Ok(())
 }
 
 /// Adds calls and retries made.
-pub fn add_calls(conn: &Connection, team_id: i64, calls: u64, retries: u64) -> rusqlite::Result<()> {
+pub fn add_calls(
+    conn: &Connection,
+    team_id: i64,
+    calls: u64,
+    retries: u64,
+) -> rusqlite::Result<()> {
     if calls == 0 && retries == 0 {
         return Ok(());
     }
@@ -115,7 +122,12 @@ pub fn set_quota(
 }
 
 /// Starts a quota wait (counted) with its end and reason.
-pub fn begin_wait(conn: &Connection, team_id: i64, until: &str, reason: &str) -> rusqlite::Result<()> {
+pub fn begin_wait(
+    conn: &Connection,
+    team_id: i64,
+    until: &str,
+    reason: &str,
+) -> rusqlite::Result<()> {
     conn.execute(
         "UPDATE sync_state SET waits = waits + 1, wait_until = ?2, wait_reason = ?3 WHERE team_id = ?1",
         params![team_id, until, reason],
@@ -133,13 +145,20 @@ pub fn end_wait(conn: &Connection, team_id: i64) -> rusqlite::Result<()> {
 
 /// The worker's pid and a fresh heartbeat.
 pub fn heartbeat(conn: &Connection, team_id: i64, pid: u32) -> rusqlite::Result<()> {
-    conn.prepare_cached("UPDATE sync_state SET worker_pid = ?2, heartbeat_at = ?3 WHERE team_id = ?1")?
-        .execute(params![team_id, pid as i64, now_text()])?;
+    conn.prepare_cached(
+        "UPDATE sync_state SET worker_pid = ?2, heartbeat_at = ?3 WHERE team_id = ?1",
+    )?
+    .execute(params![team_id, pid as i64, now_text()])?;
     Ok(())
 }
 
 /// One throughput sample.
-pub fn rate_sample(conn: &Connection, team_id: i64, records: u64, calls: u64) -> rusqlite::Result<()> {
+pub fn rate_sample(
+    conn: &Connection,
+    team_id: i64,
+    records: u64,
+    calls: u64,
+) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "INSERT INTO sync_rate_samples (team_id, at, at_unix, records, calls) VALUES (?1, ?2, ?3, ?4, ?5)",
     )?
@@ -176,8 +195,15 @@ pub fn quarantine(
 }
 
 /// Clears a record's quarantine row (it was read after all).
-pub fn unquarantine(conn: &Connection, team_id: i64, object: &str, id: &str) -> rusqlite::Result<()> {
-    conn.prepare_cached("DELETE FROM sync_quarantine WHERE team_id = ?1 AND object = ?2 AND icims_id = ?3")?
-        .execute(params![team_id, object, id])?;
+pub fn unquarantine(
+    conn: &Connection,
+    team_id: i64,
+    object: &str,
+    id: &str,
+) -> rusqlite::Result<()> {
+    conn.prepare_cached(
+        "DELETE FROM sync_quarantine WHERE team_id = ?1 AND object = ?2 AND icims_id = ?3",
+    )?
+    .execute(params![team_id, object, id])?;
     Ok(())
 }

@@ -23,7 +23,9 @@ impl Scope {
     fn keeps(list: &Option<Vec<String>>, value: &str) -> bool {
         match list {
             None => true,
-            Some(l) => l.iter().any(|f| f.trim().eq_ignore_ascii_case(value.trim())),
+            Some(l) => l
+                .iter()
+                .any(|f| f.trim().eq_ignore_ascii_case(value.trim())),
         }
     }
 
@@ -156,12 +158,7 @@ pub fn load(store: &Store, team: &Team) -> Result<SyncSettings, SyncError> {
 }
 
 /// Saves a team's settings (validated first).
-pub fn save(
-    store: &Store,
-    team: &Team,
-    s: &SyncSettings,
-    actor: &Actor,
-) -> Result<(), SyncError> {
+pub fn save(store: &Store, team: &Team, s: &SyncSettings, actor: &Actor) -> Result<(), SyncError> {
     s.validate().map_err(|reason| SyncError::NotReady {
         team: team.name.clone(),
         reason,

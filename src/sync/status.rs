@@ -357,7 +357,11 @@ pub fn load(conn: &Connection, team_id: i64) -> Result<SyncStatus, SyncError> {
             "SELECT object, deleted, COUNT(*) FROM sync_records WHERE team_id = ?1 GROUP BY object, deleted",
         )?;
         let rows = stmt.query_map([team_id], |r| {
-            Ok((r.get::<_, String>(0)?, r.get::<_, i64>(1)?, r.get::<_, i64>(2)?))
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, i64>(2)?,
+            ))
         })?;
         for row in rows {
             let (o, deleted, n) = row?;
@@ -368,11 +372,13 @@ pub fn load(conn: &Connection, team_id: i64) -> Result<SyncStatus, SyncError> {
             }
         }
     }
-    st.quarantined = conn.query_row(
-        "SELECT COUNT(*) FROM sync_quarantine WHERE team_id = ?1",
-        [team_id],
-        |r| r.get::<_, i64>(0),
-    )?.max(0) as u64;
+    st.quarantined = conn
+        .query_row(
+            "SELECT COUNT(*) FROM sync_quarantine WHERE team_id = ?1",
+            [team_id],
+            |r| r.get::<_, i64>(0),
+        )?
+        .max(0) as u64;
     {
         let mut stmt = conn.prepare(
             "SELECT at, at_unix, records, calls FROM (SELECT * FROM sync_rate_samples WHERE team_id = ?1

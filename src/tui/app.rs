@@ -156,6 +156,14 @@ impl App {
         match (&self.screen, action) {
             // At home Esc only clears a filter; it never quits by accident.
             (Screen::Home, Action::Back) if self.filter.is_empty() => Availability::Hidden,
+            (Screen::Home, Action::OpenAlert)
+                if self
+                    .visible_teams()
+                    .get(self.selected)
+                    .is_none_or(|t| self.alerts(t).is_empty()) =>
+            {
+                Availability::Hidden
+            }
             (Screen::Home, Action::Open) if self.visible_teams().is_empty() => {
                 Availability::Disabled("no team to open: press n to create one".into())
             }
@@ -334,7 +342,9 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
         Msg::SyncsLoaded(syncs, at) => {
             // Redraw when a status changed, or when the minute did (the column says "2 min ago").
             let minute = |t: chrono::DateTime<chrono::Utc>| t.timestamp() / 60;
-            if syncs != app.syncs || (app.screen == Screen::Home && minute(at) != minute(app.syncs_at)) {
+            if syncs != app.syncs
+                || (app.screen == Screen::Home && minute(at) != minute(app.syncs_at))
+            {
                 app.dirty = true;
             }
             app.syncs = syncs;
@@ -559,24 +569,29 @@ fn home_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
             Vec::new()
         }
         Some(Action::Open) => {
+            if let Some(row) = app.visible_teams().get(app.selected) {
+                app.screen = Screen::Team {
+                    name: row.team.name.clone(),
+                    step: first_open_step(&row.steps),
+                };
+                app.status = None;
+            }
+            Vec::new()
+        }
+        Some(Action::OpenAlert) => {
+            // The page that explains the selected team's most urgent alert.
             let Some(row) = app.visible_teams().get(app.selected).copied() else {
                 return Vec::new();
             };
-            // A team with an alert opens on the page that explains it.
-            let alert = app.alerts(row).into_iter().next();
-            let step = match &alert {
-                Some(a) => Step::ALL.iter().position(|s| *s == a.step).unwrap_or(0),
-                None => first_open_step(&row.steps),
+            let Some(alert) = app.alerts(row).into_iter().next() else {
+                return Vec::new();
             };
             app.screen = Screen::Team {
                 name: row.team.name.clone(),
-                step,
+                step: Step::ALL.iter().position(|s| *s == alert.step).unwrap_or(0),
             };
             app.status = None;
-            match alert {
-                Some(a) => app.open_page(a.step),
-                None => Vec::new(),
-            }
+            app.open_page(alert.step)
         }
         Some(Action::NewTeam) => {
             app.form = Some(NewTeamForm::new());

@@ -128,6 +128,8 @@ pub enum Action {
     Connection,
     /// Show the selected message or reason in full.
     Details,
+    /// Home: open the page that explains the selected team's alert.
+    OpenAlert,
     /// Step 5: make (or remake) the deep sync plan.
     Plan,
     /// Step 5: start the deep sync (confirmed).
@@ -291,6 +293,13 @@ const HOME: &[Binding] = &[
         "open the selected team",
         "open"
     ),
+    bind!(
+        "a",
+        [ch('a')],
+        OpenAlert,
+        "open the page that explains the selected team's alert",
+        "alert"
+    ),
     bind!("n", [ch('n')], NewTeam, "create a team", "new team"),
     bind!("/", [ch('/')], Filter, "filter teams by name", "filter"),
 ];
@@ -435,7 +444,13 @@ const DEEP_SYNC: &[Binding] = &[
         "plan: what changed since the export, calls per object, quota share, ETA",
         "plan"
     ),
-    bind!("s", [ch('s')], StartSync, "start the deep sync (asks to confirm)", "start"),
+    bind!(
+        "s",
+        [ch('s')],
+        StartSync,
+        "start the deep sync (asks to confirm)",
+        "start"
+    ),
     bind!(
         "Space",
         [(KeyCode::Char(' '), NONE)],
@@ -443,10 +458,34 @@ const DEEP_SYNC: &[Binding] = &[
         "pause or resume the deep sync (asks to confirm)",
         "pause/resume"
     ),
-    bind!("x", [ch('x')], CancelSync, "cancel the deep sync (asks to confirm; records are kept)", "cancel"),
-    bind!("b", [ch('b')], Quarantine, "browse the quarantined records", "quarantine"),
-    bind!("c", [ch('c')], ExportCsv, "write the quarantined records as CSV next to the database", "CSV"),
-    bind!("e", [ch('e')], EventLog, "the full event log (newest first)", "log"),
+    bind!(
+        "x",
+        [ch('x')],
+        CancelSync,
+        "cancel the deep sync (asks to confirm; records are kept)",
+        "cancel"
+    ),
+    bind!(
+        "b",
+        [ch('b')],
+        Quarantine,
+        "browse the quarantined records",
+        "quarantine"
+    ),
+    bind!(
+        "c",
+        [ch('c')],
+        ExportCsv,
+        "write the quarantined records as CSV next to the database",
+        "CSV"
+    ),
+    bind!(
+        "e",
+        [ch('e')],
+        EventLog,
+        "the full event log (newest first)",
+        "log"
+    ),
 ];
 
 const EXPORT_FORM: &[Binding] = &[bind!(

@@ -186,7 +186,7 @@ pub fn alerts(steps: &[StepStatus], sync: Option<&SyncStatus>, now: DateTime<Utc
             out.push(Alert {
                 kind: AlertKind::AuthFailing,
                 step: s.step,
-                text: format!("authentication failing (step {}): {}", s.step.number(), s.detail),
+                text: format!("auth failing (step {}): {}", s.step.number(), s.detail),
             });
         }
         if s.step == Step::StageMapping

@@ -19,7 +19,11 @@ pub enum JobKind {
 }
 
 impl JobKind {
-    pub const ALL: [JobKind; 3] = [JobKind::ExportFetch, JobKind::ExportImport, JobKind::SyncDeep];
+    pub const ALL: [JobKind; 3] = [
+        JobKind::ExportFetch,
+        JobKind::ExportImport,
+        JobKind::SyncDeep,
+    ];
 
     /// The kind as stored in `jobs.kind`.
     pub fn as_str(self) -> &'static str {

@@ -22,8 +22,8 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 
 pub use handle::JobHandle;
-pub use kind::{JobError, JobKind};
 use kind::Ending;
+pub use kind::{JobError, JobKind};
 pub use lease::{claim_job_by_id, owner_id, reap_dead_leases};
 pub use lock::{WorkerLock, WorkerStatus, ensure_worker, live_worker_pid, lock_path};
 
@@ -176,9 +176,7 @@ pub fn run_claimed(
                     result: serde_json::Value::Null,
                 });
             }
-            Ending::Finish if e.is_cancel() => {
-                (JobState::Cancelled, None, serde_json::Value::Null)
-            }
+            Ending::Finish if e.is_cancel() => (JobState::Cancelled, None, serde_json::Value::Null),
             Ending::Finish => (
                 JobState::Failed,
                 Some(e.to_string()),

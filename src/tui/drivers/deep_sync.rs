@@ -36,10 +36,8 @@ pub fn run(
             std::thread::spawn(move || out.send(DeepSyncReply::Done(plan(&db, team_id, &actor))));
             Some(DeepSyncReply::Planning)
         }
-        DeepSyncWork::Start { team_id } => Some(DeepSyncReply::Done(with_team(
-            store,
-            team_id,
-            |t| {
+        DeepSyncWork::Start { team_id } => {
+            Some(DeepSyncReply::Done(with_team(store, team_id, |t| {
                 let o = sync::start(
                     store,
                     t,
@@ -49,33 +47,27 @@ pub fn run(
                 )
                 .map_err(|e| e.to_string())?;
                 Ok(started("started", &o))
-            },
-        ))),
-        DeepSyncWork::Resume { team_id } => Some(DeepSyncReply::Done(with_team(
-            store,
-            team_id,
-            |t| {
+            })))
+        }
+        DeepSyncWork::Resume { team_id } => {
+            Some(DeepSyncReply::Done(with_team(store, team_id, |t| {
                 let o = sync::resume(store, t, actor, Some(&paths::log_file_path()))
                     .map_err(|e| e.to_string())?;
                 Ok(started("resumed", &o))
-            },
-        ))),
-        DeepSyncWork::Pause { team_id } => Some(DeepSyncReply::Done(with_team(
-            store,
-            team_id,
-            |t| {
+            })))
+        }
+        DeepSyncWork::Pause { team_id } => {
+            Some(DeepSyncReply::Done(with_team(store, team_id, |t| {
                 sync::pause(store, t, actor).map_err(|e| e.to_string())?;
                 Ok("paused: the worker stops after its current batch".into())
-            },
-        ))),
-        DeepSyncWork::Cancel { team_id } => Some(DeepSyncReply::Done(with_team(
-            store,
-            team_id,
-            |t| {
+            })))
+        }
+        DeepSyncWork::Cancel { team_id } => {
+            Some(DeepSyncReply::Done(with_team(store, team_id, |t| {
                 sync::cancel(store, t, actor).map_err(|e| e.to_string())?;
                 Ok("cancelled: records synced so far are kept".into())
-            },
-        ))),
+            })))
+        }
         DeepSyncWork::Revive { team_id } => {
             // The next read shows the new worker (or still "gone", and why in the log).
             match worker::ensure_worker(store.path(), &paths::log_file_path()) {

@@ -38,16 +38,30 @@ pub enum DeepSyncWork {
         quarantine: Option<Window>,
     },
     /// Make (or remake) the plan: searches against the tenant, off the console thread.
-    Plan { team_id: i64 },
+    Plan {
+        team_id: i64,
+    },
     /// Queue the sync (or attach to the open one) and make sure a worker runs it.
-    Start { team_id: i64 },
-    Pause { team_id: i64 },
-    Resume { team_id: i64 },
-    Cancel { team_id: i64 },
+    Start {
+        team_id: i64,
+    },
+    Pause {
+        team_id: i64,
+    },
+    Resume {
+        team_id: i64,
+    },
+    Cancel {
+        team_id: i64,
+    },
     /// The sync's worker is gone: start a new one (it resumes from the checkpoint).
-    Revive { team_id: i64 },
+    Revive {
+        team_id: i64,
+    },
     /// Write the quarantine as CSV next to the database.
-    ExportQuarantine { team_id: i64 },
+    ExportQuarantine {
+        team_id: i64,
+    },
 }
 
 /// What the driver read for the page.
@@ -95,7 +109,9 @@ pub enum Confirm {
 impl Confirm {
     pub fn question(self) -> &'static str {
         match self {
-            Confirm::Start => "Start the deep sync now? It uses the customer's API quota as planned.",
+            Confirm::Start => {
+                "Start the deep sync now? It uses the customer's API quota as planned."
+            }
             Confirm::Pause => "Pause the deep sync? The worker stops after its current batch.",
             Confirm::Resume => "Resume the deep sync?",
             Confirm::Cancel => "Cancel the deep sync? Records synced so far are kept.",
@@ -169,7 +185,9 @@ impl DeepSyncPage {
     }
 
     pub fn state(&self) -> SyncState {
-        self.status().map(|s| s.state).unwrap_or(SyncState::NotStarted)
+        self.status()
+            .map(|s| s.state)
+            .unwrap_or(SyncState::NotStarted)
     }
 
     fn quarantined(&self) -> u64 {
@@ -272,7 +290,10 @@ impl DeepSyncPage {
             return true;
         }
         let ticking = new.status.wait.is_some()
-            || matches!(new.status.state, SyncState::Running | SyncState::WaitingQuota);
+            || matches!(
+                new.status.state,
+                SyncState::Running | SyncState::WaitingQuota
+            );
         if ticking {
             old.now.timestamp() != new.now.timestamp()
         } else {
@@ -328,9 +349,9 @@ impl Page for DeepSyncPage {
                     self.busy.unwrap_or("planning")
                 ))
             }
-            Action::Plan if self.running() || state == SyncState::Paused => Disabled(
-                "the sync is under way: cancel it (x) before planning again".into(),
-            ),
+            Action::Plan if self.running() || state == SyncState::Paused => {
+                Disabled("the sync is under way: cancel it (x) before planning again".into())
+            }
             Action::StartSync => match state {
                 SyncState::Planned | SyncState::Failed | SyncState::Cancelled | SyncState::Done => {
                     Enabled
@@ -340,15 +361,17 @@ impl Page for DeepSyncPage {
                 _ => Disabled("the sync is already running".into()),
             },
             Action::PauseResume => match state {
-                SyncState::Running | SyncState::WaitingQuota | SyncState::Live | SyncState::Paused => {
-                    Enabled
-                }
+                SyncState::Running
+                | SyncState::WaitingQuota
+                | SyncState::Live
+                | SyncState::Paused => Enabled,
                 _ => Disabled("no sync is running".into()),
             },
             Action::CancelSync => match state {
-                SyncState::Running | SyncState::WaitingQuota | SyncState::Live | SyncState::Paused => {
-                    Enabled
-                }
+                SyncState::Running
+                | SyncState::WaitingQuota
+                | SyncState::Live
+                | SyncState::Paused => Enabled,
                 _ => Disabled("no sync is running".into()),
             },
             Action::Quarantine | Action::ExportCsv if self.quarantined() == 0 => {
@@ -356,7 +379,9 @@ impl Page for DeepSyncPage {
             }
             Action::Quarantine if self.view == View::Quarantine => Hidden,
             Action::EventLog if self.view == View::Log => Hidden,
-            Action::EventLog if self.events_total() == 0 => Disabled("the event log is empty".into()),
+            Action::EventLog if self.events_total() == 0 => {
+                Disabled("the event log is empty".into())
+            }
             Action::Yes | Action::No => Hidden,
             _ => Enabled,
         }
@@ -391,7 +416,9 @@ impl Page for DeepSyncPage {
                 self.planning = true;
                 vec![
                     PageOut::Work(DeepSyncWork::Plan { team_id }),
-                    PageOut::Status(Status::Info("planning: searching what changed since the export…".into())),
+                    PageOut::Status(Status::Info(
+                        "planning: searching what changed since the export…".into(),
+                    )),
                 ]
             }
             Action::StartSync => {
@@ -442,7 +469,9 @@ impl Page for DeepSyncPage {
                     self.busy = None;
                 }
                 // Keep positions inside what exists now.
-                self.selected = self.selected.min(snapshot.status.quarantined.saturating_sub(1));
+                self.selected = self
+                    .selected
+                    .min(snapshot.status.quarantined.saturating_sub(1));
                 let revive = snapshot.status.worker.gone
                     && self
                         .revived_at

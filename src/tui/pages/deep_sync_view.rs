@@ -33,7 +33,10 @@ pub fn render(frame: &mut Frame, area: Rect, page: &DeepSyncPage, theme: &Theme)
         (_, None) => {
             let text = match &page.error {
                 Some(e) => Line::from(Span::styled(format!(" {}", printable(e)), theme.error)),
-                None => Line::from(Span::styled(" reading the sync from the database…", theme.muted)),
+                None => Line::from(Span::styled(
+                    " reading the sync from the database…",
+                    theme.muted,
+                )),
             };
             frame.render_widget(Paragraph::new(text), inner);
         }
@@ -68,8 +71,9 @@ pub fn render(frame: &mut Frame, area: Rect, page: &DeepSyncPage, theme: &Theme)
             } else {
                 let wide = inner.width >= 150;
                 let (left, right) = if wide {
-                    let [l, r] = Layout::horizontal([Constraint::Min(80), Constraint::Percentage(42)])
-                        .areas(inner);
+                    let [l, r] =
+                        Layout::horizontal([Constraint::Min(80), Constraint::Percentage(42)])
+                            .areas(inner);
                     (l, Some(r))
                 } else {
                     (inner, None)
@@ -93,7 +97,12 @@ pub fn render(frame: &mut Frame, area: Rect, page: &DeepSyncPage, theme: &Theme)
                     let x = top.x + text_w;
                     if x + 8 < top.x + top.width {
                         let w = (top.x + top.width - x).min(60);
-                        let end = s.status.rate_samples.last().map(|r| r.at_unix).unwrap_or_else(|| s.now.timestamp());
+                        let end = s
+                            .status
+                            .rate_samples
+                            .last()
+                            .map(|r| r.at_unix)
+                            .unwrap_or_else(|| s.now.timestamp());
                         let end = end.max(s.now.timestamp());
                         rate_sparkline::render(
                             frame,
@@ -180,13 +189,19 @@ fn render_locked(frame: &mut Frame, area: Rect, page: &DeepSyncPage, theme: &The
     ] {
         let open = gates.iter().any(|g| g.contains(unmet));
         lines.push(Line::from(vec![
-            Span::styled(if open { "  ✗ " } else { "  ✓ " }, if open { theme.error } else { theme.ok }),
+            Span::styled(
+                if open { "  ✗ " } else { "  ✓ " },
+                if open { theme.error } else { theme.ok },
+            ),
             Span::styled(label, theme.text),
         ]));
     }
     lines.push(Line::from(""));
     for g in &gates {
-        lines.push(Line::from(Span::styled(format!(" Locked by: {}", printable(g)), theme.muted)));
+        lines.push(Line::from(Span::styled(
+            format!(" Locked by: {}", printable(g)),
+            theme.muted,
+        )));
     }
     lines.push(Line::from(""));
     lines.push(Line::from(Span::styled(
@@ -205,7 +220,12 @@ fn plan_of(st: &SyncStatus) -> Option<Plan> {
 }
 
 /// Everything above the event log, in order.
-fn overview_lines(page: &DeepSyncPage, s: &Snapshot, width: u16, theme: &Theme) -> Vec<Line<'static>> {
+fn overview_lines(
+    page: &DeepSyncPage,
+    s: &Snapshot,
+    width: u16,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
     let st = &s.status;
     let now = s.now;
     let plan = plan_of(st);
@@ -228,7 +248,10 @@ fn overview_lines(page: &DeepSyncPage, s: &Snapshot, width: u16, theme: &Theme) 
         SyncState::Planned => {
             match &plan {
                 Some(p) => out.extend(sync_plan::lines(p, now, width, theme)),
-                None => out.push(Line::from(Span::styled(" a plan is stored but cannot be read", theme.warn))),
+                None => out.push(Line::from(Span::styled(
+                    " a plan is stored but cannot be read",
+                    theme.warn,
+                ))),
             }
             out.push(Line::from(""));
             out.push(Line::from(vec![
@@ -249,7 +272,13 @@ fn overview_lines(page: &DeepSyncPage, s: &Snapshot, width: u16, theme: &Theme) 
     let active = matches!(st.state, SyncState::Running);
     for object in OBJECTS {
         if let Some(p) = st.objects.get(object) {
-            out.push(sync_gauge::line(object, p, width, active && !st.worker.gone, theme));
+            out.push(sync_gauge::line(
+                object,
+                p,
+                width,
+                active && !st.worker.gone,
+                theme,
+            ));
         }
     }
     let per_min = st.rate.map(|r| r * 60.0);
@@ -257,7 +286,9 @@ fn overview_lines(page: &DeepSyncPage, s: &Snapshot, width: u16, theme: &Theme) 
         Span::styled(" Rate ", theme.title),
         Span::styled(
             match per_min {
-                Some(r) if r >= 1.0 => format!("{} records/min · last hour", thousands(r.round() as u64)),
+                Some(r) if r >= 1.0 => {
+                    format!("{} records/min · last hour", thousands(r.round() as u64))
+                }
                 Some(r) => format!("{r:.1} records/min · last hour"),
                 None => "no records in the last minutes · last hour".into(),
             },
@@ -283,7 +314,10 @@ fn overview_lines(page: &DeepSyncPage, s: &Snapshot, width: u16, theme: &Theme) 
     if st.quarantined > 0 {
         out.push(Line::from(vec![
             Span::styled(" Quarantined ", theme.warn),
-            Span::styled(format!("{} records · ", thousands(st.quarantined)), theme.text),
+            Span::styled(
+                format!("{} records · ", thousands(st.quarantined)),
+                theme.text,
+            ),
             Span::styled("b", theme.accent),
             Span::styled(" browse · ", theme.muted),
             Span::styled("c", theme.accent),
@@ -298,7 +332,9 @@ fn overview_lines(page: &DeepSyncPage, s: &Snapshot, width: u16, theme: &Theme) 
 
 /// What the sync is doing now, in one line; a wait says so with its end.
 fn headline(st: &SyncStatus, now: DateTime<Utc>, theme: &Theme) -> Vec<Line<'static>> {
-    let pct = percent(st).map(|p| format!("{p}%")).unwrap_or_else(|| "0%".into());
+    let pct = percent(st)
+        .map(|p| format!("{p}%"))
+        .unwrap_or_else(|| "0%".into());
     let eta = st
         .eta
         .as_deref()
@@ -330,7 +366,10 @@ fn headline(st: &SyncStatus, now: DateTime<Utc>, theme: &Theme) -> Vec<Line<'sta
                         format!(" · {}", printable(&reason))
                     },
                 ),
-                None => (" Waiting for the daily quota to reset".into(), String::new()),
+                None => (
+                    " Waiting for the daily quota to reset".into(),
+                    String::new(),
+                ),
             };
             vec![
                 Line::from(vec![
@@ -366,7 +405,10 @@ fn headline(st: &SyncStatus, now: DateTime<Utc>, theme: &Theme) -> Vec<Line<'sta
         ])],
         SyncState::Cancelled => vec![Line::from(vec![
             Span::styled(" Cancelled ", theme.muted),
-            Span::styled(format!("· {pct} done · records kept · s starts again"), theme.text),
+            Span::styled(
+                format!("· {pct} done · records kept · s starts again"),
+                theme.text,
+            ),
         ])],
         SyncState::Live | SyncState::Done => {
             let done = st
@@ -379,7 +421,11 @@ fn headline(st: &SyncStatus, now: DateTime<Utc>, theme: &Theme) -> Vec<Line<'sta
                 Span::styled(" Initial pass complete", theme.ok),
                 Span::styled(done, theme.text),
                 Span::styled(
-                    if st.state == SyncState::Live { " · live" } else { " · not live (job ended)" },
+                    if st.state == SyncState::Live {
+                        " · live"
+                    } else {
+                        " · not live (job ended)"
+                    },
                     theme.text,
                 ),
             ])]
@@ -396,7 +442,11 @@ fn worker_line(st: &SyncStatus, now: DateTime<Utc>, theme: &Theme) -> Line<'stat
         .and_then(parse_time)
         .map(|t| format!("last heartbeat {}", ago(t, now)))
         .unwrap_or_else(|| "no heartbeat yet".into());
-    let pid = st.worker.pid.map(|p| format!("pid {p}")).unwrap_or_else(|| "no pid".into());
+    let pid = st
+        .worker
+        .pid
+        .map(|p| format!("pid {p}"))
+        .unwrap_or_else(|| "no pid".into());
     if st.worker.gone {
         Line::from(vec![
             Span::styled(" Worker gone, resuming ", theme.error),
@@ -441,7 +491,10 @@ fn quota_line(st: &SyncStatus, now: DateTime<Utc>, width: u16, theme: &Theme) ->
                 String::new()
             }
         ),
-        _ => format!("not seen yet · sync share {:.0}% of the daily quota", q.share * 100.0),
+        _ => format!(
+            "not seen yet · sync share {:.0}% of the daily quota",
+            q.share * 100.0
+        ),
     };
     let exhausted = q.remaining == Some(0);
     Line::from(vec![
@@ -480,7 +533,10 @@ fn live_line(st: &SyncStatus, now: DateTime<Utc>, theme: &Theme) -> Line<'static
     Line::from(vec![
         Span::styled(" Live ", theme.ok),
         Span::styled(
-            format!("{last}{changes}{next} · {} cycles", thousands(st.live.cycles)),
+            format!(
+                "{last}{changes}{next} · {} cycles",
+                thousands(st.live.cycles)
+            ),
             theme.text,
         ),
     ])
@@ -490,7 +546,11 @@ fn render_log(frame: &mut Frame, area: Rect, s: &Snapshot, full: bool, theme: &T
     let pos = if s.events_total == 0 {
         "0/0".to_string()
     } else {
-        format!("{}/{}", thousands(s.log_offset + 1), thousands(s.events_total))
+        format!(
+            "{}/{}",
+            thousands(s.log_offset + 1),
+            thousands(s.events_total)
+        )
     };
     let title = if full {
         format!(" Event log (newest first) {pos} · ↑↓ PgUp PgDn scroll · Esc back ")

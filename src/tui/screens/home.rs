@@ -68,7 +68,10 @@ pub fn render(frame: &mut Frame, area: Rect, app: &HomeView<'_>, theme: &Theme) 
     let block = Block::bordered()
         .title(Span::styled(
             if alerting > 0 {
-                format!(" Teams ({}) {position}· {alerting} with alerts ", teams.len())
+                format!(
+                    " Teams ({}) {position}· {alerting} with alerts ",
+                    teams.len()
+                )
             } else {
                 format!(" Teams ({}) {position}", teams.len())
             },

@@ -46,7 +46,12 @@ mod tests {
     #[test]
     fn samples_fall_into_their_minute() {
         let end = 10_000;
-        let samples = [s(end - 4000, 99), s(end - 3599, 1), s(end - 30, 5), s(end, 7)];
+        let samples = [
+            s(end - 4000, 99),
+            s(end - 3599, 1),
+            s(end - 30, 5),
+            s(end, 7),
+        ];
         let b = buckets(&samples, end, 60);
         assert_eq!(b.len(), 60);
         assert_eq!(b[0], 1);

@@ -10,7 +10,13 @@ use crate::tui::sync_summary::thousands;
 use crate::tui::theme::Theme;
 
 /// The gauge line of `object` in `width` columns.
-pub fn line(object: &str, p: &ObjectProgress, width: u16, active: bool, theme: &Theme) -> Line<'static> {
+pub fn line(
+    object: &str,
+    p: &ObjectProgress,
+    width: u16,
+    active: bool,
+    theme: &Theme,
+) -> Line<'static> {
     let done = (p.done + p.failed).min(p.total);
     let pct = if p.total == 0 {
         100
@@ -37,7 +43,10 @@ pub fn line(object: &str, p: &ObjectProgress, width: u16, active: bool, theme: &
         ((done as f64 / p.total as f64) * bar_w as f64).floor() as usize
     };
     let (fill_style, rest_style): (Style, Style) = if active {
-        (if pct == 100 { theme.ok } else { theme.accent }, theme.muted)
+        (
+            if pct == 100 { theme.ok } else { theme.accent },
+            theme.muted,
+        )
     } else {
         (theme.muted, theme.muted)
     };

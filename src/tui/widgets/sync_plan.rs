@@ -30,7 +30,10 @@ pub fn lines(plan: &Plan, now: DateTime<Utc>, width: u16, theme: &Theme) -> Vec<
             Span::styled(printable(&plan.scope), theme.text),
         ]),
         Line::from(Span::styled(
-            format!(" {:<10} {:>9} {:>8} {:>8} {:>9} {:>9}", "object", "changed", "missing", "deleted", "GETs", "searches"),
+            format!(
+                " {:<10} {:>9} {:>8} {:>8} {:>9} {:>9}",
+                "object", "changed", "missing", "deleted", "GETs", "searches"
+            ),
             theme.title,
         )),
     ];
@@ -54,7 +57,10 @@ pub fn lines(plan: &Plan, now: DateTime<Utc>, width: u16, theme: &Theme) -> Vec<
         out.push(Line::from(vec![
             Span::styled(" Not synced ", theme.warn),
             Span::styled(
-                format!("(not in the export): {}", printable(&plan.not_synced.join(", "))),
+                format!(
+                    "(not in the export): {}",
+                    printable(&plan.not_synced.join(", "))
+                ),
                 theme.muted,
             ),
         ]));
@@ -92,7 +98,7 @@ pub fn days_line(plan: &Plan, now: DateTime<Utc>, width: u16, theme: &Theme) -> 
     let eta = parse_time(&plan.eta)
         .map(|t| format!(" → ETA {} UTC", when(t, now)))
         .unwrap_or_default();
-    let room = usize::from(width).saturating_sub(13 + eta.chars().count() + 12);
+    let room = usize::from(width).saturating_sub(12 + eta.chars().count() + 2);
     let mut days = String::new();
     for (i, d) in plan.days.iter().enumerate() {
         let label = chrono::NaiveDate::parse_from_str(&d.date, "%Y-%m-%d")
@@ -104,7 +110,11 @@ pub fn days_line(plan: &Plan, now: DateTime<Utc>, width: u16, theme: &Theme) -> 
                 }
             })
             .unwrap_or_else(|_| printable(&d.date));
-        let item = format!("{}{label}: {}", if i > 0 { " · " } else { "" }, thousands(d.calls));
+        let item = format!(
+            "{}{label}: {}",
+            if i > 0 { " · " } else { "" },
+            thousands(d.calls)
+        );
         if days.chars().count() + item.chars().count() > room {
             days.push_str(&format!(" · +{} more", plan.days.len() - i));
             break;
