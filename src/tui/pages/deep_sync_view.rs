@@ -46,11 +46,13 @@ pub fn render(frame: &mut Frame, area: Rect, page: &DeepSyncPage, theme: &Theme)
             quarantine_table::render(
                 frame,
                 table,
-                &s.quarantine,
-                s.quarantine_offset,
-                page.selected,
-                s.status.quarantined,
-                s.now,
+                &quarantine_table::QuarantineWindow {
+                    rows: &s.quarantine,
+                    offset: s.quarantine_offset,
+                    selected: page.selected,
+                    total: s.status.quarantined,
+                    now: s.now,
+                },
                 theme,
             );
             frame.render_widget(

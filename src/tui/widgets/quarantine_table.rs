@@ -11,17 +11,26 @@ use crate::sync::status::QuarantineRow;
 use crate::tui::sync_summary::{parse_time, printable, thousands, when};
 use crate::tui::theme::Theme;
 
-/// Draws `rows` (the window starting at `offset`) with `selected` (over the whole list).
-pub fn render(
-    frame: &mut Frame,
-    area: Rect,
-    rows: &[QuarantineRow],
-    offset: u64,
-    selected: u64,
-    total: u64,
-    now: DateTime<Utc>,
-    theme: &Theme,
-) {
+/// What the table shows: a window of the quarantine and where it is in the whole list.
+pub struct QuarantineWindow<'a> {
+    /// The rows from `offset`.
+    pub rows: &'a [QuarantineRow],
+    pub offset: u64,
+    /// The selected row, over the whole list.
+    pub selected: u64,
+    pub total: u64,
+    pub now: DateTime<Utc>,
+}
+
+/// Draws the window with its selection and position.
+pub fn render(frame: &mut Frame, area: Rect, w: &QuarantineWindow<'_>, theme: &Theme) {
+    let QuarantineWindow {
+        rows,
+        offset,
+        selected,
+        total,
+        now,
+    } = *w;
     let title = format!(
         " Quarantined records {}/{} ",
         thousands(if total == 0 { 0 } else { selected + 1 }),
