@@ -48,7 +48,7 @@ fn demo_step3_fetch_import_quarantine_handoff() {
     assert!(imported.contains("quarantined"), "{imported}");
 
     tmux.keys(&["b"]);
-    let quarantine = tmux.wait_text("Quarantine (");
+    let quarantine = tmux.wait_text("Quarantine 1/");
     assert!(
         quarantine.contains("wrong column count") || quarantine.contains("invalid"),
         "{quarantine}"

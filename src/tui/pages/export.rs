@@ -830,7 +830,7 @@ pub fn render(frame: &mut Frame, area: Rect, panel: &ExportPage, theme: &Theme) 
         let top = if sel < room { 0 } else { sel + 1 - room };
         for (i, q) in v.quarantine.iter().enumerate().skip(top).take(room) {
             let mark = if i == sel { "› " } else { "  " };
-            let place = format!("{mark}{}:{}  ", fit(&q.file, 26), q.line);
+            let place = format!("{mark}{}:{}  ", fit(&q.file, (inner / 3).max(20)), q.line);
             let rest = inner.saturating_sub(place.chars().count());
             let style = if i == sel { theme.selected } else { theme.warn };
             lines.push(Line::from(vec![
