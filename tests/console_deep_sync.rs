@@ -926,3 +926,47 @@ fn home_a_opens_the_page_that_explains_the_alert() {
     update(&mut app, Msg::Key(key('a')));
     assert_eq!(app.screen, Screen::Home);
 }
+
+#[test]
+fn polls_once_a_second_and_skips_reading_an_unchanged_store() {
+    let mut f = Fixture::new();
+    f.running(JobState::Running, true);
+    let mut page = f.page(true, (120, 40));
+    // Every fourth fast tick (250 ms) polls, with the snapshot's fingerprint.
+    let polls: Vec<Option<DeepSyncWork>> = (0..8).map(|_| page.poll()).collect();
+    assert_eq!(polls.iter().filter(|p| p.is_some()).count(), 2, "{polls:?}");
+    let Some(DeepSyncWork::Load {
+        probe: Some(probe), ..
+    }) = polls[3].clone()
+    else {
+        panic!("the fourth tick polls with the fingerprint: {polls:?}");
+    };
+    // The store's fingerprint is the snapshot's until something is written.
+    let again = icims_onboard::sync::browse::probe(f.store.conn(), &f.db, f.team.id).unwrap();
+    assert_eq!(probe, again);
+    progress::event(f.store.conn(), f.team.id, "retry", "503; retrying").unwrap();
+    let after = icims_onboard::sync::browse::probe(f.store.conn(), &f.db, f.team.id).unwrap();
+    assert_ne!(probe, after, "a new event changes the fingerprint");
+    // A "same" answer within the minute does not redraw a page without countdowns ...
+    f.sql(
+        "UPDATE sync_state SET phase = 'live', initial_done_at = ?2 WHERE team_id = ?1",
+        params![f.team.id, at(600)],
+    );
+    f.reload(&mut page);
+    assert_eq!(page.state(), icims_onboard::sync::SyncState::Live);
+    let outs = page.on_reply(DeepSyncReply::Same {
+        now: now() + chrono::Duration::seconds(20),
+    });
+    assert_eq!(outs, vec![PageOut::Unchanged]);
+    // ... and redraws when the minute turns (the texts say "2 min ago").
+    let outs = page.on_reply(DeepSyncReply::Same {
+        now: now() + chrono::Duration::seconds(70),
+    });
+    assert!(outs.is_empty(), "{outs:?}");
+    // Scrolling asks for a full read (the windows moved).
+    let outs = page.on_key(Some(Action::Down), key('j'));
+    assert!(matches!(
+        works(&outs)[0],
+        DeepSyncWork::Load { probe: None, .. }
+    ));
+}

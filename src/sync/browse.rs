@@ -20,6 +20,39 @@ fn table_exists(conn: &Connection, name: &str) -> rusqlite::Result<bool> {
     .map(|n| n > 0)
 }
 
+/// A cheap fingerprint of everything the monitor shows about a team's sync (the state
+/// row, per-object counters, the newest event and rate sample, the quarantine size, the
+/// job's state and whether a worker holds the lock): equal fingerprints mean a full
+/// [`super::status::load`] would read the same, so a monitor polling every second skips
+/// it. One indexed query and a lock-file check.
+pub fn probe(conn: &Connection, db: &Path, team_id: i64) -> Result<String, SyncError> {
+    if !table_exists(conn, "sync_state")? {
+        return Ok("no sync tables".into());
+    }
+    let mut stmt = conn.prepare_cached(
+        "SELECT COALESCE((SELECT phase || '|' || calls_used || '|' || retries || '|' || waits
+                    || '|' || COALESCE(wait_until, '') || '|' || COALESCE(quota_limit, '')
+                    || '|' || COALESCE(quota_remaining, '') || '|' || COALESCE(quota_reset_at, '')
+                    || '|' || COALESCE(worker_pid, '') || '|' || COALESCE(heartbeat_at, '')
+                    || '|' || COALESCE(started_at, '') || '|' || COALESCE(initial_done_at, '')
+                    || '|' || cycles || '|' || COALESCE(last_cycle_at, '') || '|' || COALESCE(next_cycle_at, '')
+                    || '|' || COALESCE(last_cycle_changes, '') || '|' || COALESCE(error, '')
+                    || '|' || length(COALESCE(plan, '')) || '|' || COALESCE(job_id, '')
+                  FROM sync_state WHERE team_id = ?1), '-')
+             || '#' || COALESCE((SELECT group_concat(object || ':' || total || ':' || done || ':' || failed)
+                  FROM sync_objects WHERE team_id = ?1), '')
+             || '#' || COALESCE((SELECT MAX(id) FROM sync_events WHERE team_id = ?1), 0)
+             || '#' || (SELECT COUNT(*) FROM sync_quarantine WHERE team_id = ?1)
+             || '#' || COALESCE((SELECT MAX(id) FROM sync_rate_samples WHERE team_id = ?1), 0)
+             || '#' || COALESCE((SELECT id || ':' || state || ':' || COALESCE(error, '') FROM jobs
+                  WHERE team_id = ?1 AND kind = ?2 ORDER BY id DESC LIMIT 1), '')
+             || '#' || COALESCE((SELECT quota_share FROM sync_settings WHERE team_id = ?1), '')",
+    )?;
+    let row: String = stmt.query_row(params![team_id, super::SYNC_JOB], |r| r.get(0))?;
+    let alive = crate::worker::live_worker_pid(db).ok().flatten().is_some();
+    Ok(format!("{row}#{alive}"))
+}
+
 /// How many events the team's log holds.
 pub fn event_count(conn: &Connection, team_id: i64) -> Result<u64, SyncError> {
     if !table_exists(conn, "sync_events")? {

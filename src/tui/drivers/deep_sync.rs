@@ -25,9 +25,23 @@ pub fn run(
             team_id,
             log,
             quarantine,
-        } => Some(DeepSyncReply::Loaded(
-            load(store, team_id, log, quarantine).map(Box::new),
-        )),
+            probe,
+        } => {
+            if let Some(previous) = probe {
+                match sync::browse::probe(store.conn(), store.path(), team_id) {
+                    Ok(now) if now == previous => {
+                        return Some(DeepSyncReply::Same {
+                            now: chrono::Utc::now(),
+                        });
+                    }
+                    Ok(_) => {}
+                    Err(e) => return Some(DeepSyncReply::Loaded(Err(e.to_string()))),
+                }
+            }
+            Some(DeepSyncReply::Loaded(
+                load(store, team_id, log, quarantine).map(Box::new),
+            ))
+        }
         DeepSyncWork::Plan { team_id } => {
             let db = store.path().to_path_buf();
             let actor = actor.clone();
@@ -115,6 +129,8 @@ pub fn load(
 ) -> Result<Snapshot, String> {
     let conn = store.conn();
     let e = |e: sync::SyncError| e.to_string();
+    // The fingerprint first: a change made between the two reads shows on the next poll.
+    let probe = sync::browse::probe(conn, store.path(), team_id).map_err(e)?;
     let status = sync::status::load(conn, team_id).map_err(e)?;
     let events = sync::browse::events_window(conn, team_id, log.offset, log.limit).map_err(e)?;
     let events_total = sync::browse::event_count(conn, team_id).map_err(e)?;
@@ -133,6 +149,7 @@ pub fn load(
         quarantine,
         quarantine_offset,
         now: chrono::Utc::now(),
+        probe,
     })
 }
 

@@ -36,6 +36,10 @@ pub enum DeepSyncWork {
         team_id: i64,
         log: Window,
         quarantine: Option<Window>,
+        /// The fingerprint of what the page shows (`sync::browse::probe`): when the store
+        /// still gives the same, the driver answers [`DeepSyncReply::Same`] without
+        /// reading the rest. `None` reads everything.
+        probe: Option<String>,
     },
     /// Make (or remake) the plan: searches against the tenant, off the console thread.
     Plan {
@@ -77,12 +81,18 @@ pub struct Snapshot {
     pub quarantine_offset: u64,
     /// When it was read.
     pub now: DateTime<Utc>,
+    /// The store's fingerprint when it was read.
+    pub probe: String,
 }
 
 /// Replies for the step 5 page.
 #[derive(Debug)]
 pub enum DeepSyncReply {
     Loaded(Result<Box<Snapshot>, String>),
+    /// Nothing changed in the store since the snapshot shown (read at `now`).
+    Same {
+        now: DateTime<Utc>,
+    },
     /// A control, plan or export finished: the line for the status bar.
     Done(Result<String, String>),
     /// The plan is being made in the background.
@@ -138,6 +148,8 @@ pub struct DeepSyncPage {
     pub error: Option<String>,
     /// When this page last asked for a new worker (at most every 30 s).
     pub revived_at: Option<DateTime<Utc>>,
+    /// Fast ticks (250 ms) since the last poll: the page polls every fourth (once a second).
+    pub ticks: std::cell::Cell<u8>,
 }
 
 /// Seconds between two attempts to replace a gone worker.
@@ -160,6 +172,7 @@ impl DeepSyncPage {
             size: (120, 40),
             error: None,
             revived_at: None,
+            ticks: std::cell::Cell::new(0),
         }
     }
 
@@ -199,12 +212,32 @@ impl DeepSyncPage {
     }
 
     fn load(&self) -> DeepSyncWork {
+        self.load_with(None)
+    }
+
+    /// The read of a poll: skipped by the driver when the store's fingerprint is the one
+    /// of the snapshot shown (and the windows are the same).
+    fn poll_load(&self) -> DeepSyncWork {
+        let probe = self.snapshot.as_ref().and_then(|s| {
+            let same_windows = s.log_offset == self.log_offset
+                && (self.view != View::Quarantine
+                    || s.quarantine_offset == self.quarantine_offset());
+            same_windows.then(|| s.probe.clone())
+        });
+        self.load_with(probe)
+    }
+
+    fn quarantine_offset(&self) -> u64 {
+        let rows = self.page_rows();
+        (self.selected / rows) * rows
+    }
+
+    fn load_with(&self, probe: Option<String>) -> DeepSyncWork {
         let rows = self.page_rows();
         let quarantine = (self.view == View::Quarantine).then(|| {
             // The window that holds the selection, aligned to pages.
-            let offset = (self.selected / rows) * rows;
             Window {
-                offset,
+                offset: self.quarantine_offset(),
                 limit: rows,
             }
         });
@@ -215,6 +248,7 @@ impl DeepSyncPage {
                 limit: rows,
             },
             quarantine,
+            probe,
         }
     }
 
@@ -499,6 +533,22 @@ impl Page for DeepSyncPage {
                 self.error = Some(e);
                 Vec::new()
             }
+            DeepSyncReply::Same { now } => {
+                let Some(old) = self.snapshot.as_ref() else {
+                    return vec![PageOut::Unchanged];
+                };
+                let mut fresh = old.clone();
+                fresh.now = now;
+                let changed = self.differs(&fresh);
+                if let Some(s) = self.snapshot.as_mut() {
+                    s.now = now;
+                }
+                if changed {
+                    Vec::new()
+                } else {
+                    vec![PageOut::Unchanged]
+                }
+            }
             DeepSyncReply::Planning => Vec::new(),
             DeepSyncReply::Done(result) => {
                 self.planning = false;
@@ -520,10 +570,13 @@ impl Page for DeepSyncPage {
         vec![PageOut::Work(self.load())]
     }
 
-    /// Re-read on every fast tick while visible (the driver's read is a handful of
-    /// indexed queries; an unchanged answer does not redraw).
+    /// Re-read once a second while visible (every fourth fast tick). The driver first
+    /// compares the store's fingerprint with the snapshot's and reads nothing more when
+    /// they match; an unchanged answer does not redraw.
     fn poll(&self) -> Option<DeepSyncWork> {
-        Some(self.load())
+        let n = self.ticks.get().wrapping_add(1) % 4;
+        self.ticks.set(n);
+        (n == 0).then(|| self.poll_load())
     }
 
     fn resize(&mut self, size: (u16, u16)) {
