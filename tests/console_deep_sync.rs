@@ -954,15 +954,34 @@ fn polls_once_a_second_and_skips_reading_an_unchanged_store() {
     );
     f.reload(&mut page);
     assert_eq!(page.state(), icims_onboard::sync::SyncState::Live);
+    let beat = page.status().unwrap().worker.heartbeat_at.clone();
     let outs = page.on_reply(DeepSyncReply::Same {
         now: now() + chrono::Duration::seconds(20),
+        heartbeat_at: beat.clone(),
     });
     assert_eq!(outs, vec![PageOut::Unchanged]);
     // ... and redraws when the minute turns (the texts say "2 min ago").
     let outs = page.on_reply(DeepSyncReply::Same {
         now: now() + chrono::Duration::seconds(70),
+        heartbeat_at: beat,
     });
     assert!(outs.is_empty(), "{outs:?}");
+    // A heartbeat alone is not a change of the fingerprint, but the page shows it.
+    let before = icims_onboard::sync::browse::probe(f.store.conn(), &f.db, f.team.id).unwrap();
+    f.sql(
+        "UPDATE sync_state SET heartbeat_at = ?2 WHERE team_id = ?1",
+        params![f.team.id, at(-75)],
+    );
+    let after_beat = icims_onboard::sync::browse::probe(f.store.conn(), &f.db, f.team.id).unwrap();
+    assert_eq!(before, after_beat);
+    page.on_reply(DeepSyncReply::Same {
+        now: now() + chrono::Duration::seconds(80),
+        heartbeat_at: Some(at(-75)),
+    });
+    assert_eq!(
+        page.status().unwrap().worker.heartbeat_at.as_deref(),
+        Some(at(-75).as_str())
+    );
     // Scrolling asks for a full read (the windows moved).
     let outs = page.on_key(Some(Action::Down), key('j'));
     assert!(matches!(

@@ -30,8 +30,12 @@ pub fn run(
             if let Some(previous) = probe {
                 match sync::browse::probe(store.conn(), store.path(), team_id) {
                     Ok(now) if now == previous => {
-                        return Some(DeepSyncReply::Same {
-                            now: chrono::Utc::now(),
+                        return Some(match sync::browse::heartbeat(store.conn(), team_id) {
+                            Ok(heartbeat_at) => DeepSyncReply::Same {
+                                now: chrono::Utc::now(),
+                                heartbeat_at,
+                            },
+                            Err(e) => DeepSyncReply::Loaded(Err(e.to_string())),
                         });
                     }
                     Ok(_) => {}

@@ -89,9 +89,11 @@ pub struct Snapshot {
 #[derive(Debug)]
 pub enum DeepSyncReply {
     Loaded(Result<Box<Snapshot>, String>),
-    /// Nothing changed in the store since the snapshot shown (read at `now`).
+    /// Nothing changed in the store since the snapshot shown (read at `now`) but,
+    /// perhaps, the worker's heartbeat.
     Same {
         now: DateTime<Utc>,
+        heartbeat_at: Option<String>,
     },
     /// A control, plan or export finished: the line for the status bar.
     Done(Result<String, String>),
@@ -533,16 +535,15 @@ impl Page for DeepSyncPage {
                 self.error = Some(e);
                 Vec::new()
             }
-            DeepSyncReply::Same { now } => {
+            DeepSyncReply::Same { now, heartbeat_at } => {
                 let Some(old) = self.snapshot.as_ref() else {
                     return vec![PageOut::Unchanged];
                 };
                 let mut fresh = old.clone();
                 fresh.now = now;
+                fresh.status.worker.heartbeat_at = heartbeat_at;
                 let changed = self.differs(&fresh);
-                if let Some(s) = self.snapshot.as_mut() {
-                    s.now = now;
-                }
+                self.snapshot = Some(fresh);
                 if changed {
                     Vec::new()
                 } else {
@@ -565,7 +566,11 @@ impl Page for DeepSyncPage {
         }
     }
 
+    /// The team's steps changed: read everything; otherwise only when the store did.
     fn refresh(&mut self, row: &TeamRow) -> Vec<PageOut<DeepSyncWork>> {
+        if *row == self.row {
+            return vec![PageOut::Work(self.poll_load())];
+        }
         self.row = row.clone();
         vec![PageOut::Work(self.load())]
     }
