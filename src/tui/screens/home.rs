@@ -97,7 +97,7 @@ pub fn render(frame: &mut Frame, area: Rect, app: &HomeView<'_>, theme: &Theme) 
         frame.render_widget(Paragraph::new(text).block(block), table_area);
     } else {
         // Narrow terminals drop customer and region to keep the sync state and alerts.
-        let wide = area.width >= 110;
+        let wide = area.width >= 96;
         let mut header = vec![Cell::from("Team")];
         if wide {
             header.extend([Cell::from("Customer"), Cell::from("Region")]);
