@@ -711,3 +711,45 @@ fn pause_resume_and_sigterm_release_the_lease_and_resume_from_the_checkpoint() {
     );
     assert_matches_tenant(&home, t.sb(), false);
 }
+
+#[test]
+fn scope_keeps_only_the_chosen_person_folder_in_the_seed_and_every_search() {
+    let t = Tenant::start(cfg(12, 300));
+    let home = common::Sandbox::new();
+    setup(&home, &t.info());
+    let tenant = t.sb().tenant();
+    let folder = tenant.people[tenant.people.len() / 2].folder.value.clone();
+    home.ok(&["sync", "settings", TEAM, "--person-folders", &folder], "");
+    let plan: Value =
+        serde_json::from_str(&home.ok(&["sync", "plan", TEAM, "--json"], "")).unwrap();
+    assert!(plan["scope"].as_str().unwrap().contains(&folder), "{plan}");
+    let out = start_wait(&home, &[]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let want: BTreeSet<String> = tenant
+        .people
+        .iter()
+        .filter(|p| p.folder.value == folder)
+        .map(|p| p.id.to_string())
+        .collect();
+    let stored = rows(&home.db());
+    let live: BTreeSet<String> = stored
+        .iter()
+        .filter(|((o, _), r)| o == "people" && r.0 == 0)
+        .map(|((_, id), _)| id.clone())
+        .collect();
+    assert!(!want.is_empty());
+    assert_eq!(
+        live, want,
+        "live people are exactly the tenant's people in {folder:?}"
+    );
+    // Jobs are not scoped: all live jobs are there.
+    let jobs = stored
+        .iter()
+        .filter(|((o, _), r)| o == "jobs" && r.0 == 0)
+        .count();
+    assert_eq!(jobs, tenant.jobs.len());
+}

@@ -252,6 +252,13 @@ fn deep_sync_states_once_open() {
     f.sync_job.as_mut().unwrap().state = JobState::Done;
     f.sync_initial_done = Some(stamp(Approval::default(), "t"));
     assert_eq!(state(Step::DeepSync, &f), StepState::Done);
+    // Live after the initial pass: the job keeps running, the step is done (from the fact).
+    f.sync_job.as_mut().unwrap().state = JobState::Running;
+    assert_eq!(state(Step::DeepSync, &f), StepState::Done);
+    f.sync_job.as_mut().unwrap().state = JobState::Paused;
+    assert_eq!(state(Step::DeepSync, &f), StepState::Done);
+    f.sync_initial_done = None;
+    assert_eq!(state(Step::DeepSync, &f), StepState::InProgress);
 }
 
 #[test]

@@ -149,3 +149,22 @@ pub fn cancel(store: &Store, team: &Team, actor: &Actor) -> Result<i64, SyncErro
     store.audit(actor, Some(&team.name), "sync.cancel", None)?;
     Ok(job.id)
 }
+
+/// For a console or CLI starting up: when any team's sync job is queued or running and no
+/// worker holds the lock (it was killed), starts a detached worker that resumes it.
+/// Returns the worker started, if one was.
+pub fn ensure_running(store: &Store, log: &Path) -> Result<Option<u32>, SyncError> {
+    let open: i64 = store.conn().query_row(
+        "SELECT COUNT(*) FROM jobs WHERE kind = ?1 AND state IN ('queued', 'running')",
+        [SYNC_JOB],
+        |r| r.get(0),
+    )?;
+    if open == 0 {
+        return Ok(None);
+    }
+    match worker::ensure_worker(store.path(), log) {
+        Ok(WorkerStatus::Started { pid }) => Ok(Some(pid)),
+        Ok(WorkerStatus::Running { .. }) => Ok(None),
+        Err(e) => Err(SyncError::Runtime(format!("cannot start a worker: {e}"))),
+    }
+}

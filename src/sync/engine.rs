@@ -338,7 +338,7 @@ async fn run(
         ctx.counted = (0, 0);
     }
     if rank(&phase(conn, team.id)?) < 3 {
-        let tx = conn.unchecked_transaction()?;
+        let tx = super::progress::begin(conn)?;
         progress::set_phase(&tx, team.id, "running")?;
         progress::event(&tx, team.id, "started", "initial pass started")?;
         tx.commit()?;
@@ -356,7 +356,7 @@ async fn run(
 /// Marks the initial pass complete (fact `sync.initial_done`, phase `live`).
 fn finish_initial(ctx: &mut Ctx<'_>) -> Result<(), SyncError> {
     let watermark = live::newest_updated(ctx.conn, ctx.team.id)?;
-    let tx = ctx.conn.unchecked_transaction()?;
+    let tx = super::progress::begin(ctx.conn)?;
     let now = now_text();
     tx.execute(
         "UPDATE sync_state SET phase = 'live', initial_done_at = ?2, watermark = ?3 WHERE team_id = ?1",
@@ -457,7 +457,7 @@ fn next_batch(
 ) -> Result<Vec<(String, String, String, u32)>, SyncError> {
     let mut stmt = conn.prepare_cached(
         "SELECT object, icims_id, reason, attempts FROM sync_work WHERE team_id = ?1 AND state = 'todo'
-         ORDER BY attempts, object, icims_id LIMIT ?2",
+         ORDER BY object, icims_id LIMIT ?2",
     )?;
     let rows = stmt
         .query_map(params![team_id, n as i64], |r| {
@@ -498,7 +498,7 @@ pub async fn run_work(ctx: &mut Ctx<'_>) -> Result<(), SyncError> {
             let statuses = &ctx.statuses;
             let api_fields = &api_fields;
             let empty = &empty;
-            futures::stream::iter(batch.into_iter())
+            futures::stream::iter(batch)
                 .map(|item| async move {
                     if item.2 == "deleted" {
                         return (item, Outcome::Gone);
@@ -521,7 +521,7 @@ pub async fn run_work(ctx: &mut Ctx<'_>) -> Result<(), SyncError> {
         let stats = ctx.client.stats();
         let calls = stats.api_calls.saturating_sub(ctx.counted.0);
         let retries = stats.retries.saturating_sub(ctx.counted.1);
-        let tx = ctx.conn.unchecked_transaction()?;
+        let tx = super::progress::begin(ctx.conn)?;
         let team_id = ctx.team.id;
         let mut written = 0u64;
         for ((object, id, _reason, attempts), out) in outcomes {
@@ -589,16 +589,13 @@ pub async fn run_work(ctx: &mut Ctx<'_>) -> Result<(), SyncError> {
             ctx.sample_calls = 0;
             ctx.last_sample = Instant::now();
         }
-        let left: i64 = tx.query_row(
-            "SELECT COUNT(*) FROM sync_work WHERE team_id = ?1 AND state = 'todo'",
-            [team_id],
-            |r| r.get(0),
-        )?;
+        // The work list is the checkpoint; the job row records how far it got (and the
+        // write fails when another worker took the lease, rolling the batch back).
         write_checkpoint(
             &tx,
             ctx.handle.id,
             &ctx.handle.owner,
-            &serde_json::json!({"phase": "work", "left": left}),
+            &serde_json::json!({"phase": "work", "fetched": ctx.report.fetched, "deleted": ctx.report.deleted}),
         )
         .map_err(|_| SyncError::LeaseLost)?;
         tx.commit()?;

@@ -129,7 +129,7 @@ pub async fn cycle(ctx: &mut Ctx<'_>) -> Result<(), SyncError> {
     }
     for object in OBJECTS {
         let mut page = |ids: &[u64]| -> Result<(), SyncError> {
-            let tx = conn.unchecked_transaction()?;
+            let tx = super::progress::begin(conn)?;
             add_work(&tx, team_id, object, ids, "changed")?;
             tx.commit()?;
             Ok(())
@@ -178,7 +178,7 @@ pub async fn cycle(ctx: &mut Ctx<'_>) -> Result<(), SyncError> {
         (a, b) => a.or(b),
     }
     .map(|t| t.format("%Y-%m-%dT%H:%M:%S").to_string());
-    let tx = conn.unchecked_transaction()?;
+    let tx = super::progress::begin(conn)?;
     // Calls not yet counted by the work batches (searches of a cycle without work).
     let (c0, r0) = ctx.counted_calls();
     progress::add_calls(

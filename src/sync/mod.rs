@@ -36,24 +36,16 @@ pub const SYNC_JOB: &str = "sync.deep";
 pub const OBJECTS: [&str; 3] = ["people", "jobs", "workflows"];
 
 /// Parameters of a `sync.deep` job.
-#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, PartialEq)]
 pub struct SyncParams {
-    /// Live cycles to run after the initial pass before the job ends; `None` = forever
-    /// (until paused, cancelled or stopped). `Some(0)` ends the job with the initial pass.
+    /// Live cycles to run after the initial pass before the job ends (total, across
+    /// restarts); `None` = forever (until paused, cancelled or stopped). `Some(0)` ends
+    /// the job with the initial pass.
     #[serde(default)]
     pub max_live_cycles: Option<u32>,
     /// Seconds between live cycles; `None` = the team's setting.
     #[serde(default)]
     pub live_interval_secs: Option<u64>,
-}
-
-impl Default for SyncParams {
-    fn default() -> Self {
-        SyncParams {
-            max_live_cycles: None,
-            live_interval_secs: None,
-        }
-    }
 }
 
 /// Why a sync could not go on.

@@ -173,17 +173,22 @@ pub async fn wait_for_quota(
     // `x-ratelimit-reset` counts to the tenant's 00:00 UTC (its clock may differ from ours).
     let msg = format!("waiting for quota until 00:00 UTC, {}", human_secs(secs));
     {
-        let tx = conn.unchecked_transaction()?;
+        let tx = super::progress::begin(conn)?;
         progress::begin_wait(&tx, team_id, &until_text, &msg)?;
         progress::event(&tx, team_id, "waiting", &msg)?;
         tx.commit()?;
     }
     let end = Instant::now() + Duration::from_secs(secs);
+    let mut beat = Instant::now();
     while Instant::now() < end {
         check()?;
+        if beat.elapsed() >= Duration::from_secs(5) {
+            progress::heartbeat(conn, team_id, std::process::id())?;
+            beat = Instant::now();
+        }
         tokio::time::sleep((end - Instant::now()).min(Duration::from_millis(500))).await;
     }
-    let tx = conn.unchecked_transaction()?;
+    let tx = super::progress::begin(conn)?;
     progress::end_wait(&tx, team_id)?;
     progress::event(&tx, team_id, "resumed", "quota reset; resuming")?;
     tx.commit()?;
@@ -202,6 +207,7 @@ pub fn human_secs(secs: u64) -> String {
 }
 
 /// Pages through `query` and hands each page of ids (ascending) to `page`.
+#[allow(clippy::too_many_arguments)]
 pub async fn search_ids(
     conn: &Connection,
     team_id: i64,
@@ -293,7 +299,7 @@ pub async fn reconcile(
     let mut pos = 0usize; // next stored id not yet compared
     let (mut missing, mut deleted) = (0u64, 0u64);
     let mut page = |ids: &[u64]| -> Result<(), SyncError> {
-        let tx = conn.unchecked_transaction()?;
+        let tx = super::progress::begin(conn)?;
         let mut new_ids = Vec::new();
         let mut gone = Vec::new();
         for &id in ids {
@@ -325,7 +331,7 @@ pub async fn reconcile(
     )
     .await?;
     let rest: Vec<u64> = stored[pos..].to_vec();
-    let tx = conn.unchecked_transaction()?;
+    let tx = super::progress::begin(conn)?;
     deleted += add_work(&tx, team_id, object, &rest, "deleted")?;
     tx.commit()?;
     Ok((missing, deleted))
@@ -451,7 +457,7 @@ pub async fn make(
         let before = cost.calls;
         let mut changed = 0u64;
         let mut page = |ids: &[u64]| -> Result<(), SyncError> {
-            let tx = conn.unchecked_transaction()?;
+            let tx = super::progress::begin(conn)?;
             changed += add_work(&tx, team_id, object, ids, "changed")?;
             tx.commit()?;
             Ok(())
@@ -533,7 +539,7 @@ pub async fn make(
         eta_day,
         not_synced,
     };
-    let tx = conn.unchecked_transaction()?;
+    let tx = super::progress::begin(conn)?;
     progress::ensure_state(&tx, team_id)?;
     tx.execute(
         "UPDATE sync_state SET plan = ?2, plan_calls = ?3, phase = 'planned' WHERE team_id = ?1",

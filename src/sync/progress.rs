@@ -8,6 +8,12 @@ use crate::store::now_text;
 
 use super::fields::SyncedRecord;
 
+/// Begins a write transaction `IMMEDIATE` (takes the write lock at once, waiting up to the
+/// busy timeout, instead of failing later when another process wrote in between).
+pub fn begin(conn: &Connection) -> rusqlite::Result<rusqlite::Transaction<'_>> {
+    rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Immediate)
+}
+
 /// Makes sure the team has a `sync_state` row.
 pub fn ensure_state(conn: &Connection, team_id: i64) -> rusqlite::Result<()> {
     conn.execute(

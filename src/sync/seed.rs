@@ -85,7 +85,7 @@ pub fn seed(
                 break;
             };
             after = last;
-            let tx = conn.unchecked_transaction()?;
+            let tx = super::progress::begin(conn)?;
             let mut n = 0u64;
             for (_, cells) in &rows {
                 let Some(rec) = fields.from_export(object, cells, statuses) else {
@@ -114,7 +114,7 @@ pub fn seed(
             }
         }
     }
-    let tx = conn.unchecked_transaction()?;
+    let tx = super::progress::begin(conn)?;
     for (object, n) in [
         ("people", report.people),
         ("jobs", report.jobs),

@@ -39,6 +39,10 @@ const POLL: Duration = Duration::from_millis(250);
 pub fn run(db_path: &Path) -> Result<ExitCode> {
     // Open before touching the terminal, so a bad database is a plain one-line error.
     let store = Store::open(db_path)?;
+    // A deep sync whose worker was killed resumes on a new detached worker.
+    if let Err(e) = crate::sync::control::ensure_running(&store, &crate::paths::log_file_path()) {
+        tracing::warn!(error = %e, "could not restart the sync worker");
+    }
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()

@@ -1,0 +1,333 @@
+//! Deep sync benchmarks, each a ratio against a reference measured in the same run:
+//!
+//! - **throughput**: records/s of the real worker (`icims-onboard worker`, a child
+//!   process) fetching every person of a tenant by id through the sync engine, against
+//!   the sandbox's own profile-GET throughput (plain keep-alive GETs with the same
+//!   `fields=` and concurrency, no engine). Budget ≥ 0.7.
+//! - **latency**: the same with 50 ms added to every call, against the ideal
+//!   `concurrency ÷ latency`. Budget ≥ 0.9.
+//! - **memory**: the worker's peak RSS syncing a small and a 20× larger work list
+//!   (ratio; flat means ≈ 1).
+//! - **scale** (only with `--bench` and `SYNC_BENCH_SCALE=N`): an N-person tenant, export
+//!   import + deep sync by the worker, wall time and API calls.
+//!
+//! `cargo bench --bench sync` gives the figures; `cargo test` runs it as a quick smoke run.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use icims_onboard::export::{self, ImportFile, ImportParams};
+use icims_onboard::icims::{AuthConfig, ClientConfig, Endpoints, IcimsClient};
+use icims_onboard::mapping::{Catalogue, discover, storage};
+use icims_onboard::sandbox::{Sandbox, SandboxConfig, SandboxInfo};
+use icims_onboard::store::{Actor, Store, Team};
+use icims_onboard::sync;
+use icims_onboard::worker;
+use secrecy::SecretString;
+
+const KEY_HEX: &str = "0707070707070707070707070707070707070707070707070707070707070707";
+const CONCURRENCY: usize = 8;
+
+fn client(info: &SandboxInfo) -> IcimsClient {
+    IcimsClient::new(
+        Endpoints::new(
+            info.customer_id,
+            &info.api_base,
+            &info.token_url,
+            &info.datastream.base,
+        )
+        .unwrap(),
+        AuthConfig::Basic {
+            username: info.basic.username.clone(),
+            password: SecretString::from(info.basic.password.clone()),
+        },
+        ClientConfig::default(),
+    )
+    .unwrap()
+}
+
+/// A team on `info` with the export imported and the suggested mapping approved.
+fn prepare(rt: &tokio::runtime::Runtime, db: &Path, info: &SandboxInfo) -> (Store, Team) {
+    let store = Store::open(db).unwrap();
+    let actor = Actor::named("bench");
+    let team = icims_onboard::commands::demo::prepare_team(&store, "Bench", info, &actor).unwrap();
+    let dir = Path::new(&info.export.dir);
+    let params = ImportParams {
+        files: [
+            &info.export.people,
+            &info.export.jobs,
+            &info.export.workflows,
+        ]
+        .iter()
+        .map(|f| ImportFile::from_path(dir.join(&f.file)))
+        .collect(),
+        object: None,
+    };
+    let id = store
+        .enqueue_job(
+            &team,
+            export::IMPORT_JOB,
+            &serde_json::to_value(&params).unwrap(),
+        )
+        .unwrap();
+    worker::run_job_inline(db, id, &mut |_| {})
+        .unwrap()
+        .unwrap();
+    let mut fields = discover::from_export_staging(&store, &team).unwrap();
+    fields.extend(rt.block_on(discover::from_api(&client(info), 3)).unwrap());
+    let catalogue = Catalogue::standard();
+    storage::refresh(&store, &team, fields, &catalogue, &actor).unwrap();
+    storage::approve(&store, &team, &catalogue, None, &actor).unwrap();
+    let mut s = sync::settings::load(&store, &team).unwrap();
+    s.concurrency = CONCURRENCY;
+    sync::settings::save(&store, &team, &s, &actor).unwrap();
+    (store, team)
+}
+
+/// Seeds and plans, then lists every person for a GET (the throughput workload).
+fn plan_all_people(
+    rt: &tokio::runtime::Runtime,
+    store: &Store,
+    team: &Team,
+    info: &SandboxInfo,
+    n: usize,
+) -> u64 {
+    let settings = sync::settings::load(store, team).unwrap();
+    let client = sync::engine::client_for(store, team).unwrap();
+    let budget = sync::budget::Budget::new(1.0);
+    rt.block_on(sync::engine::seed_and_plan(
+        store,
+        team,
+        &client,
+        &budget,
+        &settings,
+        &mut || Ok(()),
+    ))
+    .unwrap();
+    let _ = info;
+    let ids: Vec<u64> = store
+        .conn()
+        .prepare("SELECT icims_id FROM sync_records WHERE team_id = ?1 AND object = 'people' AND deleted = 0")
+        .unwrap()
+        .query_map([team.id], |r| r.get::<_, String>(0))
+        .unwrap()
+        .filter_map(|r| r.ok()?.parse().ok())
+        .take(n)
+        .collect();
+    let tx = store.conn().unchecked_transaction().unwrap();
+    sync::plan::add_work(&tx, team.id, "people", &ids, "changed").unwrap();
+    tx.commit().unwrap();
+    store
+        .conn()
+        .query_row(
+            "SELECT COUNT(*) FROM sync_work WHERE team_id = ?1 AND state = 'todo' AND reason != 'deleted'",
+            [team.id],
+            |r| r.get::<_, i64>(0),
+        )
+        .unwrap() as u64
+}
+
+/// Runs the queued sync on a child worker: (seconds, peak RSS KiB).
+fn run_worker(db: &Path, store: &Store, team: &Team) -> (f64, u64) {
+    store
+        .enqueue_job(
+            team,
+            sync::SYNC_JOB,
+            &serde_json::json!({"max_live_cycles": 0}),
+        )
+        .unwrap();
+    let t = Instant::now();
+    // Reaped below with wait4 (for its peak RSS), not Child::wait.
+    #[allow(clippy::zombie_processes)]
+    let child = Command::new(env!("CARGO_BIN_EXE_icims-onboard"))
+        .arg("--db")
+        .arg(db)
+        .args(["worker", "--until-idle"])
+        .env("ICIMS_ONBOARD_KEY", KEY_HEX)
+        .env("ICIMS_ONBOARD_LOG", db.with_extension("log"))
+        .spawn()
+        .unwrap();
+    let mut status = 0;
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: waiting for our own child; `usage` is a valid out-pointer.
+    let rc = unsafe { libc::wait4(child.id() as i32, &mut status, 0, &mut usage) };
+    assert!(rc > 0 && status == 0, "worker failed (status {status})");
+    let secs = t.elapsed().as_secs_f64();
+    let st = sync::status::load(store.conn(), team.id).unwrap();
+    assert!(st.initial_done_at.is_some(), "{st:?}");
+    (secs, usage.ru_maxrss as u64)
+}
+
+/// Plain profile GETs with the sync's `fields=` at the same concurrency: GETs/s.
+fn reference_gets(
+    rt: &tokio::runtime::Runtime,
+    info: &SandboxInfo,
+    ids: &[u64],
+    fields: &str,
+) -> f64 {
+    let base = format!("{}/customers/{}/people", info.api_base, info.customer_id);
+    let (user, pass) = (info.basic.username.clone(), info.basic.password.clone());
+    let urls: Arc<Vec<String>> = Arc::new(
+        ids.iter()
+            .map(|id| format!("{base}/{id}?fields={fields}"))
+            .collect(),
+    );
+    rt.block_on(async move {
+        let http = reqwest::Client::builder().http1_only().build().unwrap();
+        let t = Instant::now();
+        let next = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let mut tasks = Vec::new();
+        for _ in 0..CONCURRENCY {
+            let (http, urls, next, user, pass) = (
+                http.clone(),
+                urls.clone(),
+                next.clone(),
+                user.clone(),
+                pass.clone(),
+            );
+            tasks.push(tokio::spawn(async move {
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(u) = urls.get(i) else { break };
+                    let r = http
+                        .get(u)
+                        .basic_auth(&user, Some(&pass))
+                        .send()
+                        .await
+                        .unwrap();
+                    assert!(r.status().is_success());
+                    let _ = r.bytes().await.unwrap();
+                }
+            }));
+        }
+        for t in tasks {
+            t.await.unwrap();
+        }
+        urls.len() as f64 / t.elapsed().as_secs_f64()
+    })
+}
+
+struct Case {
+    rate: f64,
+    rss_kib: u64,
+    work: u64,
+    calls: u64,
+    secs: f64,
+}
+
+fn sync_case(
+    rt: &tokio::runtime::Runtime,
+    dir: &Path,
+    name: &str,
+    cfg: SandboxConfig,
+    n: usize,
+) -> (Case, Option<f64>) {
+    let sb = rt.block_on(Sandbox::start(cfg)).unwrap();
+    let info = sb.info();
+    let db: PathBuf = dir.join(format!("{name}.db"));
+    let (store, team) = prepare(rt, &db, &info);
+    let work = plan_all_people(rt, &store, &team, &info, n);
+    let fields = sync::fields::FieldPlan::from_mapping(&storage::load(&store, &team).unwrap())
+        .of("people")
+        .unwrap()
+        .api_fields()
+        .join(",");
+    let ids: Vec<u64> = sb.tenant().people.iter().map(|p| p.id).take(n).collect();
+    let reference = (name == "throughput").then(|| reference_gets(rt, &info, &ids, &fields));
+    let (secs, rss) = run_worker(&db, &store, &team);
+    let st = sync::status::load(store.conn(), team.id).unwrap();
+    rt.block_on(sb.shutdown());
+    (
+        Case {
+            rate: work as f64 / secs,
+            rss_kib: rss,
+            work,
+            calls: st.calls_used,
+            secs,
+        },
+        reference,
+    )
+}
+
+fn main() {
+    // SAFETY: set before any thread starts; the child workers read the same key.
+    unsafe { std::env::set_var("ICIMS_ONBOARD_KEY", KEY_HEX) };
+    let args: Vec<String> = std::env::args().collect();
+    let smoke = !args.iter().any(|a| a == "--bench");
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let people = if smoke { 300 } else { 5_000 };
+    let cfg = |people: usize, latency_ms: u64| SandboxConfig {
+        seed: 1,
+        people,
+        latency_ms,
+        daily_quota: 10_000_000,
+        ..Default::default()
+    };
+
+    let (tp, reference) = sync_case(&rt, dir.path(), "throughput", cfg(people, 0), people);
+    let reference = reference.unwrap_or(f64::NAN);
+    println!(
+        "sync throughput: {:.0} records/s ({} records, {:.2}s incl. worker start) vs sandbox profile GETs {:.0}/s at concurrency {CONCURRENCY}: ratio {:.2} (budget ≥ 0.7)",
+        tp.rate,
+        tp.work,
+        tp.secs,
+        reference,
+        tp.rate / reference
+    );
+
+    let lat_people = if smoke { 100 } else { 1_000 };
+    let (lat, _) = sync_case(&rt, dir.path(), "latency", cfg(lat_people, 50), lat_people);
+    let ideal = CONCURRENCY as f64 / 0.050;
+    println!(
+        "sync at 50 ms latency: {:.0} records/s vs concurrency/latency {ideal:.0}/s: ratio {:.2} (budget ≥ 0.9)",
+        lat.rate,
+        lat.rate / ideal
+    );
+
+    let (small_n, big_n) = if smoke { (100, 400) } else { (1_000, 20_000) };
+    let (small, _) = sync_case(&rt, dir.path(), "mem_small", cfg(small_n, 0), small_n);
+    let (big, _) = sync_case(&rt, dir.path(), "mem_big", cfg(big_n, 0), big_n);
+    println!(
+        "worker peak RSS: {} KiB for {} records, {} KiB for {} records: ratio {:.2} (flat ≈ 1)",
+        small.rss_kib,
+        small.work,
+        big.rss_kib,
+        big.work,
+        big.rss_kib as f64 / small.rss_kib.max(1) as f64
+    );
+
+    if let Some(n) = std::env::var("SYNC_BENCH_SCALE")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|_| !smoke)
+    {
+        let t = Instant::now();
+        let sb = rt.block_on(Sandbox::start(cfg(n, 0))).unwrap();
+        let info = sb.info();
+        let generated = t.elapsed();
+        let db = dir.path().join("scale.db");
+        let t = Instant::now();
+        let (store, team) = prepare(&rt, &db, &info);
+        let import = t.elapsed();
+        let (secs, rss) = run_worker(&db, &store, &team);
+        let st = sync::status::load(store.conn(), team.id).unwrap();
+        println!(
+            "scale: {n} people ({} records stored): tenant {:.0}s, export import + mapping {:.0}s, deep sync {:.0}s, {} API calls, worker peak {} MiB",
+            st.records.people + st.records.jobs + st.records.workflows,
+            generated.as_secs_f64(),
+            import.as_secs_f64(),
+            secs,
+            st.calls_used,
+            rss / 1024
+        );
+        let _ = Duration::ZERO;
+    }
+    let _ = (tp.calls, lat.calls, big.calls, small.secs, big.secs);
+}
