@@ -989,3 +989,26 @@ fn polls_once_a_second_and_skips_reading_an_unchanged_store() {
         DeepSyncWork::Load { probe: None, .. }
     ));
 }
+
+#[test]
+fn home_reads_a_status_again_only_when_its_fingerprint_changed() {
+    use icims_onboard::tui::drivers::home_syncs;
+    let mut f = Fixture::new();
+    f.running(JobState::Running, true);
+    let first = home_syncs::load(&f.store);
+    assert_eq!(first[&f.team.id].quarantined, 2);
+    // A new heartbeat alone: the cached status, with the new heartbeat.
+    f.sql(
+        "UPDATE sync_state SET heartbeat_at = ?2 WHERE team_id = ?1",
+        params![f.team.id, at(-5)],
+    );
+    let second = home_syncs::load(&f.store);
+    assert_eq!(
+        second[&f.team.id].worker.heartbeat_at.as_deref(),
+        Some(at(-5).as_str())
+    );
+    // A quarantined record changes the fingerprint: read again.
+    progress::quarantine(f.store.conn(), f.team.id, "jobs", "77", "bad", 1).unwrap();
+    let third = home_syncs::load(&f.store);
+    assert_eq!(third[&f.team.id].quarantined, 3);
+}

@@ -76,18 +76,10 @@ fn run_effect(
     match effect {
         Effect::Page(tag, work) => drivers::run(store, actor, tag, work, bg).map(Msg::Reply),
         Effect::Quit => None,
-        Effect::LoadSyncs => {
-            let mut syncs = std::collections::BTreeMap::new();
-            for row in store.teams().unwrap_or_default() {
-                match crate::sync::status::load(store.conn(), row.id) {
-                    Ok(st) => {
-                        syncs.insert(row.id, st);
-                    }
-                    Err(e) => tracing::warn!(team = row.id, "cannot read the sync status: {e}"),
-                }
-            }
-            Some(Msg::SyncsLoaded(syncs, chrono::Utc::now()))
-        }
+        Effect::LoadSyncs => Some(Msg::SyncsLoaded(
+            drivers::home_syncs::load(store),
+            chrono::Utc::now(),
+        )),
         Effect::LoadTeams => Some(match load_teams(store) {
             Ok(teams) => Msg::TeamsLoaded(teams),
             Err(e) => Msg::Failed(e.to_string()),

@@ -6,6 +6,7 @@ pub mod checks;
 pub mod deep_sync;
 pub mod export;
 pub mod field_mapping;
+pub mod home_syncs;
 
 use tokio::sync::mpsc::UnboundedSender;
 

@@ -230,7 +230,6 @@ fn overview_lines(
 ) -> Vec<Line<'static>> {
     let st = &s.status;
     let now = s.now;
-    let plan = plan_of(st);
     let mut out = Vec::new();
     match st.state {
         SyncState::NotStarted => {
@@ -248,7 +247,8 @@ fn overview_lines(
             return out;
         }
         SyncState::Planned => {
-            match &plan {
+            // Parsed only where it is shown (not on every frame of a running sync).
+            match &plan_of(st) {
                 Some(p) => out.extend(sync_plan::lines(p, now, width, theme)),
                 None => out.push(Line::from(Span::styled(
                     " a plan is stored but cannot be read",
