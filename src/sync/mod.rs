@@ -10,6 +10,7 @@
 //! [`engine`] (the job on the worker), [`live`], [`progress`] (writes), [`status`]
 //! (the read-only API) and [`control`] (start, pause, resume, cancel).
 
+pub mod browse;
 pub mod budget;
 pub mod control;
 pub mod engine;

@@ -60,6 +60,10 @@ pub struct App {
     serial: u64,
     /// The status says why the last key could not act: the next key clears it.
     key_reason: bool,
+    /// Every team's deep sync status (home column and alerts), by team id.
+    pub syncs: std::collections::BTreeMap<i64, crate::sync::SyncStatus>,
+    /// When `syncs` was read.
+    pub syncs_at: chrono::DateTime<chrono::Utc>,
 }
 
 /// Inputs to [`update`].
@@ -72,6 +76,11 @@ pub enum Msg {
     /// The fast tick (every 250 ms): pages with work in flight re-read its progress.
     Poll,
     TeamsLoaded(Vec<TeamRow>),
+    /// Every team's deep sync status, read at the time given (home column and alerts).
+    SyncsLoaded(
+        std::collections::BTreeMap<i64, crate::sync::SyncStatus>,
+        chrono::DateTime<chrono::Utc>,
+    ),
     TeamCreated(Result<String, String>),
     Failed(String),
     /// A reply of a page's work, tagged with the request it answers.
@@ -91,6 +100,8 @@ pub enum Msg {
 #[derive(Debug, Clone, PartialEq)]
 pub enum Effect {
     LoadTeams,
+    /// Read every team's deep sync status (for the home screen).
+    LoadSyncs,
     CreateTeam(NewTeam),
     /// A page's work, for its driver.
     Page(Tag, Work),
@@ -138,6 +149,8 @@ impl App {
             dirty: true,
             serial: 0,
             key_reason: false,
+            syncs: std::collections::BTreeMap::new(),
+            syncs_at: chrono::DateTime::UNIX_EPOCH,
         }
     }
 
@@ -200,6 +213,14 @@ impl App {
         match (&self.screen, action) {
             // At home Esc only clears a filter; it never quits by accident.
             (Screen::Home, Action::Back) if self.filter.is_empty() => Availability::Hidden,
+            (Screen::Home, Action::OpenAlert)
+                if self
+                    .visible_teams()
+                    .get(self.selected)
+                    .is_none_or(|t| self.alerts(t).is_empty()) =>
+            {
+                Availability::Hidden
+            }
             (Screen::Home, Action::Open) if self.visible_teams().is_empty() => {
                 Availability::Disabled("no team to open: press n to create one".into())
             }
@@ -226,16 +247,26 @@ impl App {
     }
 
     /// Teams matching the filter (case-insensitive substring of the name or customer id).
+    /// Teams with alerts come first (most urgent first), the others in name order.
     pub fn visible_teams(&self) -> Vec<&TeamRow> {
         let needle = self.filter.to_lowercase();
-        self.teams
+        let mut teams: Vec<&TeamRow> = self
+            .teams
             .iter()
             .filter(|t| {
                 needle.is_empty()
                     || t.team.name.to_lowercase().contains(&needle)
                     || t.team.customer_id.to_string().contains(&needle)
             })
-            .collect()
+            .collect();
+        teams.sort_by_key(|t| self.alerts(t).first().map(|a| a.kind));
+        teams.sort_by_key(|t| self.alerts(t).is_empty());
+        teams
+    }
+
+    /// A team's alerts, most urgent first (sync state from the last read).
+    pub fn alerts(&self, row: &TeamRow) -> Vec<crate::tui::sync_summary::Alert> {
+        crate::tui::sync_summary::alerts(&row.steps, self.syncs.get(&row.team.id), self.syncs_at)
     }
 
     /// The team the team screen shows, if it still exists.
@@ -368,12 +399,29 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
                 _ => app.apply(tag, outs),
             }
         }
+        Msg::SyncsLoaded(syncs, at) => {
+            // Redraw when a status changed, or when the minute did (the column says "2 min ago").
+            let minute = |t: chrono::DateTime<chrono::Utc>| t.timestamp() / 60;
+            if syncs != app.syncs
+                || (app.screen == Screen::Home && minute(at) != minute(app.syncs_at))
+            {
+                app.dirty = true;
+            }
+            app.syncs = syncs;
+            app.syncs_at = at;
+            clamp_selection(app);
+            Vec::new()
+        }
         Msg::TeamsLoaded(teams) => {
             let changed = teams != app.teams;
             if changed {
                 app.teams = teams;
                 clamp_selection(app);
                 app.dirty = true;
+            }
+            if app.page.is_none() && app.screen == Screen::Home {
+                // The home screen shows every team's sync state: read it after the teams.
+                return vec![Effect::LoadSyncs];
             }
             let refreshed = app.page.as_mut().and_then(|open| {
                 let row = app.teams.iter().find(|t| t.team.id == open.tag.team_id)?;
@@ -673,6 +721,21 @@ fn home_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
                 app.status = None;
             }
             Vec::new()
+        }
+        Some(Action::OpenAlert) => {
+            // The page that explains the selected team's most urgent alert.
+            let Some(row) = app.visible_teams().get(app.selected).copied() else {
+                return Vec::new();
+            };
+            let Some(alert) = app.alerts(row).into_iter().next() else {
+                return Vec::new();
+            };
+            app.screen = Screen::Team {
+                name: row.team.name.clone(),
+                step: Step::ALL.iter().position(|s| *s == alert.step).unwrap_or(0),
+            };
+            app.status = None;
+            app.open_page(alert.step)
         }
         Some(Action::NewTeam) => {
             app.form = Some(NewTeamForm::new());

@@ -160,6 +160,20 @@ pub enum Action {
     RemoveTeam,
     /// Team screen: the team's history (audit entries).
     History,
+    /// Home: open the page that explains the selected team's alert.
+    OpenAlert,
+    /// Step 5: make (or remake) the deep sync plan.
+    Plan,
+    /// Step 5: start the deep sync (confirmed).
+    StartSync,
+    /// Step 5: pause or resume the deep sync (confirmed).
+    PauseResume,
+    /// Step 5: cancel the deep sync (confirmed).
+    CancelSync,
+    /// Step 5: the full event log.
+    EventLog,
+    /// Step 5: write the quarantined records as CSV.
+    ExportCsv,
 }
 
 /// Whether a binding can act in the current state (gitui's `CommandInfo`: enabled and
@@ -310,6 +324,13 @@ const HOME: &[Binding] = &[
         Open,
         "open the selected team",
         "open"
+    ),
+    bind!(
+        "a",
+        [ch('a')],
+        OpenAlert,
+        "open the page that explains the selected team's alert",
+        "alert"
     ),
     bind!("n", [ch('n')], NewTeam, "create a team", "new team"),
     bind!("/", [ch('/')], Filter, "filter teams by name", "filter"),
@@ -514,6 +535,59 @@ const EXPORT: &[Binding] = &[
     ),
 ];
 
+/// Step 5, the deep sync monitor.
+const DEEP_SYNC: &[Binding] = &[
+    bind!(
+        "p",
+        [ch('p')],
+        Plan,
+        "plan: what changed since the export, calls per object, quota share, ETA",
+        "plan"
+    ),
+    bind!(
+        "s",
+        [ch('s')],
+        StartSync,
+        "start the deep sync (asks to confirm)",
+        "start"
+    ),
+    bind!(
+        "Space",
+        [(KeyCode::Char(' '), NONE)],
+        PauseResume,
+        "pause or resume the deep sync (asks to confirm)",
+        "pause/resume"
+    ),
+    bind!(
+        "x",
+        [ch('x')],
+        CancelSync,
+        "cancel the deep sync (asks to confirm; records are kept)",
+        "cancel"
+    ),
+    bind!(
+        "b",
+        [ch('b')],
+        Quarantine,
+        "browse the quarantined records",
+        "quarantine"
+    ),
+    bind!(
+        "c",
+        [ch('c')],
+        ExportCsv,
+        "write the quarantined records as CSV next to the database",
+        "CSV"
+    ),
+    bind!(
+        "e",
+        [ch('e')],
+        EventLog,
+        "the full event log (newest first)",
+        "log"
+    ),
+];
+
 const EXPORT_FORM: &[Binding] = &[bind!(
     "Enter",
     [(KeyCode::Enter, NONE)],
@@ -687,7 +761,7 @@ pub fn groups(ctx: Context) -> &'static [&'static [Binding]] {
         Context::FieldMapping => &[FIELD_MAPPING, LIST, REFRESH, BACK, GLOBAL],
         Context::TargetPicker => &[TARGET_PICKER, BACK, GLOBAL_TYPING],
         Context::MappingInput => &[MAPPING_INPUT, BACK, GLOBAL_TYPING],
-        Context::DeepSync => &[REFRESH, BACK, GLOBAL],
+        Context::DeepSync => &[DEEP_SYNC, LIST, REFRESH, BACK, GLOBAL],
         Context::StageMapping => &[STAGE_MAPPING, LIST, REFRESH, BACK, GLOBAL],
         Context::StagePicker => &[STAGE_PICKER, BACK, GLOBAL_TYPING],
         Context::StageInput => &[STAGE_INPUT, BACK, GLOBAL_TYPING],

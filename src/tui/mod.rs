@@ -9,6 +9,7 @@ pub mod model;
 pub mod pages;
 pub mod render;
 pub mod screens;
+pub mod sync_summary;
 pub mod terminal;
 pub mod text;
 pub mod theme;
@@ -85,6 +86,10 @@ fn run_effect(
         Effect::LoadHistory(team_id) => Some(drivers::team::history(store, team_id)),
         Effect::Page(tag, work) => drivers::run(store, actor, tag, work, bg).map(Msg::Reply),
         Effect::Quit => None,
+        Effect::LoadSyncs => Some(Msg::SyncsLoaded(
+            drivers::home_syncs::load(store),
+            chrono::Utc::now(),
+        )),
         Effect::LoadTeams => Some(match load_teams(store) {
             Ok(teams) => Msg::TeamsLoaded(teams),
             Err(e) => Msg::Failed(e.to_string()),

@@ -58,8 +58,20 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
             body,
         ),
         (Screen::Home, _) => {
+            let teams = app.visible_teams();
+            let syncs = teams
+                .iter()
+                .map(|t| {
+                    app.syncs
+                        .get(&t.team.id)
+                        .map(|s| crate::tui::sync_summary::state_cell(s, app.syncs_at))
+                })
+                .collect();
+            let alerts = teams.iter().map(|t| app.alerts(t)).collect();
             let view = home::HomeView {
-                teams: app.visible_teams(),
+                syncs,
+                alerts,
+                teams,
                 total: app.teams.len(),
                 selected: app.selected,
                 filter: &app.filter,

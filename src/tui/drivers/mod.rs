@@ -3,8 +3,10 @@
 //! that replies later through a tagged [`Out`]. Dispatch is by the [`Work`] variant.
 
 pub mod checks;
+pub mod deep_sync;
 pub mod export;
 pub mod field_mapping;
+pub mod home_syncs;
 pub mod stage_mapping;
 pub mod team;
 
@@ -71,7 +73,10 @@ pub fn run(
             let out = Out::new(tag, bg.clone(), ReplyBody::Mapping);
             field_mapping::run(store, actor, w, &out).map(|m| out.reply(m))
         }
-        Work::DeepSync(w) => match w {},
+        Work::DeepSync(w) => {
+            let out = Out::new(tag, bg.clone(), ReplyBody::DeepSync);
+            deep_sync::run(store, actor, w, &out).map(|m| out.reply(m))
+        }
         Work::StageMapping(w) => {
             let out = Out::new(tag, bg.clone(), ReplyBody::StageMapping);
             stage_mapping::run(store, actor, w, &out).map(|m| out.reply(m))
