@@ -38,9 +38,15 @@ pub enum Command {
     Export(crate::commands::export::ExportCommand),
     /// Run queued jobs (export fetch and import, deep sync) until stopped, or until idle.
     Worker(crate::commands::worker::WorkerArgs),
-    /// Step 4 field mapping (and, later, step 6 stage mapping).
+    /// Step 4 field mapping and step 6 pipeline stage mapping.
     #[command(subcommand)]
     Mapping(MappingCommand),
+    /// Print a shell completion script (bash, zsh or fish) on stdout.
+    Completions(crate::commands::shell::CompletionsArgs),
+    /// Print the manual page (roff) on stdout: `icims-onboard man | man -l -`.
+    Man,
+    /// The audit log, newest first: time, actor, team, action, object (never a value).
+    Audit(crate::commands::audit::AuditArgs),
     /// Step 5 deep sync: plan, start, pause, resume, cancel, status, settings.
     #[command(subcommand)]
     Sync(crate::commands::sync::SyncCommand),
@@ -51,6 +57,79 @@ pub enum MappingCommand {
     /// Map the customer's fields to the standard fields (step 4).
     #[command(subcommand)]
     Fields(FieldsCommand),
+    /// Map the workflow statuses to pipeline stages; rejection reasons map to rejected (step 6).
+    #[command(subcommand)]
+    Stages(StagesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StagesCommand {
+    /// Build the status catalogue (Schema API, export, synced workflows), detect rejection
+    /// reasons and suggest a stage for every other status.
+    Suggest {
+        /// Team name.
+        name: String,
+        /// Do not read the Schema API's status options (export and synced workflows only).
+        #[arg(long)]
+        no_api: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Write the stage mapping as CSV or XLSX (by the file's extension; "-" for CSV on stdout).
+    Export {
+        /// Team name.
+        name: String,
+        /// File to write (.csv or .xlsx).
+        file: PathBuf,
+    },
+    /// Read an edited CSV or XLSX: show the diff, validate, apply (nothing changes on errors).
+    Import {
+        /// Team name.
+        name: String,
+        /// The edited file (.csv or .xlsx).
+        file: PathBuf,
+        /// Show the diff and the validation without applying.
+        #[arg(long)]
+        dry_run: bool,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approve the stage mapping (records who and when; completes step 6).
+    Approve {
+        /// Team name.
+        name: String,
+        /// A remark stored with the approval.
+        #[arg(long)]
+        note: Option<String>,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show or edit the team's pipeline stages (add, rename, reorder, remove when unused).
+    Pipeline(PipelineArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PipelineArgs {
+    /// Team name.
+    pub name: String,
+    /// Append a stage.
+    #[arg(long, value_name = "STAGE")]
+    pub add: Vec<String>,
+    /// Rename a stage: OLD=NEW (OLD is a name or id; the id stays).
+    #[arg(long, value_name = "OLD=NEW")]
+    pub rename: Vec<String>,
+    /// Move a stage: STAGE=POSITION (1-based).
+    #[arg(long = "move", value_name = "STAGE=POSITION")]
+    pub move_to: Vec<String>,
+    /// Remove a stage no status is mapped to.
+    #[arg(long, value_name = "STAGE")]
+    pub remove: Vec<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -128,6 +207,49 @@ pub enum TeamCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Change a team's settings; says which steps the change reopened.
+    Set(TeamSetArgs),
+    /// Remove a team and everything stored for it (asks for the name typed again).
+    Remove(TeamRemoveArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TeamSetArgs {
+    /// Team name.
+    pub name: String,
+    /// The customer's iCIMS customer id (a number).
+    #[arg(long, value_name = "N")]
+    pub customer_id: Option<u64>,
+    /// Data region: us (api.icims.com) or eu (api-eu.icims.com).
+    #[arg(long, value_enum)]
+    pub region: Option<Region>,
+    /// Override the API base URL ("" goes back to the region's default).
+    #[arg(long, value_name = "URL")]
+    pub api_base: Option<String>,
+    /// Override the OAuth token URL ("" goes back to the region's default).
+    #[arg(long, value_name = "URL")]
+    pub token_url: Option<String>,
+    /// Override the Data Stream base URL ("" goes back to the default).
+    #[arg(long, value_name = "URL")]
+    pub datastream_base: Option<String>,
+    /// Give the team a new name.
+    #[arg(long, value_name = "NEW")]
+    pub rename: Option<String>,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct TeamRemoveArgs {
+    /// Team name.
+    pub name: String,
+    /// Do not ask for the name typed again (for scripts).
+    #[arg(long)]
+    pub yes: bool,
+    /// Print JSON.
+    #[arg(long)]
+    pub json: bool,
 }
 
 #[derive(Debug, Args)]

@@ -342,3 +342,150 @@ fn new_team_screen_fits_every_step_at_80x24() {
     }
     snap!("team_new_80x24", app);
 }
+
+#[test]
+fn keys_are_ignored_while_the_terminal_is_too_small() {
+    let mut app = app_with(teams(), (60, 20));
+    for code in [
+        KeyCode::Enter,
+        KeyCode::Char('n'),
+        KeyCode::Char('/'),
+        KeyCode::Down,
+        KeyCode::Char('?'),
+        KeyCode::Esc,
+    ] {
+        assert!(press(&mut app, code).is_empty(), "{code:?} acted");
+    }
+    assert_eq!(app.screen, Screen::Home);
+    assert!(app.form.is_none() && !app.filtering && !app.help);
+    assert_eq!(app.selected, 0);
+    // Resized, the same keys act again.
+    update(&mut app, Msg::Resize(80, 24));
+    press(&mut app, KeyCode::Enter);
+    assert!(matches!(app.screen, Screen::Team { .. }));
+    // q still quits from the small screen.
+    update(&mut app, Msg::Resize(60, 20));
+    assert_eq!(press(&mut app, KeyCode::Char('q')), vec![Effect::Quit]);
+}
+
+#[test]
+fn esc_clears_the_filter_before_anything_else() {
+    let mut app = app_with(teams(), (80, 24));
+    press(&mut app, KeyCode::Char('/'));
+    type_text(&mut app, "glo");
+    press(&mut app, KeyCode::Enter);
+    assert!(!app.filtering);
+    assert_eq!(app.visible_teams().len(), 1);
+    // Esc on the home screen with a filter kept: clears it, does not quit.
+    assert!(press(&mut app, KeyCode::Esc).is_empty());
+    assert_eq!(app.visible_teams().len(), 3);
+    assert!(!app.quit);
+    // Without a filter Esc does nothing at home (q quits).
+    assert!(press(&mut app, KeyCode::Esc).is_empty());
+    assert!(!app.quit);
+}
+
+#[test]
+fn lists_page_and_jump_and_show_the_position() {
+    let mut app = app_with(teams(), (80, 24));
+    press(&mut app, KeyCode::End);
+    assert_eq!(app.selected, 2);
+    press(&mut app, KeyCode::Char('g'));
+    assert_eq!(app.selected, 0);
+    press(&mut app, KeyCode::PageDown);
+    assert_eq!(app.selected, 2);
+    let screen = format!("{}", draw(&app, &Theme::dark()).backend());
+    assert!(screen.contains("Teams (3) 3/3"), "{screen}");
+}
+
+#[test]
+fn the_footer_keeps_help_and_back_next_to_a_long_status() {
+    let mut app = app_with(teams(), (80, 24));
+    press(&mut app, KeyCode::Enter);
+    update(&mut app, Msg::Failed("x".repeat(200)));
+    let screen = format!("{}", draw(&app, &Theme::dark()).backend());
+    let footer = screen.lines().last().unwrap_or_default().to_string();
+    assert!(footer.contains("? F1 help"), "{footer}");
+    assert!(footer.contains("Esc back"), "{footer}");
+    assert!(
+        footer.contains('…'),
+        "the status is cut, not the hints: {footer}"
+    );
+}
+
+#[test]
+fn every_step_opens_a_page_from_the_team_screen() {
+    let mut app = app_with(teams(), (80, 24));
+    press(&mut app, KeyCode::Enter);
+    for step in 0..6 {
+        app.screen = Screen::Team {
+            name: "Acme Corp".into(),
+            step,
+        };
+        press(&mut app, KeyCode::Enter);
+        let page = app.step_page().expect("every step has a page");
+        assert_eq!(page.step(), icims_onboard::onboarding::Step::ALL[step]);
+        press(&mut app, KeyCode::Esc);
+        assert!(app.page.is_none());
+    }
+}
+
+#[test]
+fn the_readme_lists_every_pages_keys_from_the_key_tables() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md");
+    let readme = std::fs::read_to_string(&path).unwrap();
+    let (begin, end) = ("<!-- keys:begin -->\n", "<!-- keys:end -->");
+    let expected = icims_onboard::tui::keymap::markdown();
+    let (Some(a), Some(b)) = (readme.find(begin), readme.find(end)) else {
+        panic!("README.md has no {begin:?}…{end:?} block");
+    };
+    let shown = &readme[a + begin.len()..b];
+    if shown != expected {
+        // Locally: ICIMS_ONBOARD_WRITE_README=1 cargo test --test console readme (never in CI).
+        if std::env::var_os("ICIMS_ONBOARD_WRITE_README").is_some()
+            && std::env::var_os("CI").is_none()
+        {
+            let updated = format!("{}{expected}{}", &readme[..a + begin.len()], &readme[b..]);
+            std::fs::write(&path, updated).unwrap();
+        }
+        panic!("the README's key tables differ from keymap.rs; expected:\n{expected}");
+    }
+}
+
+#[test]
+fn urls_are_not_broken_mid_port_at_80x24() {
+    let mut acme = teams().remove(0);
+    acme.team.api_base_override = Some("http://127.0.0.1:38195".into());
+    acme.team.token_url_override = Some("http://127.0.0.1:38195/oauth/token".into());
+    let mut app = app_with(vec![acme], (80, 24));
+    press(&mut app, KeyCode::Enter);
+    app.screen = Screen::Team {
+        name: "Acme Corp".into(),
+        step: 0,
+    };
+    let screen = format!("{}", draw(&app, &Theme::dark()).backend());
+    assert!(screen.contains("http://127.0.0.1:38195"), "{screen}");
+    app.screen = Screen::Team {
+        name: "Acme Corp".into(),
+        step: 1,
+    };
+    let screen = format!("{}", draw(&app, &Theme::dark()).backend());
+    assert!(
+        screen.contains("http://127.0.0.1:38195/oauth/token"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn a_status_cut_in_the_footer_is_shown_in_full_in_the_help() {
+    let mut app = app_with(teams(), (80, 24));
+    let long = format!("could not start a worker: {} END", "x ".repeat(60));
+    update(&mut app, Msg::Failed(long));
+    press(&mut app, KeyCode::Char('?'));
+    let screen = format!("{}", draw(&app, &Theme::dark()).backend());
+    assert!(
+        screen.contains("Last message: could not start a worker"),
+        "{screen}"
+    );
+    assert!(screen.contains("END"), "the whole message: {screen}");
+}

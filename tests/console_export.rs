@@ -2,6 +2,8 @@
 //! pin only on `y`, import, quarantine browser, handoff) and insta snapshots of each state
 //! (no connection, fingerprint to confirm, fetching, imported with summary, quarantine).
 
+use std::time::Instant;
+
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use icims_onboard::export::fetch::FetchedFile;
 use icims_onboard::export::summary::{FileEntry, QuarantineEntry};
@@ -11,7 +13,7 @@ use icims_onboard::sftp::HostKeyPin;
 use icims_onboard::store::{
     CredentialKind, CredentialParams, CredentialSummary, JobState, Region, Team,
 };
-use icims_onboard::tui::app::{App, Effect, Msg, Screen, TeamRow, update};
+use icims_onboard::tui::app::{App, Effect, Msg, Screen, Status, TeamRow, update};
 use icims_onboard::tui::pages::export::{ConnectionInput, ExportReply, ExportWork, HostKeyPrompt};
 use icims_onboard::tui::pages::forms::Secret;
 use icims_onboard::tui::pages::{ReplyBody, Work};
@@ -188,7 +190,10 @@ fn app_on_step3(row: TeamRow, view: ExportView, size: (u16, u16)) -> App {
             team: "Acme".into()
         }]
     );
-    reply(&mut app, ExportReply::Loaded(Box::new(view)));
+    reply(
+        &mut app,
+        ExportReply::Loaded(Box::new(view), Instant::now()),
+    );
     app
 }
 
@@ -437,7 +442,10 @@ fn connection_form_masks_the_password_and_saves() {
         source: Some(source()),
         ..Default::default()
     };
-    reply(&mut app, ExportReply::Loaded(Box::new(view)));
+    reply(
+        &mut app,
+        ExportReply::Loaded(Box::new(view), Instant::now()),
+    );
     // Reopened, it is filled from the stored connection and keeps the stored password.
     update(&mut app, key(KeyCode::Char('c')));
     snap!("step3_connection_form_stored", app);
@@ -448,4 +456,130 @@ fn connection_form_masks_the_password_and_saves() {
             team: "Acme".into()
         }]
     );
+}
+
+#[test]
+fn keys_that_cannot_act_say_why() {
+    // No connection: f names the missing connection.
+    let mut app = app_on_step3(acme(false), ExportView::default(), (100, 30));
+    assert!(press(&mut app, 'f').is_empty());
+    assert!(matches!(&app.status, Some(Status::Error(t)) if t.contains("no SFTP connection yet")));
+    // Nothing fetched: i and h say so.
+    let view = ExportView {
+        source: Some(source()),
+        pin: Some(pin()),
+        ..Default::default()
+    };
+    let mut app = app_on_step3(acme(true), view, (100, 30));
+    assert!(press(&mut app, 'i').is_empty());
+    assert!(matches!(&app.status, Some(Status::Error(t)) if t.contains("nothing fetched yet")));
+    assert!(press(&mut app, 'h').is_empty());
+    assert!(matches!(&app.status, Some(Status::Error(t)) if t.contains("no files fetched yet")));
+    // An import running: f and i name the job.
+    let mut view = imported_view();
+    view.job = Some(JobView {
+        id: 7,
+        kind: "export.import".into(),
+        state: JobState::Running,
+        progress: JobProgressView::None,
+        error: None,
+    });
+    let mut app = app_on_step3(acme_with(true, None), view, (100, 30));
+    assert!(press(&mut app, 'f').is_empty());
+    assert!(
+        matches!(&app.status, Some(Status::Error(t)) if t.contains("export.import job 7 is running")),
+        "{:?}",
+        app.status
+    );
+    assert!(press(&mut app, 'i').is_empty());
+    // The footer does not offer them while they cannot act.
+    let screen = format!("{}", draw(&app).backend());
+    let footer = screen.lines().last().unwrap_or_default().to_string();
+    assert!(!footer.contains("f fetch"), "{footer}");
+    assert!(footer.contains("h handoff"), "{footer}");
+}
+
+#[test]
+fn the_status_line_reports_when_the_job_it_announced_ends() {
+    let mut view = imported_view();
+    view.job = Some(JobView {
+        id: 9,
+        kind: "export.fetch".into(),
+        state: JobState::Running,
+        progress: JobProgressView::None,
+        error: None,
+    });
+    let mut app = app_on_step3(acme_with(true, None), view.clone(), (100, 30));
+    reply(
+        &mut app,
+        ExportReply::Done(Ok("queued export.fetch job 9".into())),
+    );
+    // While it runs, the page polls its progress every 250 ms.
+    let effects = works(update(&mut app, Msg::Poll));
+    assert_eq!(
+        effects,
+        vec![ExportWork::Load {
+            team: "Acme".into()
+        }]
+    );
+    view.job = Some(JobView {
+        id: 9,
+        kind: "export.fetch".into(),
+        state: JobState::Failed,
+        progress: JobProgressView::None,
+        error: Some("connection reset".into()),
+    });
+    reply(
+        &mut app,
+        ExportReply::Loaded(Box::new(view), Instant::now()),
+    );
+    assert!(
+        matches!(&app.status, Some(Status::Error(t)) if t.contains("export.fetch job 9 failed: connection reset")),
+        "{:?}",
+        app.status
+    );
+    // Nothing in flight: no polling.
+    assert!(works(update(&mut app, Msg::Poll)).is_empty());
+    // Enter shows the job's error in full.
+    update(&mut app, key(KeyCode::Enter));
+    let screen = format!("{}", draw(&app).backend());
+    assert!(screen.contains("In full"), "{screen}");
+}
+
+#[test]
+fn an_import_shows_a_gauge_with_rows_per_second_and_eta() {
+    let mut view = imported_view();
+    let import = |rows: u64, bytes: u64| JobView {
+        id: 11,
+        kind: "export.import".into(),
+        state: JobState::Running,
+        progress: JobProgressView::Import {
+            unit: "people_export_20261114.csv".into(),
+            unit_index: 1,
+            units: 3,
+            rows,
+            bad_rows: 2,
+            bytes,
+        },
+        error: None,
+    };
+    view.job = Some(import(1_000, 0));
+    let mut app = app_on_step3(acme_with(true, None), view.clone(), (100, 30));
+    // Read a second later: 1,000 rows/s; half a second after that: 2,000 rows/s,
+    // smoothed to 1,500.
+    let t0 = Instant::now() + std::time::Duration::from_secs(1);
+    view.job = Some(import(2_000, 200_000));
+    reply(&mut app, ExportReply::Loaded(Box::new(view.clone()), t0));
+    view.job = Some(import(3_000, 400_000));
+    reply(
+        &mut app,
+        ExportReply::Loaded(Box::new(view), t0 + std::time::Duration::from_millis(500)),
+    );
+    let screen = format!("{}", draw(&app).backend());
+    assert!(screen.contains("1500 rows/s"), "{screen}");
+    assert!(screen.contains("3000 rows, 2 quarantined"), "{screen}");
+    // File 2 of 3, about a third of it read.
+    assert!(screen.contains("]  44%"), "{screen}");
+    assert!(!screen.contains("ETA –"), "{screen}");
+    snap!("step3_importing", app);
 }

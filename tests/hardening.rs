@@ -1109,6 +1109,225 @@ async fn step_1_authenticates_without_person_email_and_reports_email_on_its_own_
     );
 }
 
+/// `hidden_fields` of `check --json`: `object.field` → status.
+fn field_statuses(v: &serde_json::Value, credential: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = v["hidden_fields"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no hidden_fields: {v}"))
+        .iter()
+        .filter(|h| h["credential"] == credential)
+        .map(|h| {
+            (
+                format!(
+                    "{}.{}",
+                    h["object"].as_str().unwrap(),
+                    h["field"].as_str().unwrap()
+                ),
+                h["status"].as_str().unwrap_or("(none)").to_string(),
+            )
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn status_of(list: &[(String, String)], field: &str) -> String {
+    list.iter()
+        .find(|(f, _)| f == field)
+        .map(|(_, s)| s.clone())
+        .unwrap_or_else(|| panic!("{field} not listed: {list:?}"))
+}
+
+fn check_row(v: &serde_json::Value, name: &str) -> serde_json::Value {
+    v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["name"] == name)
+        .unwrap_or_else(|| panic!("no row {name}: {v}"))
+        .clone()
+}
+
+/// A standard field the tenant does not use (absent from every record and from the
+/// export) is "not in use by this tenant", not "hidden"; a field hidden by security rules
+/// is called hidden once the export (or the REST client's samples) shows it in use.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_field_the_tenant_does_not_use_is_not_reported_hidden() {
+    let sb = icims_onboard::sandbox::Sandbox::start(icims_onboard::sandbox::SandboxConfig {
+        people: 80,
+        unused_fields: vec!["job.recruiter".into()],
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let info = sb.info();
+    tokio::task::spawn_blocking(move || {
+        let home = Home::new();
+        let cid = info.customer_id.to_string();
+        home.ok(
+            &[
+                "team",
+                "add",
+                "Acme",
+                "--customer-id",
+                &cid,
+                "--api-base",
+                &info.api_base,
+                "--token-url",
+                &info.token_url,
+                "--datastream-base",
+                &info.datastream.base,
+            ],
+            "",
+        );
+        home.ok(
+            &[
+                "creds",
+                "set",
+                "Acme",
+                "--kind",
+                "basic",
+                "--username",
+                &info.restricted.username,
+                "--password-stdin",
+            ],
+            &format!("{}\n", info.restricted.password),
+        );
+        let check = |args: &[&str]| -> serde_json::Value {
+            let out = home.run(args, "");
+            assert_eq!(
+                out.status.code(),
+                Some(0),
+                "{}{}",
+                stderr(&out),
+                stdout(&out)
+            );
+            serde_json::from_str(&stdout(&out)).unwrap_or_else(|e| panic!("{e}: {}", stdout(&out)))
+        };
+
+        // Nothing staged, no REST client: absence from the samples proves nothing.
+        let v = check(&["check", "Acme", "--step", "1", "--json"]);
+        let basic = field_statuses(&v, "basic");
+        assert!(!basic.is_empty(), "{v}");
+        for (f, s) in &basic {
+            assert_eq!(s, "unverified", "{f}: {v}");
+        }
+        let row = check_row(&v, "basic.fields");
+        assert_eq!(row["ok"], false, "{row}");
+        assert!(
+            !row["message"]
+                .as_str()
+                .unwrap()
+                .contains("hidden from this user"),
+            "{row}"
+        );
+
+        // The export is staged: it shows addresses, hiring managers and sources in use.
+        let dir = Path::new(&info.export.dir);
+        let files: Vec<PathBuf> = [
+            &info.export.people,
+            &info.export.jobs,
+            &info.export.workflows,
+        ]
+        .iter()
+        .map(|e| dir.join(&e.file))
+        .collect();
+        let refs: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+        let out = import_cmd(&home, "Acme", &refs, 1000).output().unwrap();
+        assert!(out.status.success(), "{}", stderr(&out));
+
+        let v = check(&["check", "Acme", "--step", "1", "--json"]);
+        let basic = field_statuses(&v, "basic");
+        for f in [
+            "person.addresses",
+            "person.phones",
+            "job.hiringmanager",
+            "workflow.source",
+        ] {
+            assert_eq!(status_of(&basic, f), "hidden", "{f}: {basic:?}");
+        }
+        assert_eq!(
+            status_of(&basic, "job.recruiter"),
+            "not_in_use",
+            "{basic:?}"
+        );
+        let row = check_row(&v, "basic.fields");
+        assert_eq!(row["ok"], false, "{row}");
+        let message = row["message"].as_str().unwrap();
+        assert!(message.contains("hidden from this user"), "{message}");
+        assert!(
+            message.contains("not in use by this tenant: job.recruiter"),
+            "{message}"
+        );
+        let remedy = row["remedy"].as_str().unwrap();
+        assert!(
+            remedy.contains("job.hiringmanager") && !remedy.contains("job.recruiter"),
+            "{remedy}"
+        );
+
+        // The human output says it in words.
+        let text = home.ok(&["check", "Acme", "--step", "1"], "");
+        assert!(text.contains("not in use by this tenant"), "{text}");
+        assert!(text.contains("job.recruiter"), "{text}");
+
+        // Step 2 with the REST client (which sees every field): the unused field is
+        // no alarm, and the Basic user's hidden fields are still hidden.
+        home.ok(
+            &[
+                "creds",
+                "set",
+                "Acme",
+                "--kind",
+                "rest",
+                "--client-id",
+                &info.oauth.client_id,
+                "--secret-stdin",
+            ],
+            &format!("{}\n", info.oauth.client_secret),
+        );
+        home.ok(
+            &[
+                "creds",
+                "set",
+                "Acme",
+                "--kind",
+                "datastream",
+                "--client-id",
+                &info.datastream.client_id,
+                "--secret-stdin",
+            ],
+            &format!("{}\n", info.datastream.client_secret),
+        );
+        let v = check(&["check", "Acme", "--json"]);
+        let rest = check_row(&v, "rest.fields");
+        assert_eq!(rest["ok"], true, "{rest}");
+        assert!(
+            rest["message"]
+                .as_str()
+                .unwrap()
+                .contains("not in use by this tenant: job.recruiter"),
+            "{rest}"
+        );
+        assert_eq!(
+            field_statuses(&v, "rest"),
+            vec![("job.recruiter".to_string(), "not_in_use".to_string())]
+        );
+        let basic = field_statuses(&v, "basic");
+        assert_eq!(
+            status_of(&basic, "job.hiringmanager"),
+            "hidden",
+            "{basic:?}"
+        );
+        assert_eq!(
+            status_of(&basic, "job.recruiter"),
+            "not_in_use",
+            "{basic:?}"
+        );
+    })
+    .await
+    .unwrap();
+}
+
 // ---------- 14. calendar-impossible dates ----------
 
 #[test]

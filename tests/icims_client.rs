@@ -1256,3 +1256,94 @@ async fn a_slow_host_times_out_within_the_bounds() {
     assert_eq!(c.stats().retries, 1);
     assert!(err.to_string().contains("within 0.3s"), "{err}");
 }
+
+/// The preflight with one call at a time and with calls overlapping: the same rows in
+/// the same order (also as reported while running), the same hidden fields and the same
+/// number of calls, for a good tenant, a restricted Basic user and a rejected REST
+/// secret. Each run gets its own sandbox of the same seed (the quota left, shown in the
+/// basic row, counts earlier runs' calls).
+#[tokio::test]
+async fn concurrent_checks_match_sequential_ones_row_for_row() {
+    type Scenario = fn(&SandboxInfo) -> TeamAuth;
+    let scenarios: [(&str, Scenario); 3] = [
+        ("good", |info| full_auth(info)),
+        ("restricted basic user", |info| TeamAuth {
+            basic: Some(AuthConfig::Basic {
+                username: info.restricted.username.clone(),
+                password: SecretString::from(info.restricted.password.clone()),
+            }),
+            ..full_auth(info)
+        }),
+        ("rejected REST secret", |info| TeamAuth {
+            rest: Some(AuthConfig::OAuth {
+                client_id: info.oauth.client_id.clone(),
+                client_secret: SecretString::from("wrong".to_string()),
+                audience: AUDIENCE.into(),
+            }),
+            ..full_auth(info)
+        }),
+    ];
+    for (what, auth_of) in scenarios {
+        let mut runs = Vec::new();
+        for concurrency in [1, 8] {
+            let sb = start(SandboxConfig {
+                people: 300,
+                latency_ms: 5,
+                ..Default::default()
+            })
+            .await;
+            let info = sb.info();
+            let team = team_for(&info, Region::Us, info.customer_id);
+            let config = ClientConfig {
+                concurrency,
+                ..fast_config()
+            };
+            let seen = std::sync::Mutex::new(Vec::new());
+            let progress = |e: icims_onboard::icims::checks::CheckEvent| {
+                if let icims_onboard::icims::checks::CheckEvent::Finished(row) = e {
+                    seen.lock().unwrap().push(row.name);
+                }
+            };
+            let report = tokio::time::timeout(
+                MUST_FINISH_WITHIN,
+                run_checks(&team, &auth_of(&info), &config, &progress),
+            )
+            .await
+            .unwrap();
+            let names: Vec<String> = report.checks.iter().map(|r| r.name.clone()).collect();
+            // Rows are reported while running in the order they are returned.
+            assert_eq!(
+                *seen.lock().unwrap(),
+                names,
+                "{what}, concurrency {concurrency}"
+            );
+            // Messages may name the sandbox's address, which differs between the two.
+            let host = url::Url::parse(&info.api_base).unwrap();
+            let addr = format!(
+                "{}:{}",
+                host.host_str().unwrap(),
+                host.port_or_known_default().unwrap()
+            );
+            let mut report = report;
+            for r in &mut report.checks {
+                r.message = r.message.replace(&addr, "SANDBOX");
+            }
+            runs.push(report);
+        }
+        let (seq, conc) = (&runs[0], &runs[1]);
+        assert_eq!(seq.checks, conc.checks, "{what}: rows");
+        assert_eq!(
+            seq.hidden_fields, conc.hidden_fields,
+            "{what}: hidden fields"
+        );
+        assert_eq!(
+            seq.linkedin_field, conc.linkedin_field,
+            "{what}: LinkedIn field"
+        );
+        assert_eq!(seq.api_calls, conc.api_calls, "{what}: calls");
+        let left =
+            |r: &icims_onboard::icims::checks::CheckReport| r.quota.map(|q| (q.limit, q.remaining));
+        assert_eq!(left(seq), left(conc), "{what}: quota figures");
+        assert!(seq.api_calls > 10, "{what}: {} calls", seq.api_calls);
+    }
+}

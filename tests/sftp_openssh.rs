@@ -315,16 +315,17 @@ fn resumes_after_the_connection_is_cut_mid_file() {
         .expect_err("the download must fail when the connection is cut");
     assert!(cut, "the download finished before it could be cut");
     assert_eq!(err.kind(), "connection_lost", "{err}");
-    let partial = fs::metadata(sftp::partial_path(&local)).unwrap().len();
+    // Written in place: the partial file has the remote size; its record says how far
+    // the range got, and that prefix is the server's bytes.
+    let part = fs::read(sftp::partial_path(&local)).unwrap();
+    assert_eq!(part.len(), data.len());
+    let partial = done_bytes(&local);
     assert!(
         partial > 0 && partial < data.len() as u64,
         "partial {partial}"
     );
     assert!(!local.exists());
-    assert_eq!(
-        fs::read(sftp::partial_path(&local)).unwrap()[..],
-        data[..partial as usize]
-    );
+    assert_eq!(part[..partial as usize], data[..partial as usize]);
 
     let client = connect(&s);
     let out = client
@@ -339,8 +340,257 @@ fn resumes_after_the_connection_is_cut_mid_file() {
         )
         .unwrap();
     assert_eq!(out.resumed_from, partial);
+    assert_eq!(out.restarted, None);
     assert_eq!(out.sha256, sha_hex(&data));
     assert_eq!(fs::read(&local).unwrap(), data);
+    assert!(!sftp::partial_state_path(&local).exists());
+}
+
+/// Bytes done over all ranges, from the record next to the partial file.
+fn done_bytes(local: &Path) -> u64 {
+    let state: serde_json::Value =
+        serde_json::from_slice(&fs::read(sftp::partial_state_path(local)).unwrap()).unwrap();
+    state["done"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_u64().unwrap())
+        .sum()
+}
+
+/// Sets a served file's modification time `secs` after its current one.
+fn touch_later(path: &str, secs: u64) {
+    let f = fs::File::options().write(true).open(path).unwrap();
+    let mtime = f.metadata().unwrap().modified().unwrap();
+    f.set_modified(mtime + Duration::from_secs(secs)).unwrap();
+}
+
+#[test]
+fn a_file_replaced_on_the_server_is_not_spliced_on_resume() {
+    let s = sshd_or_skip!();
+    let old = bytes(40 * 1024 * 1024, 21);
+    let remote = s.put("people.csv", &old);
+    let tmp = tempfile::tempdir().unwrap();
+    let local = tmp.path().join("people.csv");
+    let client = connect(&s);
+    let mut cut = false;
+    let err = client
+        .download(
+            &DownloadRequest {
+                remote: &remote,
+                local: &local,
+                expected_sha256: None,
+                cancel: None,
+            },
+            &mut |p| {
+                if !cut && p.bytes > 0 && p.bytes < p.total {
+                    assert!(s.cut_connections() > 0);
+                    cut = true;
+                }
+            },
+        )
+        .expect_err("the download must fail when the connection is cut");
+    assert!(cut, "the download finished before it could be cut");
+    assert_eq!(err.kind(), "connection_lost", "{err}");
+    assert!(done_bytes(&local) > 0);
+
+    // The customer re-exports: same name, same size, other content, a later mtime.
+    let new = bytes(old.len(), 22);
+    s.put("people.csv", &new);
+    touch_later(&remote, 120);
+
+    let client = connect(&s);
+    let mut notes = Vec::new();
+    let out = client
+        .download(
+            &DownloadRequest {
+                remote: &remote,
+                local: &local,
+                expected_sha256: None,
+                cancel: None,
+            },
+            &mut |p| notes.extend(p.note.clone()),
+        )
+        .unwrap();
+    assert_eq!(
+        out.sha256,
+        sha_hex(&new),
+        "the resumed file mixes two versions"
+    );
+    assert_eq!(fs::read(&local).unwrap(), new);
+    assert_eq!(out.resumed_from, 0);
+    let why = out.restarted.expect("the outcome says why it started over");
+    assert!(
+        why.starts_with("started over: the server's file changed since the interrupted download"),
+        "{why}"
+    );
+    assert!(
+        why.contains(&format!("size {} → {} bytes", old.len(), new.len())),
+        "{why}"
+    );
+    // Every progress report of the file carries the reason, and the line shows it.
+    assert!(
+        !notes.is_empty() && notes.iter().all(|n| *n == why),
+        "{notes:?}"
+    );
+
+    // A partial file with no record of where it came from is not trusted either.
+    fs::write(sftp::partial_path(&local), &old[..1000]).unwrap();
+    fs::remove_file(&local).unwrap();
+    let out = client
+        .download(
+            &DownloadRequest {
+                remote: &remote,
+                local: &local,
+                expected_sha256: Some(sha_hex(&new)),
+                cancel: None,
+            },
+            &mut |_| {},
+        )
+        .unwrap();
+    assert!(out.restarted.unwrap().contains("no record"));
+    assert_eq!(out.sha256, sha_hex(&new));
+}
+
+#[test]
+fn ranged_download_cut_mid_range_resumes_per_range() {
+    let s = sshd_or_skip!();
+    let data = bytes(96 * 1024 * 1024 + 4321, 9);
+    let remote = s.put("big.csv", &data);
+    let tmp = tempfile::tempdir().unwrap();
+    let local = tmp.path().join("big.csv");
+    let client = connect(&s);
+    let mut cut = false;
+    let err = client
+        .download_ranged(
+            &DownloadRequest {
+                remote: &remote,
+                local: &local,
+                expected_sha256: None,
+                cancel: None,
+            },
+            4,
+            &mut |p| {
+                if !cut && p.bytes > 16 * 1024 * 1024 && p.bytes < p.total {
+                    assert!(s.cut_connections() > 1, "several sessions were open");
+                    cut = true;
+                }
+            },
+        )
+        .expect_err("the download must fail when the connections are cut");
+    assert!(cut, "the download finished before it could be cut");
+    assert!(err.is_transient(), "{err}");
+    let state: serde_json::Value =
+        serde_json::from_slice(&fs::read(sftp::partial_state_path(&local)).unwrap()).unwrap();
+    let done: Vec<u64> = state["done"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|d| d.as_u64().unwrap())
+        .collect();
+    let range = state["range"].as_u64().unwrap();
+    assert!(done.len() >= 4, "{state}");
+    // Several ranges were under way at once, and each recorded prefix holds the
+    // server's bytes at that offset.
+    assert!(done.iter().filter(|&&d| d > 0).count() > 1, "{state}");
+    let part = fs::read(sftp::partial_path(&local)).unwrap();
+    for (i, &d) in done.iter().enumerate() {
+        let start = i * range as usize;
+        assert_eq!(
+            part[start..start + d as usize],
+            data[start..start + d as usize]
+        );
+    }
+
+    let client = connect(&s);
+    let out = client
+        .download_ranged(
+            &DownloadRequest {
+                remote: &remote,
+                local: &local,
+                expected_sha256: Some(sha_hex(&data)),
+                cancel: None,
+            },
+            4,
+            &mut |_| {},
+        )
+        .unwrap();
+    assert_eq!(out.resumed_from, done.iter().sum::<u64>());
+    assert_eq!(out.restarted, None);
+    assert!(out.verified_digest);
+    assert_eq!(out.sha256, sha_hex(&data));
+    assert_eq!(fs::read(&local).unwrap(), data);
+    assert!(!sftp::partial_path(&local).exists());
+    assert!(!sftp::partial_state_path(&local).exists());
+}
+
+#[test]
+fn a_fetch_killed_mid_range_restarts_to_the_right_sha256() {
+    let s = sshd_or_skip!();
+    let data = bytes(160 * 1024 * 1024, 33);
+    s.put("people.csv", &data);
+    let tmp = tempfile::tempdir().unwrap();
+    let (store, _team) = team_store(tmp.path(), &s, &s.password);
+    drop(store);
+    let dest = tmp.path().join("exports");
+    let local = dest.join("people.csv");
+    let fetch = || {
+        let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_icims-onboard"));
+        cmd.arg("--db")
+            .arg(tmp.path().join("t.db"))
+            .args(["export", "fetch", "Acme", "--json", "--accept-host-key"])
+            .arg(&s.fingerprint)
+            .arg("--dest")
+            .arg(&dest)
+            .env("ICIMS_ONBOARD_KEY", "07".repeat(32))
+            .env("ICIMS_ONBOARD_LOG", tmp.path().join("log"))
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped());
+        cmd
+    };
+    // Kill the fetching process (SIGKILL) once its ranges have recorded progress.
+    let mut child = fetch().spawn().unwrap();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let killed_at = loop {
+        let done = fs::read(sftp::partial_state_path(&local))
+            .ok()
+            .and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok())
+            .map(|v| {
+                v["done"]
+                    .as_array()
+                    .map(|a| a.iter().filter_map(|d| d.as_u64()).collect::<Vec<_>>())
+                    .unwrap_or_default()
+            })
+            .unwrap_or_default();
+        if done.iter().filter(|&&d| d > 0).count() > 1 {
+            child.kill().unwrap();
+            child.wait().unwrap();
+            break done;
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("the fetch ended ({status}) before it could be killed mid-range");
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no range progress recorded"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    let total: u64 = killed_at.iter().sum();
+    assert!(total < data.len() as u64, "{killed_at:?}");
+    assert!(!local.exists());
+
+    let out = fetch().output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let file = &report["fetch"]["files"][0];
+    assert_eq!(file["sha256"], sha_hex(&data));
+    assert!(report["fetch"].get("restarted").is_none(), "{report}");
+    assert_eq!(sftp::sha256_file(&local).unwrap(), sha_hex(&data));
 }
 
 #[test]

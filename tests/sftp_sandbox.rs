@@ -117,7 +117,21 @@ async fn host_key_listing_errors_and_resume() {
         let dir = tempfile::tempdir().unwrap();
         let local = dir.path().join(&people.file);
         let cut = original.len() / 3;
-        std::fs::write(sftp::partial_path(&local), &original[..cut]).unwrap();
+        // An interrupted attempt: the partial file (written in place, remote size) and
+        // its record of the server file and how far the one range got.
+        let mut partial = original[..cut].to_vec();
+        partial.resize(original.len(), 0);
+        std::fs::write(sftp::partial_path(&local), &partial).unwrap();
+        let stat = client.stat(&remote).unwrap();
+        std::fs::write(
+            sftp::partial_state_path(&local),
+            serde_json::json!({
+                "remote": remote, "size": stat.size, "mtime": stat.mtime,
+                "range": stat.size, "done": [cut],
+            })
+            .to_string(),
+        )
+        .unwrap();
         let out = client
             .download(
                 &DownloadRequest {
@@ -130,8 +144,27 @@ async fn host_key_listing_errors_and_resume() {
             )
             .unwrap();
         assert_eq!(out.resumed_from, cut as u64);
+        assert_eq!(out.restarted, None);
         assert_eq!(out.sha256, people.sha256);
         assert_eq!(std::fs::read(&local).unwrap(), original);
+        assert!(!sftp::partial_state_path(&local).exists());
+
+        // A partial file without that record is not trusted: started over, and why.
+        std::fs::write(sftp::partial_path(&local), &original[..cut]).unwrap();
+        let out = client
+            .download(
+                &DownloadRequest {
+                    remote: &remote,
+                    local: &local,
+                    expected_sha256: Some(people.sha256.clone()),
+                    cancel: None,
+                },
+                &mut |_| {},
+            )
+            .unwrap();
+        assert_eq!(out.resumed_from, 0);
+        assert!(out.restarted.unwrap().contains("no record"));
+        assert_eq!(out.sha256, people.sha256);
 
         // Named errors.
         let err = client.list("/exports/nope").err().unwrap();

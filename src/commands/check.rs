@@ -20,7 +20,9 @@ use crate::icims::checks::dedupe::{
 use crate::icims::checks::record::{LINKEDIN_FIELD, record_report};
 use crate::icims::checks::run::{run_step1, run_step2};
 use crate::icims::checks::source_person::{check_emails, parse_email_list};
-use crate::icims::checks::{CheckEvent, CheckReport, TeamAuth, run_checks, title_of};
+use crate::icims::checks::{
+    CheckEvent, CheckReport, FieldStatus, TeamAuth, run_checks_with, title_of,
+};
 use crate::icims::{ClientConfig, DEFAULT_ALLOW_LIST, IcimsClient};
 use crate::safe_text::Esc;
 use crate::store::{Actor, Team};
@@ -39,6 +41,11 @@ pub struct CheckArgs {
     /// Seconds one API request may take (connects time out after a third of it, at least 2 s).
     #[arg(long, value_name = "SECS", default_value_t = 30)]
     pub timeout: u64,
+    /// Most API calls in flight at once (1 = one after another); independent calls overlap
+    /// to hide the API's latency. The calls made and the rows are the same either way.
+    #[arg(long, value_name = "N", default_value_t = crate::icims::DEFAULT_CONCURRENCY as u16,
+          value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub concurrency: u16,
     /// An address the customer must allow-list, named when iCIMS answers 403 (repeatable;
     /// default 54.173.229.200 and 54.175.230.252; env ICIMS_ONBOARD_ALLOW_IPS, comma-separated).
     #[arg(
@@ -102,6 +109,7 @@ impl CheckArgs {
             request_timeout: request,
             connect_timeout: (request / 3).max(Duration::from_secs(2)).min(request),
             allow_list,
+            concurrency: usize::from(self.concurrency),
             ..ClientConfig::default()
         })
     }
@@ -192,6 +200,9 @@ pub fn run(db: Option<&Path>, args: &CheckArgs) -> Result<ExitCode> {
     let team = store.team(&args.name)?;
     let auth = TeamAuth::load(&store, &team)?;
     let stored_linkedin: Option<String> = store.fact(&team, LINKEDIN_FIELD)?;
+    // What shows fields in use (staged export, field mapping): a field absent from every
+    // sample is called hidden only when this, or the REST client's samples, show it used.
+    let evidence = crate::mapping::in_use::from_store(&store, &team)?;
     let actor = Actor::from_env();
 
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -207,9 +218,19 @@ pub fn run(db: Option<&Path>, args: &CheckArgs) -> Result<ExitCode> {
     let (report, dedupe, source) = runtime.block_on(async {
         let known = args.linkedin_field.clone().or(stored_linkedin);
         let report = match args.step {
-            Some(1) => run_step1(&team, &auth, &config, known.as_deref(), &progress).await,
-            Some(_) => run_step2(&team, &auth, &config, &progress).await,
-            None => run_checks(&team, &auth, &config, &progress).await,
+            Some(1) => {
+                run_step1(
+                    &team,
+                    &auth,
+                    &config,
+                    known.as_deref(),
+                    &evidence,
+                    &progress,
+                )
+                .await
+            }
+            Some(_) => run_step2(&team, &auth, &config, &evidence, &progress).await,
+            None => run_checks_with(&team, &auth, &config, &evidence, &progress).await,
         };
         let linkedin = args
             .linkedin_field
@@ -383,14 +404,36 @@ fn print_human(team: &Team, report: &CheckReport) {
             }
         }
     }
-    if !report.hidden_fields.is_empty() {
-        println!("\nHidden fields (absent from every sample record):");
-        for h in &report.hidden_fields {
+    for (status, title) in [
+        (
+            FieldStatus::Hidden,
+            "Hidden fields (absent from every sample record, in use per the evidence):",
+        ),
+        (
+            FieldStatus::Unverified,
+            "Fields absent from every sample record (hidden or unused: nothing yet tells which):",
+        ),
+        (
+            FieldStatus::NotInUse,
+            "Not in use by this tenant (no value anywhere; no action needed):",
+        ),
+    ] {
+        let list: Vec<_> = report
+            .hidden_fields
+            .iter()
+            .filter(|h| h.status == status)
+            .collect();
+        if list.is_empty() {
+            continue;
+        }
+        println!("\n{title}");
+        for h in list {
             println!(
-                "  {}.{} (not visible to the {} credential)",
+                "  {}.{} ({} credential: {})",
                 h.object,
                 Esc(&h.field),
-                h.credential
+                h.credential,
+                h.status.words()
             );
         }
     }

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 
 use color_eyre::Result;
 use color_eyre::eyre::WrapErr;
-use secrecy::SecretString;
+use secrecy::{ExposeSecret, SecretString};
 
 use super::db_path;
 use crate::sandbox::{Sandbox, SandboxConfig, SandboxInfo};
@@ -32,7 +32,86 @@ pub struct DemoArgs {
     pub no_console: bool,
 }
 
-/// Creates or re-points `name` at the running sandbox and stores its credentials.
+/// Stores a credential unless the very same one (parameters and secret) is stored
+/// already, so a re-run keeps the team's test results (they count only while newer than
+/// the credentials they tested). Returns whether anything was written.
+fn set_if_changed(
+    store: &Store,
+    team: &Team,
+    kind: CredentialKind,
+    params: &CredentialParams,
+    secret: &SecretString,
+    actor: &Actor,
+) -> Result<bool> {
+    if let Some(stored) = store.credential(team, kind)?
+        && stored.params == *params
+        && stored.secret.expose_secret() == secret.expose_secret()
+    {
+        return Ok(false);
+    }
+    store.set_credential(team, kind, params, secret, actor)?;
+    Ok(true)
+}
+
+/// The sandbox's SFTP server listens on a new port each run, with the same host key
+/// (derived from the seed). A key the engineer confirmed on the previous port is carried
+/// to the new one only when it is exactly the key this sandbox presents.
+fn carry_pin(
+    store: &Store,
+    team: &Team,
+    before: Option<&CredentialParams>,
+    info: &SandboxInfo,
+    actor: &Actor,
+) -> Result<()> {
+    let Some((host, port)) = before.and_then(|p| Some((p.host.clone()?, p.port.unwrap_or(22))))
+    else {
+        return Ok(());
+    };
+    if (host.as_str(), port) == (info.sftp.host.as_str(), info.sftp.port) {
+        return Ok(());
+    }
+    let Some(old) = crate::sftp::pinned_host_key(store, team, &host, port)? else {
+        return Ok(());
+    };
+    let already = crate::sftp::pinned_host_key(store, team, &info.sftp.host, info.sftp.port)?;
+    if old.fingerprint == info.sftp.host_key_sha256 && already.is_none() {
+        let key = crate::sftp::HostKey {
+            key_type: old.key_type,
+            fingerprint: old.fingerprint,
+        };
+        crate::sftp::pin_host_key(store, team, &info.sftp.host, info.sftp.port, &key, actor)?;
+    }
+    Ok(())
+}
+
+/// The loopback addresses the team `name` used on its last demo run (API, SFTP).
+pub fn previous_addrs(
+    store: &Store,
+    name: &str,
+) -> (Option<std::net::SocketAddr>, Option<std::net::SocketAddr>) {
+    let Ok(team) = store.team(name) else {
+        return (None, None);
+    };
+    let loopback = |host: &str, port: u16| -> Option<std::net::SocketAddr> {
+        let ip: std::net::IpAddr = host.trim_matches(['[', ']']).parse().ok()?;
+        ip.is_loopback()
+            .then(|| std::net::SocketAddr::new(ip, port))
+    };
+    let api = team
+        .api_base_override
+        .as_deref()
+        .and_then(|u| url::Url::parse(u).ok())
+        .and_then(|u| loopback(u.host_str()?, u.port()?));
+    let sftp = store
+        .credential_summaries(&team)
+        .ok()
+        .and_then(|c| c.into_iter().find(|c| c.kind == CredentialKind::Sftp))
+        .and_then(|c| loopback(c.params.host.as_deref()?, c.params.port?));
+    (api, sftp)
+}
+
+/// Creates or re-points `name` at the running sandbox and stores its credentials
+/// (unchanged ones are left as they are; a confirmed host key follows the new port).
 pub fn prepare_team(store: &Store, name: &str, info: &SandboxInfo, actor: &Actor) -> Result<Team> {
     let team = match store.team(name) {
         Ok(mut team) => {
@@ -58,7 +137,11 @@ pub fn prepare_team(store: &Store, name: &str, info: &SandboxInfo, actor: &Actor
         Err(e) => return Err(e.into()),
     };
     let secret = |s: &str| SecretString::from(s.to_string());
-    store.set_credential(
+    let sftp_before = store
+        .credential(&team, CredentialKind::Sftp)?
+        .map(|c| c.params);
+    set_if_changed(
+        store,
         &team,
         CredentialKind::Basic,
         &CredentialParams {
@@ -68,7 +151,8 @@ pub fn prepare_team(store: &Store, name: &str, info: &SandboxInfo, actor: &Actor
         &secret(&info.basic.password),
         actor,
     )?;
-    store.set_credential(
+    set_if_changed(
+        store,
         &team,
         CredentialKind::Rest,
         &CredentialParams {
@@ -78,7 +162,8 @@ pub fn prepare_team(store: &Store, name: &str, info: &SandboxInfo, actor: &Actor
         &secret(&info.oauth.client_secret),
         actor,
     )?;
-    store.set_credential(
+    set_if_changed(
+        store,
         &team,
         CredentialKind::Datastream,
         &CredentialParams {
@@ -88,7 +173,8 @@ pub fn prepare_team(store: &Store, name: &str, info: &SandboxInfo, actor: &Actor
         &secret(&info.datastream.client_secret),
         actor,
     )?;
-    store.set_credential(
+    set_if_changed(
+        store,
         &team,
         CredentialKind::Sftp,
         &CredentialParams {
@@ -101,6 +187,7 @@ pub fn prepare_team(store: &Store, name: &str, info: &SandboxInfo, actor: &Actor
         &secret(&info.sftp.password),
         actor,
     )?;
+    carry_pin(store, &team, sftp_before.as_ref(), info, actor)?;
     store.audit(
         actor,
         Some(&team.name),
@@ -119,13 +206,31 @@ pub fn run(db: Option<&Path>, args: &DemoArgs) -> Result<ExitCode> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let sandbox = runtime
-        .block_on(Sandbox::start(SandboxConfig {
-            seed: args.seed,
-            people: args.people,
-            ..SandboxConfig::default()
-        }))
-        .wrap_err("cannot start the sandbox tenant")?;
+    let config = SandboxConfig {
+        seed: args.seed,
+        people: args.people,
+        ..SandboxConfig::default()
+    };
+    // The same addresses as the team's last demo run when they are free: the same seed
+    // on the same ports is the same tenant, so nothing the engineer tested or pinned
+    // stops counting. Otherwise new ports (and the tests say "test again").
+    let (addr, sftp_addr) = previous_addrs(&store, &args.team);
+    let reused = match addr {
+        Some(addr) => runtime
+            .block_on(Sandbox::start(SandboxConfig {
+                addr,
+                sftp_addr,
+                ..config.clone()
+            }))
+            .ok(),
+        None => None,
+    };
+    let sandbox = match reused {
+        Some(s) => s,
+        None => runtime
+            .block_on(Sandbox::start(config))
+            .wrap_err("cannot start the sandbox tenant")?,
+    };
     let info = sandbox.info();
     let team = prepare_team(&store, &args.team, &info, &Actor::from_env())?;
     drop(store);

@@ -30,7 +30,15 @@ pub fn run(db: Option<&Path>, cmd: &MappingCommand) -> Result<ExitCode> {
         MappingCommand::Fields(FieldsCommand::Approve { name, note, json }) => {
             approve(db, name, note.clone(), *json)
         }
+        MappingCommand::Stages(cmd) => super::stages::run(db, cmd),
     }
+}
+
+/// The sheet format follows the extension: `.xlsx` is a workbook, anything else CSV.
+fn is_xlsx(file: &Path) -> bool {
+    file.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| e.eq_ignore_ascii_case("xlsx"))
 }
 
 fn team(store: &Store, name: &str) -> Result<Team> {
@@ -172,6 +180,10 @@ fn export(db: Option<&Path>, name: &str, file: &PathBuf) -> Result<ExitCode> {
     }
     if file.as_os_str() == "-" {
         sheet::write_csv(&entries, std::io::stdout().lock())?;
+    } else if is_xlsx(file) {
+        crate::mapping::xlsx::write_fields(file, &entries, &Catalogue::standard())
+            .wrap_err_with(|| format!("cannot write {}", file.display()))?;
+        println!("wrote {} rows to {}", entries.len(), file.display());
     } else {
         let f = std::fs::File::create(file)
             .wrap_err_with(|| format!("cannot write {}", file.display()))?;
@@ -197,7 +209,12 @@ fn import(
         return Err(MappingError::Empty(team.name).into());
     }
     let bytes = std::fs::read(file).wrap_err_with(|| format!("cannot read {}", file.display()))?;
-    let import = match sheet::read_csv(&bytes, &current, &catalogue) {
+    let parsed = if is_xlsx(file) {
+        crate::mapping::xlsx::read_fields(&bytes, &current, &catalogue)
+    } else {
+        sheet::read_csv(&bytes, &current, &catalogue)
+    };
+    let import = match parsed {
         Ok(i) => i,
         Err(errors) => {
             if as_json {

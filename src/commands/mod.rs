@@ -1,12 +1,15 @@
 //! The headless commands: each submodule runs one command group over the library and
 //! prints for people or, with `--json`, for scripts.
 
+pub mod audit;
 pub mod check;
 pub mod creds;
 pub mod demo;
 pub mod export;
 pub mod mapping;
 pub mod sandbox;
+pub mod shell;
+pub mod stages;
 pub mod sync;
 pub mod team;
 pub mod worker;
@@ -52,6 +55,9 @@ pub fn run(cli: &Cli, command: &Command) -> Result<ExitCode> {
         Command::Sandbox(args) => sandbox::run(args).map(|()| ExitCode::SUCCESS),
         Command::Export(cmd) => export::run(db, cmd),
         Command::Worker(args) => worker::run(db, args),
+        Command::Completions(args) => shell::completions(args),
+        Command::Man => shell::man(),
+        Command::Audit(args) => audit::run(db, args),
         Command::Sync(cmd) => sync::run(db, cmd),
     }
 }

@@ -33,6 +33,10 @@ pub struct SandboxArgs {
     /// `person.email` for a tenant whose API user can neither see nor search emails.
     #[arg(long = "restricted-hide", value_name = "FIELD")]
     pub restricted_hide: Vec<String>,
+    /// A standard field the tenant does not use at all (repeatable), e.g. `job.recruiter`:
+    /// no record and no export row has a value; the Schema API still lists it.
+    #[arg(long = "unused", value_name = "FIELD")]
+    pub unused: Vec<String>,
     /// Print the connection info as one JSON line.
     #[arg(long)]
     pub json: bool,
@@ -49,6 +53,7 @@ impl SandboxArgs {
             fault_rate: self.fault_rate,
             daily_quota: self.daily_quota,
             restricted_extra_hidden: self.restricted_hide.clone(),
+            unused_fields: self.unused.clone(),
             ..SandboxConfig::default()
         }
     }

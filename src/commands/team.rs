@@ -1,4 +1,5 @@
-//! `team add|list|show`: create teams and print their step states and gates.
+//! `team add|list|show|set|remove`: create teams, print their step states and gates,
+//! change their settings (saying which steps that reopened) and remove them.
 
 use std::path::Path;
 use std::process::ExitCode;
@@ -6,18 +7,190 @@ use std::process::ExitCode;
 use color_eyre::Result;
 use serde_json::json;
 
+use std::io::{BufRead, IsTerminal, Write};
+
+use super::audit::printable;
 use super::{UsageError, open_store};
-use crate::cli::{TeamAddArgs, TeamCommand};
+use crate::cli::{TeamAddArgs, TeamCommand, TeamRemoveArgs, TeamSetArgs};
 use crate::onboarding::{self, OnboardingFacts, StepStatus};
 use crate::store::teams::{validate_name, validate_url};
-use crate::store::{Actor, NewTeam, Store, Team};
+use crate::store::{Actor, NewTeam, Store, Team, TeamEdit};
+use crate::teams::{self, RemoveOptions};
 
 pub fn run(db: Option<&Path>, cmd: &TeamCommand) -> Result<ExitCode> {
     match cmd {
         TeamCommand::Add(args) => add(db, args),
         TeamCommand::List { json } => list(db, *json),
         TeamCommand::Show { name, json } => show(db, name, *json),
+        TeamCommand::Set(args) => set(db, args),
+        TeamCommand::Remove(args) => remove(db, args),
     }
+}
+
+/// An endpoint flag of `team set`: "" goes back to the default, anything else is
+/// validated like `team add` validates it.
+fn endpoint(field: &str, value: &Option<String>) -> Result<Option<Option<String>>, UsageError> {
+    match value.as_deref() {
+        None => Ok(None),
+        Some("") => Ok(Some(None)),
+        Some(v) => {
+            validate_url(field, v).map_err(UsageError)?;
+            Ok(Some(Some(v.to_string())))
+        }
+    }
+}
+
+fn set(db: Option<&Path>, args: &TeamSetArgs) -> Result<ExitCode> {
+    if let Some(new) = &args.rename {
+        validate_name(new).map_err(|e| UsageError(format!("--rename: {e}")))?;
+    }
+    let edit = TeamEdit {
+        name: args.rename.clone(),
+        customer_id: args.customer_id,
+        region: args.region,
+        api_base: endpoint("--api-base", &args.api_base)?,
+        token_url: endpoint("--token-url", &args.token_url)?,
+        datastream_base: endpoint("--datastream-base", &args.datastream_base)?,
+    };
+    if edit == TeamEdit::default() {
+        return Err(UsageError(
+            "nothing to change: give --customer-id, --region, --api-base, --token-url, --datastream-base or --rename".into(),
+        )
+        .into());
+    }
+    let store = open_store(db)?;
+    let team = store.team(&args.name)?;
+    let report = teams::edit_team(&store, &team, &edit, &Actor::from_env())?;
+    let after = &report.edited.after;
+    if args.json {
+        let out = json!({
+            "name": after.name,
+            "changed": !report.is_noop(),
+            "changes": report.edited.changes,
+            "reopened": report.affected.iter().map(|s| s.number()).collect::<Vec<_>>(),
+            "steps": report.steps.iter().map(|c| json!({
+                "number": c.step.number(),
+                "id": c.step.id(),
+                "before": c.before,
+                "after": c.after,
+                "locked_before": c.locked_before,
+                "locked_after": c.locked_after,
+                "detail": c.detail,
+            })).collect::<Vec<_>>(),
+        });
+        println!("{}", serde_json::to_string_pretty(&out)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    if report.is_noop() {
+        println!(
+            "no change: team {} already has these settings",
+            printable(&after.name)
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("updated team {}:", printable(&after.name));
+    for c in &report.edited.changes {
+        println!(
+            "  {:<16} {} -> {}",
+            c.label(),
+            printable(&c.before),
+            printable(&c.after)
+        );
+    }
+    if !report.affected.is_empty() {
+        let numbers: Vec<String> = report
+            .affected
+            .iter()
+            .map(|s| s.number().to_string())
+            .collect();
+        println!(
+            "tests of step(s) {} taken before this change no longer count",
+            numbers.join(", ")
+        );
+    }
+    if report.steps.is_empty() {
+        println!("no step changed state");
+    } else {
+        println!("steps reopened:");
+        for c in &report.steps {
+            let lock = |locked: bool| if locked { " (locked)" } else { "" };
+            println!(
+                "  {}. {:<22} {}{} -> {}{}",
+                c.step.number(),
+                c.step.title(),
+                c.before.label(),
+                lock(c.locked_before),
+                c.after.label(),
+                lock(c.locked_after)
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Asks for the team's name typed again on the terminal; `false` if it does not match.
+fn confirm_by_name(name: &str, plan: &teams::RemovalPlan) -> Result<bool> {
+    let mut err = std::io::stderr();
+    writeln!(
+        err,
+        "This removes team {} and everything stored for it: {}.",
+        printable(name),
+        plan.counts_line()
+    )?;
+    if plan.open_jobs > 0 {
+        writeln!(err, "{} open job(s) will be cancelled.", plan.open_jobs)?;
+    }
+    write!(err, "Type the team name to confirm: ")?;
+    err.flush()?;
+    let mut line = String::new();
+    std::io::stdin().lock().read_line(&mut line)?;
+    Ok(line.trim_end_matches(['\n', '\r']) == name)
+}
+
+fn remove(db: Option<&Path>, args: &TeamRemoveArgs) -> Result<ExitCode> {
+    if !args.yes && !std::io::stdin().is_terminal() {
+        return Err(UsageError(format!(
+            "refusing to remove team {} without confirmation: stdin is not a terminal; pass --yes",
+            printable(&args.name)
+        ))
+        .into());
+    }
+    let store = open_store(db)?;
+    let team = store.team(&args.name)?;
+    if !args.yes {
+        let plan = teams::plan_removal(&store, &team)?;
+        if !confirm_by_name(&team.name, &plan)? {
+            color_eyre::eyre::bail!(
+                "the name typed does not match {}; nothing was removed",
+                printable(&team.name)
+            );
+        }
+    }
+    let report = teams::remove_team(
+        &store,
+        &team,
+        &Actor::from_env(),
+        &RemoveOptions::default(),
+        &mut |msg| eprintln!("{msg}"),
+    )?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "removed team {}: {}",
+            printable(&team.name),
+            report.plan.counts_line()
+        );
+        if report.jobs_cancelled > 0 {
+            println!("cancelled {} open job(s)", report.jobs_cancelled);
+        }
+        if !report.wal_truncated {
+            println!(
+                "note: another process has the database open; freed pages are overwritten, but old copies stay in the WAL file until it closes"
+            );
+        }
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn add(db: Option<&Path>, args: &TeamAddArgs) -> Result<ExitCode> {

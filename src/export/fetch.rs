@@ -1,6 +1,8 @@
 //! The `export.fetch` job: connect with the team's SFTP credential (pinned host key),
-//! list the export directory, download each file (resuming, verified, retried on a lost
-//! connection) and record it with its size and SHA-256.
+//! list the export directory, download each file (large ones in ranges over several
+//! sessions; resuming only an unchanged server file, verified, retried on a lost
+//! connection) and record it with its size and SHA-256. The listing and the download
+//! share the one connection (plus the extra sessions of a ranged download).
 
 use std::path::{Path, PathBuf};
 
@@ -46,6 +48,10 @@ pub struct FetchReport {
     /// Files already present and unchanged (not downloaded again).
     pub unchanged: Vec<String>,
     pub host_key: String,
+    /// Files whose interrupted download could not be resumed, with why
+    /// (`people.csv: started over: the server's file changed …`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub restarted: Vec<String>,
 }
 
 const ATTEMPTS: u32 = 4;
@@ -78,7 +84,7 @@ pub fn run_fetch(
     params: &FetchParams,
     progress: &mut dyn FnMut(&Progress),
 ) -> Result<FetchReport, ExportError> {
-    let actor = Actor::named(&job.actor);
+    let actor = Actor::for_job(&job.actor);
     let dest = params
         .dest
         .clone()
@@ -127,6 +133,7 @@ pub fn run_fetch(
         files: Vec::new(),
         unchanged: Vec::new(),
         host_key,
+        restarted: Vec::new(),
     };
     for entry in &wanted {
         let local = dest.join(&entry.name);
@@ -148,19 +155,27 @@ pub fn run_fetch(
                 return Err(ExportError::Cancelled);
             }
             let expected = client.published_sha256(&entry.path);
+            // Large files go over several sessions at once (one ssh2 session is
+            // CPU-bound on a fast link); this session is one of them.
             let result = expected.and_then(|expected_sha256| {
-                client.download(
+                client.download_ranged(
                     &DownloadRequest {
                         remote: &entry.path,
                         local: &local,
                         expected_sha256,
                         cancel: Some(&job.cancel),
                     },
+                    sftp::DEFAULT_SESSIONS,
                     &mut *progress,
                 )
             });
             match result {
-                Ok(o) => break o,
+                Ok(o) => {
+                    if let Some(why) = &o.restarted {
+                        report.restarted.push(format!("{}: {why}", entry.name));
+                    }
+                    break o;
+                }
                 Err(SftpError::Cancelled { .. }) => return Err(ExportError::Cancelled),
                 Err(e) if e.is_transient() && attempt < ATTEMPTS => {
                     tracing::warn!(file = %entry.name, attempt, error = %e, "download interrupted; reconnecting to resume");

@@ -88,7 +88,7 @@ pub fn ticket_text(store: &Store, team: &Team, actor: &Actor) -> Result<String, 
     let _ = writeln!(
         w,
         "Quarantine: {quarantined} rows (details: icims-onboard export summary {} --json)",
-        team.name
+        crate::shell::quote(&team.name)
     );
     Ok(t)
 }

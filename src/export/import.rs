@@ -333,7 +333,7 @@ fn import_all(
             team,
             keys::EXPORT_IMPORTED,
             &outcome,
-            &Actor::named(&job.actor),
+            &Actor::for_job(&job.actor),
         )?;
     }
     Ok(ImportReport {

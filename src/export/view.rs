@@ -38,6 +38,8 @@ pub enum JobProgressView {
         units: u64,
         rows: u64,
         bad_rows: u64,
+        /// Bytes of the current file read so far.
+        bytes: u64,
     },
     None,
 }
@@ -139,6 +141,7 @@ fn progress_of(p: Option<&serde_json::Value>) -> JobProgressView {
             units: i["units"].as_u64().unwrap_or(0),
             rows: i["rows"].as_u64().unwrap_or(0),
             bad_rows: i["bad_rows"].as_u64().unwrap_or(0),
+            bytes: i["bytes"].as_u64().unwrap_or(0),
         };
     }
     JobProgressView::None

@@ -145,6 +145,10 @@ pub fn host_of(url: &Url) -> String {
     }
 }
 
+/// Calls the checks keep in flight at once by default: the widest point of the
+/// preflight (three searches, statuses, folders, three schemas, the Data Stream chain).
+pub const DEFAULT_CONCURRENCY: usize = 8;
+
 /// Transport and behaviour settings of a client.
 #[derive(Debug, Clone)]
 pub struct ClientConfig {
@@ -158,6 +162,9 @@ pub struct ClientConfig {
     /// `staleness` minutes sent with searches (`None` = iCIMS default, 15).
     pub search_staleness: Option<u32>,
     pub user_agent: String,
+    /// Most calls the checks keep in flight at once, over all the clients of one run
+    /// (1 = one after another). Independent calls overlap to hide the API's latency.
+    pub concurrency: usize,
 }
 
 impl Default for ClientConfig {
@@ -169,6 +176,7 @@ impl Default for ClientConfig {
             allow_list: DEFAULT_ALLOW_LIST.iter().map(|s| s.to_string()).collect(),
             search_staleness: None,
             user_agent: format!("icims-onboard/{}", env!("CARGO_PKG_VERSION")),
+            concurrency: DEFAULT_CONCURRENCY,
         }
     }
 }

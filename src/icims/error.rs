@@ -299,7 +299,7 @@ impl IcimsError {
             IcimsError::BadCredentials { credential, .. } if credential.contains("OAuth") => {
                 "iCIMS did not accept the access token it issued: check the client was issued \
                  for this API (REST and Data Stream clients differ) and for this customer, then \
-                 store it again with `icims-onboard creds set TEAM --kind rest|datastream`."
+                 store it again with `icims-onboard creds set TEAM --kind rest` (or `--kind datastream`)."
                     .into()
             }
             IcimsError::BadCredentials { .. } => {
@@ -311,7 +311,7 @@ impl IcimsError {
             IcimsError::TokenRejected { .. } => {
                 "Check the OAuth client id and secret with the customer's iCIMS contact (REST \
                  and Data Stream have separate clients) and the region's token URL, then store \
-                 them again with `icims-onboard creds set TEAM --kind rest|datastream`."
+                 them again with `icims-onboard creds set TEAM --kind rest` (or `--kind datastream`)."
                     .into()
             }
             IcimsError::UnknownCustomer { customer_id, .. } => format!(

@@ -20,7 +20,7 @@ pub mod search;
 
 pub use auth::{AUDIENCE, AuthConfig};
 pub use client::IcimsClient;
-pub use config::{ClientConfig, DEFAULT_ALLOW_LIST, Endpoints};
+pub use config::{ClientConfig, DEFAULT_ALLOW_LIST, DEFAULT_CONCURRENCY, Endpoints};
 pub use error::IcimsError;
 pub use model::{Id, ListNode, Profile, ProfileLink, SearchHit};
 pub use profiles::ProfileType;

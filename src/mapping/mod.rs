@@ -1,16 +1,20 @@
 //! Field mapping (step 4): the catalogue of standard fields, discovery of the customer's
 //! fields, suggestions with confidence, reasons and coverage, validation, decisions, the
-//! stored mapping with its approval, and the spreadsheet round-trip. Never imports the TUI.
+//! stored mapping with its approval, and the spreadsheet round-trip (CSV, and XLSX in
+//! [`xlsx`] for both mappings). Step 6 stage mapping lives in [`stages`]. Never imports the TUI.
 
 pub mod catalogue;
 pub mod discover;
 pub mod edit;
+pub mod in_use;
 pub mod model;
 pub mod shape;
 pub mod sheet;
+pub mod stages;
 pub mod storage;
 pub mod suggest;
 pub mod validate;
+pub mod xlsx;
 
 use std::path::PathBuf;
 

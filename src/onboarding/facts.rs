@@ -30,6 +30,12 @@ pub mod keys {
     pub const STAGES: &str = "mapping.stages";
     /// Step 6 approval ([`super::Approval`]).
     pub const STAGES_APPROVED: &str = "mapping.stages.approved";
+    /// The team's customer id or API base changed (`team set`, the console's edit form):
+    /// step 1 and 2 tests recorded before it no longer count.
+    pub const TEAM_API_CHANGED: &str = crate::store::teams::FACT_API_CHANGED;
+    /// The team's token URL or Data Stream base changed: step 2 preflights recorded
+    /// before it no longer count.
+    pub const TEAM_DEEP_ENDPOINTS_CHANGED: &str = crate::store::teams::FACT_DEEP_ENDPOINTS_CHANGED;
 }
 
 /// Job kinds that belong to step 3 (export download and import).
@@ -79,7 +85,11 @@ pub struct MappingOutcome {
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StageOutcome {
     pub statuses_in_use: u32,
+    /// In-use pipeline statuses without a stage, plus statuses new since the approval.
     pub unmapped: u32,
+    /// Names of the statuses first seen after the approval and not yet reviewed (drift).
+    #[serde(default)]
+    pub new_since_approval: Vec<String>,
 }
 
 /// An approval or completion marker.
@@ -121,6 +131,10 @@ pub struct OnboardingFacts {
     pub sync_initial_done: Option<Stamped<Approval>>,
     pub stages: Option<Stamped<StageOutcome>>,
     pub stages_approved: Option<Stamped<Approval>>,
+    /// When the customer id or API base in effect last changed.
+    pub api_changed_at: Option<String>,
+    /// When the token URL or Data Stream base in effect last changed.
+    pub deep_endpoints_changed_at: Option<String>,
 }
 
 impl OnboardingFacts {
@@ -152,6 +166,10 @@ impl OnboardingFacts {
                 keys::SYNC_INITIAL_DONE => facts.sync_initial_done = stamped!(),
                 keys::STAGES => facts.stages = stamped!(),
                 keys::STAGES_APPROVED => facts.stages_approved = stamped!(),
+                keys::TEAM_API_CHANGED => facts.api_changed_at = Some(at.clone()),
+                keys::TEAM_DEEP_ENDPOINTS_CHANGED => {
+                    facts.deep_endpoints_changed_at = Some(at.clone())
+                }
                 _ => {}
             }
         }

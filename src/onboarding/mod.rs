@@ -210,7 +210,8 @@ pub fn gates(step: Step, facts: &OnboardingFacts) -> Vec<String> {
     unmet
 }
 
-/// True when a test result is older than the credential it tested.
+/// True when a test result is older than the credential it tested (or than the team
+/// settings it was run against: a change is stamped strictly after any test it follows).
 fn stale(test_at: &str, creds_at: Option<&str>) -> bool {
     creds_at.is_some_and(|c| c > test_at)
 }
@@ -231,6 +232,10 @@ fn basic_sync(f: &OnboardingFacts) -> (StepState, String) {
         Some(t) if stale(&t.at, creds_at) => (
             StepState::InProgress,
             "credentials changed since the last test; test again".into(),
+        ),
+        Some(t) if stale(&t.at, f.api_changed_at.as_deref()) => (
+            StepState::InProgress,
+            "customer id or API base changed since the last test; test again".into(),
         ),
         Some(t) if !t.value.ok => (StepState::NeedsAttention, t.value.summary.clone()),
         Some(_) if !f.sync_enabled => (StepState::InProgress, "test passed; enable sync".into()),
@@ -257,6 +262,16 @@ fn deep_credentials(f: &OnboardingFacts) -> (StepState, String) {
             StepState::InProgress,
             "credentials changed since the last preflight; run it again".into(),
         ),
+        Some(t)
+            if stale(&t.at, f.api_changed_at.as_deref())
+                || stale(&t.at, f.deep_endpoints_changed_at.as_deref()) =>
+        {
+            (
+                StepState::InProgress,
+                "team endpoints or customer id changed since the last preflight; run it again"
+                    .into(),
+            )
+        }
         Some(t) if !t.value.ok => (StepState::NeedsAttention, t.value.summary.clone()),
         Some(_) if rest.is_none() || stream.is_none() => (
             StepState::InProgress,
@@ -387,6 +402,28 @@ fn deep_sync(f: &OnboardingFacts) -> (StepState, String) {
 fn stage_mapping(f: &OnboardingFacts) -> (StepState, String) {
     let unmapped = f.stages.as_ref().map_or(0, |s| s.value.unmapped);
     match (&f.stages_approved, &f.stages) {
+        (Some(_), Some(s)) if !s.value.new_since_approval.is_empty() => {
+            let names: Vec<String> = s
+                .value
+                .new_since_approval
+                .iter()
+                .take(3)
+                .map(|n| format!("{:?}", n))
+                .collect();
+            let more = s.value.new_since_approval.len().saturating_sub(3);
+            let more = if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            };
+            (
+                StepState::NeedsAttention,
+                format!(
+                    "new status {}{more} since approval: map it and approve again",
+                    names.join(", ")
+                ),
+            )
+        }
         (Some(_), _) if unmapped > 0 => (
             StepState::NeedsAttention,
             format!("{unmapped} new status(es) unmapped since approval"),

@@ -284,6 +284,7 @@ fn stage_mapping_gate_needs_statuses() {
         StageOutcome {
             statuses_in_use: 3,
             unmapped: 3,
+            ..Default::default()
         },
         "t",
     ));
@@ -301,6 +302,7 @@ fn stage_mapping_states() {
         StageOutcome {
             statuses_in_use: 5,
             unmapped: 2,
+            ..Default::default()
         },
         "t",
     ));
@@ -312,6 +314,14 @@ fn stage_mapping_states() {
     assert_eq!(state(Step::StageMapping, &f), StepState::Done);
     f.stages.as_mut().unwrap().value.unmapped = 1;
     assert_eq!(state(Step::StageMapping, &f), StepState::NeedsAttention);
+    // Drift: a status first seen after the approval names itself in the detail.
+    f.stages.as_mut().unwrap().value.new_since_approval = vec!["NMF - Onsite".into()];
+    let s = derive_step(Step::StageMapping, &f);
+    assert_eq!(s.state, StepState::NeedsAttention);
+    assert_eq!(
+        s.detail,
+        "new status \"NMF - Onsite\" since approval: map it and approve again"
+    );
 }
 
 #[test]
@@ -322,4 +332,47 @@ fn step_identity() {
         serde_json::to_string(&StepState::NeedsAttention).unwrap(),
         "\"needs attention\""
     );
+}
+
+#[test]
+fn a_settings_change_after_the_tests_reopens_steps_1_and_2() {
+    let mut f = done_through_mapping();
+    f.credentials
+        .insert(CredentialKind::Basic, "2026-01-01T00:00:00Z".into());
+    f.basic_test = Some(stamp(ok("ok"), "2026-01-02T00:00:00Z"));
+    f.sync_enabled = true;
+    assert_eq!(state(Step::BasicSync, &f), StepState::Done);
+    assert_eq!(state(Step::DeepSyncCredentials, &f), StepState::Done);
+    assert!(!derive_step(Step::DeepSync, &f).is_locked());
+
+    // Customer id / API base changed after both tests: both steps reopen, step 5 locks.
+    let mut api = f.clone();
+    api.api_changed_at = Some("2026-01-03T00:00:00Z".into());
+    let s1 = derive_step(Step::BasicSync, &api);
+    assert_eq!(s1.state, StepState::InProgress);
+    assert!(
+        s1.detail.contains("customer id or API base changed"),
+        "{s1:?}"
+    );
+    assert_eq!(
+        state(Step::DeepSyncCredentials, &api),
+        StepState::InProgress
+    );
+    assert!(derive_step(Step::DeepSync, &api).is_locked());
+
+    // Token URL / Data Stream changed: only step 2.
+    let mut deep = f.clone();
+    deep.deep_endpoints_changed_at = Some("2026-01-03T00:00:00Z".into());
+    assert_eq!(state(Step::BasicSync, &deep), StepState::Done);
+    assert_eq!(
+        state(Step::DeepSyncCredentials, &deep),
+        StepState::InProgress
+    );
+
+    // A change older than the tests (or in the same second) does not reopen anything.
+    let mut older = f.clone();
+    older.api_changed_at = Some("2026-01-02T00:00:00Z".into());
+    older.deep_endpoints_changed_at = Some("2026-01-01T00:00:00Z".into());
+    assert_eq!(state(Step::BasicSync, &older), StepState::Done);
+    assert_eq!(state(Step::DeepSyncCredentials, &older), StepState::Done);
 }

@@ -6,10 +6,10 @@ use super::auth::{Audience, Auth, User};
 use super::clock::SandboxClock;
 use super::datastream::{self, Event};
 use super::faults::{FaultKind, FaultPlan};
-use super::http::{Region, Request};
 use super::model::{Object, Tenant};
 use super::profiles::{self, Urls};
 use super::quota::Quota;
+use super::request::{Region, Request};
 use super::response::{Response, code};
 use super::{lists, schema, search};
 use serde_json::json;
@@ -61,6 +61,9 @@ pub struct AppState {
     pub hits_us: AtomicU64,
     pub hits_eu: AtomicU64,
     pub served: AtomicU64,
+    /// Statuses added while running ([`super::Sandbox::add_status`], `POST /_sandbox/statuses`):
+    /// listed after the tenant's own in the status field's schema options.
+    pub added_statuses: Mutex<Vec<super::model::Status>>,
 }
 
 impl AppState {
@@ -91,10 +94,21 @@ pub async fn handle(state: &AppState, req: &Request) -> Reply {
             state.auth.token_endpoint(req).into()
         }
         Some("_sandbox") if segs.get(1) == Some(&"stats") => stats(state).into(),
+        Some("_sandbox") if segs.get(1) == Some(&"statuses") && req.method == "POST" => {
+            super::status_variants::add_status_request(state, &req.body).into()
+        }
         Some("customers") => api_call(state, req, Audience::Api).await,
         Some("datastream") => api_call(state, req, Audience::DataStream).await,
         _ => Response::not_found("Resource not found.").into(),
     }
+}
+
+fn added_statuses(state: &AppState) -> Vec<super::model::Status> {
+    state
+        .added_statuses
+        .lock()
+        .map(|l| l.clone())
+        .unwrap_or_default()
 }
 
 fn stats(state: &AppState) -> Response {
@@ -229,12 +243,12 @@ fn customers(state: &AppState, req: &Request, user: User) -> Response {
             &customer_base,
         ),
         ["profiledefinitions", "v1", ty, "schema"] if get => match Object::from_schema_type(ty) {
-            Some(o) => schema::profile_schema(t, o, user),
+            Some(o) => schema::profile_schema(t, o, user, &added_statuses(state)),
             None => Response::not_found(&format!("Profile type {ty} not found.")),
         },
         ["profiledefinitions", "v1", ty, field, "schema"] if get => {
             match Object::from_schema_type(ty) {
-                Some(o) => schema::field_schema(t, o, field, user),
+                Some(o) => schema::field_schema(t, o, field, user, &added_statuses(state)),
                 None => Response::not_found(&format!("Profile type {ty} not found.")),
             }
         }

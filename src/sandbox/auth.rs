@@ -4,7 +4,7 @@
 //! verified as described in the reference §2.3. Credentials derive from the seed.
 
 use super::clock::SandboxClock;
-use super::http::Request;
+use super::request::Request;
 use super::response::{Response, code};
 use base64::Engine;
 use hmac::{Hmac, Mac};

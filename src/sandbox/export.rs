@@ -120,7 +120,17 @@ fn write_one(t: &Tenant, object: Object, dir: &Path) -> std::io::Result<ExportFi
         .iter()
         .position(|c| c.1.ends_with(".createddate"))
         .unwrap_or(1);
-    let data = rows(t, object);
+    let mut data = rows(t, object);
+    // Columns of fields the tenant does not use stay in the file, empty.
+    for (i, c) in cols.iter().enumerate() {
+        if t.is_unused(c.1) {
+            for (_, fields) in data.iter_mut() {
+                if let Some(v) = fields.get_mut(i) {
+                    v.clear();
+                }
+            }
+        }
+    }
     // About one bad row in 200, at least three, spread deterministically.
     let every = (data.len() / 3).clamp(1, 200);
     let mut out: Vec<u8> = "\u{feff}".as_bytes().to_vec();

@@ -875,6 +875,15 @@ pub fn generate(seed: u64, people: usize) -> Tenant {
             }
         }
     }
+    // Seed-dependent bin names, rejection wordings and extra statuses (own random stream).
+    let mut statuses = statuses;
+    super::status_variants::vary(
+        seed,
+        &mut statuses,
+        &mut live_wf,
+        &mut export_workflows,
+        &ac.workflows.changed,
+    );
     live_people.sort_by_key(|p| p.id);
     live_jobs.sort_by_key(|j| j.id);
     live_wf.sort_by_key(|w| w.id);
@@ -926,6 +935,7 @@ pub fn generate(seed: u64, people: usize) -> Tenant {
         collisions,
         recruiter_emails,
         restricted_hidden: restricted_hidden(),
+        unused: Vec::new(),
         export_files: Vec::new(),
         person_index: Default::default(),
         job_index: Default::default(),

@@ -16,45 +16,9 @@ static TRANSACTION: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64:
 /// Request bodies above this are refused with 413.
 pub const MAX_BODY: usize = 1024 * 1024;
 
-/// Which regional base a request came in on (path prefix `/eu` or `/us`; none = US).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Region {
-    Us,
-    Eu,
-}
-
-#[derive(Debug, Clone)]
-pub struct Request {
-    pub method: String,
-    /// The path exactly as received (without the query), e.g. `/eu/customers/1/people/5`.
-    pub raw_path: String,
-    /// The path with the region prefix removed.
-    pub path: String,
-    /// The raw query string (without `?`), empty if none.
-    pub query: String,
-    /// Header names lowercased.
-    pub headers: Vec<(String, String)>,
-    pub body: Vec<u8>,
-    pub region: Region,
-}
-
-impl Request {
-    pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    }
-    /// First value of a query parameter, percent-decoded.
-    pub fn query_param(&self, name: &str) -> Option<String> {
-        url::form_urlencoded::parse(self.query.as_bytes())
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.into_owned())
-    }
-    pub fn segments(&self) -> Vec<&str> {
-        self.path.split('/').filter(|s| !s.is_empty()).collect()
-    }
-}
+// The parsed request lives next to its neutral `response` so handlers do not import the
+// server (the server imports the handlers).
+pub use super::request::{Region, Request};
 
 /// Accept connections until `shutdown` changes or its sender is dropped.
 pub async fn serve(

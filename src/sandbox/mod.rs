@@ -28,10 +28,12 @@ pub mod model;
 pub mod mutate;
 pub mod profiles;
 pub mod quota;
+pub mod request;
 pub mod response;
 pub mod schema;
 pub mod search;
 pub mod sftp;
+pub mod status_variants;
 
 pub use auth::{ClientCreds, Credentials, HmacCreds, UserPass};
 pub use clock::SandboxClock;
@@ -72,6 +74,9 @@ pub struct SandboxConfig {
     /// Standard ids hidden from the restricted user on top of the usual ones, e.g.
     /// `person.email` for a tenant whose API user can neither see nor search emails.
     pub restricted_extra_hidden: Vec<String>,
+    /// Standard ids the tenant does not use at all, e.g. `job.recruiter`: no record and
+    /// no export row has a value (the Schema API still lists the field).
+    pub unused_fields: Vec<String>,
 }
 
 impl Default for SandboxConfig {
@@ -90,6 +95,7 @@ impl Default for SandboxConfig {
             token_limit_per_10min: 500,
             export_dir: None,
             restricted_extra_hidden: Vec::new(),
+            unused_fields: Vec::new(),
         }
     }
 }
@@ -242,6 +248,7 @@ impl Sandbox {
                 tenant.restricted_hidden.push(extra.clone());
             }
         }
+        tenant.unused = cfg.unused_fields.clone();
         let (dir, temp_dir) = match &cfg.export_dir {
             Some(d) => (d.clone(), None),
             None => {
@@ -284,6 +291,7 @@ impl Sandbox {
             hits_us: AtomicU64::new(0),
             hits_eu: AtomicU64::new(0),
             served: AtomicU64::new(0),
+            added_statuses: Default::default(),
         });
 
         let key = sftp::host_key(cfg.seed);
@@ -423,6 +431,13 @@ impl Sandbox {
     /// API calls counted against today's quota (sandbox clock).
     pub fn quota_used_today(&self) -> u64 {
         self.state.quota.used_today()
+    }
+
+    /// Adds a workflow status to the tenant's catalogue while it runs (a status created by
+    /// the customer after the mapping was approved: drift). It shows in the status field's
+    /// schema options from the next request on. Returns it with its new id.
+    pub fn add_status(&self, name: &str, bin: &str) -> model::Status {
+        status_variants::add_status(&self.state, &self.tenant(), name, bin)
     }
 
     /// Stop serving and wait for the servers to finish.

@@ -302,6 +302,9 @@ pub struct Tenant {
     pub recruiter_emails: Vec<RecruiterEmailCase>,
     /// Standard ids hidden from the restricted API user, e.g. `person.addresses`.
     pub restricted_hidden: Vec<String>,
+    /// Standard ids the tenant does not use at all (no record and no export row has a
+    /// value), e.g. `job.recruiter`; the Schema API still lists them (they are defined).
+    pub unused: Vec<String>,
     pub field_truth: Vec<FieldTruth>,
     /// Filled by the export writer.
     pub export_files: Vec<ExportFile>,
@@ -326,6 +329,14 @@ impl Tenant {
     /// Export file record for an object (after the export was written).
     pub fn export_file(&self, object: Object) -> Option<&ExportFile> {
         self.export_files.iter().find(|f| f.object == object)
+    }
+    /// Does the tenant leave this field (standard id) unused? The address parts
+    /// (`person.addresscity`, …) follow `person.addresses`.
+    pub fn is_unused(&self, standard_id: &str) -> bool {
+        self.unused.iter().any(|u| {
+            u == standard_id
+                || (u == "person.addresses" && standard_id.starts_with("person.address"))
+        })
     }
     /// Is this field (standard id such as `person.addresses`) hidden for the restricted user?
     pub fn is_hidden_for_restricted(&self, standard_id: &str) -> bool {

@@ -48,8 +48,9 @@ pub fn fields_of(
         let empty = matches!(&v, Value::Null)
             || v.as_str() == Some("")
             || v.as_array().is_some_and(|a| a.is_empty());
-        if !empty {
-            out.push((key.to_string(), format!("{}.{key}", object.prefix()), v));
+        let std_id = format!("{}.{key}", object.prefix());
+        if !empty && !t.is_unused(&std_id) {
+            out.push((key.to_string(), std_id, v));
         }
     };
     put("id", json!(id));

@@ -26,7 +26,7 @@ fn abbrev() -> Value {
 }
 
 /// (field id, standard id, schema) for every field of `object`.
-fn properties(t: &Tenant, object: Object) -> Vec<(String, String, Value)> {
+fn properties(t: &Tenant, object: Object, added: &[Status]) -> Vec<(String, String, Value)> {
     let p = object.prefix();
     let mut v: Vec<(&str, Value)> = match object {
         Object::Person => vec![
@@ -93,6 +93,7 @@ fn properties(t: &Tenant, object: Object) -> Vec<(String, String, Value)> {
         st.2["options"] = Value::Array(
                 t.statuses
                     .iter()
+                    .chain(added)
                     .map(|x| json!({"id": x.id, "value": x.name, "bin": x.bin, "binid": x.bin_id, "rejection": x.is_rejection}))
                     .collect(),
             );
@@ -104,9 +105,9 @@ fn visible(t: &Tenant, user: User, std_id: &str) -> bool {
     user == User::Full || !t.is_hidden_for_restricted(std_id)
 }
 
-pub fn profile_schema(t: &Tenant, object: Object, user: User) -> Response {
+pub fn profile_schema(t: &Tenant, object: Object, user: User, added: &[Status]) -> Response {
     let mut props = Map::new();
-    for (k, std_id, sch) in properties(t, object) {
+    for (k, std_id, sch) in properties(t, object, added) {
         if visible(t, user, &std_id) {
             props.insert(k, sch);
         }
@@ -117,8 +118,14 @@ pub fn profile_schema(t: &Tenant, object: Object, user: User) -> Response {
     )
 }
 
-pub fn field_schema(t: &Tenant, object: Object, field: &str, user: User) -> Response {
-    match properties(t, object)
+pub fn field_schema(
+    t: &Tenant,
+    object: Object,
+    field: &str,
+    user: User,
+    added: &[Status],
+) -> Response {
+    match properties(t, object, added)
         .into_iter()
         .find(|(k, _, _)| k == field)
     {

@@ -34,6 +34,9 @@ pub struct SftpClient {
     pub(crate) port: u16,
     pub(crate) stall_secs: u64,
     host_key: HostKey,
+    /// What this session was opened with: extra sessions of a ranged download connect
+    /// with the same options and require the same host key.
+    pub(crate) options: ConnectOptions,
 }
 
 /// A handshaken but unauthenticated session.
@@ -269,6 +272,7 @@ impl SftpClient {
             port: opts.port,
             stall_secs: opts.stall_timeout.as_secs(),
             host_key,
+            options: opts.clone(),
         })
     }
 

@@ -21,6 +21,9 @@ pub struct Progress {
     pub eta_secs: Option<u64>,
     /// Whether this is the last report of the file.
     pub done: bool,
+    /// Why an interrupted download was not resumed (the server's file changed, …).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
 }
 
 impl Progress {
@@ -36,7 +39,7 @@ impl Progress {
             (false, Some(s)) => format!("ETA {}", format_duration(s)),
             (false, None) => "ETA –".to_string(),
         };
-        format!(
+        let mut line = format!(
             "{}  {} / {}  {:.0}%  {}/s  {}",
             self.path,
             format_bytes(self.bytes),
@@ -44,7 +47,11 @@ impl Progress {
             pct,
             format_bytes(self.rate as u64),
             eta
-        )
+        );
+        if let Some(note) = &self.note {
+            line.push_str(&format!("  ({note})"));
+        }
+        line
     }
 }
 
@@ -82,6 +89,7 @@ pub struct ProgressMeter {
     started: Instant,
     last_report: Option<Instant>,
     interval: Duration,
+    note: Option<String>,
 }
 
 impl ProgressMeter {
@@ -93,7 +101,14 @@ impl ProgressMeter {
             started: Instant::now(),
             last_report: None,
             interval: Duration::from_millis(100),
+            note: None,
         }
+    }
+
+    /// A note carried by every later report (e.g. why the download started over).
+    pub fn with_note(mut self, note: Option<String>) -> ProgressMeter {
+        self.note = note;
+        self
     }
 
     /// A report for `bytes`, or `None` if the last one was under 100 ms ago.
@@ -138,6 +153,7 @@ impl ProgressMeter {
             rate,
             eta_secs,
             done,
+            note: self.note.clone(),
         }
     }
 }
@@ -158,6 +174,7 @@ mod tests {
             rate: 10.0,
             eta_secs: Some(5),
             done: false,
+            note: None,
         };
         assert_eq!(p.line(), "people.csv  50 B / 100 B  50%  10 B/s  ETA 5s");
     }

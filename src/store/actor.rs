@@ -22,6 +22,18 @@ impl Actor {
         Actor { user, ssh_client }
     }
 
+    /// The actor a job records: the person at this process's keyboard (with their SSH
+    /// client address) when the job runs for them in this process, else `user` alone
+    /// (a detached worker acting for a queued job).
+    pub fn for_job(user: &str) -> Actor {
+        let here = Actor::from_env();
+        if here.user == user {
+            here
+        } else {
+            Actor::named(user)
+        }
+    }
+
     /// A fixed actor (tests, the worker acting for a queued job).
     pub fn named(user: &str) -> Actor {
         Actor {

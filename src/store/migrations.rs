@@ -11,7 +11,9 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("export", include_str!("migrations/0002_export.sql")),
     ("mapping", include_str!("migrations/0003_mapping.sql")),
     ("key_check", include_str!("migrations/0004_key_check.sql")),
-    ("sync", include_str!("migrations/0005_sync.sql")),
+    ("audit_team", include_str!("migrations/0005_audit_team.sql")),
+    ("stages", include_str!("migrations/0006_stages.sql")),
+    ("sync", include_str!("migrations/0007_sync.sql")),
 ];
 
 /// The schema version this binary writes.

@@ -25,7 +25,7 @@ pub use actor::Actor;
 pub use credentials::{Credential, CredentialKind, CredentialParams, CredentialSummary};
 pub use jobs::{Job, JobState};
 pub use secrets::KeyRing;
-pub use teams::{NewTeam, Region, Team};
+pub use teams::{NewTeam, Region, SettingChange, Team, TeamEdit, TeamEdited};
 
 /// Everything that can go wrong talking to the store, worded for the person at the keyboard.
 #[derive(Debug, thiserror::Error)]
@@ -151,6 +151,9 @@ impl Store {
         let _mode: String = conn.query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
+        // Deleted and overwritten content is zeroed, never left in free space: a removed
+        // team (or a replaced import) cannot be read back from the file.
+        conn.pragma_update(None, "secure_delete", "ON")?;
         // Every write transaction takes the write lock when it begins (BEGIN IMMEDIATE): a
         // deferred one that reads first cannot be upgraded once another process wrote, and
         // fails with "database is locked" despite the busy timeout.

@@ -10,8 +10,12 @@ use super::keymap::{self, Action, Availability, Command, Context};
 use super::pages::contract::PageOut;
 use super::pages::{Reply, ReplyBody, StepPage, Tag, Work, orphan};
 use super::screens::new_team::NewTeamForm;
+use super::screens::remove_team::{ConfirmCommand, RemoveConfirm};
+use super::screens::team_history::{HistoryCommand, HistoryView};
 use crate::onboarding::{Step, StepState, StepStatus};
-use crate::store::{NewTeam, Team};
+use crate::store::audit::AuditEntry;
+use crate::store::{NewTeam, Team, TeamEdit};
+use crate::teams::RemovalPlan;
 
 pub use super::model::{MIN_HEIGHT, MIN_WIDTH, Status, TeamRow};
 
@@ -36,8 +40,13 @@ pub struct App {
     pub selected: usize,
     pub filter: String,
     pub filtering: bool,
-    /// The new-team form, over the home screen.
+    /// The new-team form over the home screen, or the same form editing the open team
+    /// over the team screen.
     pub form: Option<NewTeamForm>,
+    /// The remove-team confirmation, over the team screen.
+    pub remove: Option<RemoveConfirm>,
+    /// The team's history, over the team screen.
+    pub history: Option<HistoryView>,
     /// The one open step page, over the team screen.
     pub page: Option<OpenPage>,
     pub help: bool,
@@ -49,6 +58,8 @@ pub struct App {
     pub dirty: bool,
     /// The last page instance / request id handed out.
     serial: u64,
+    /// The status says why the last key could not act: the next key clears it.
+    key_reason: bool,
 }
 
 /// Inputs to [`update`].
@@ -65,6 +76,15 @@ pub enum Msg {
     Failed(String),
     /// A reply of a page's work, tagged with the request it answers.
     Reply(Reply),
+    /// The team's settings were saved: its (possibly new) name and a one-line summary
+    /// of what changed and which steps that reopened.
+    TeamEdited(Result<(String, String), String>),
+    /// What removing the team with this id would delete.
+    RemovalPlanned(i64, Result<RemovalPlan, String>),
+    /// The team with this id was removed (a one-line summary), or why not.
+    TeamRemoved(i64, Result<String, String>),
+    /// The audit entries of the team with this id, newest first.
+    HistoryLoaded(i64, Result<Vec<AuditEntry>, String>),
 }
 
 /// Work for the driver.
@@ -74,6 +94,17 @@ pub enum Effect {
     CreateTeam(NewTeam),
     /// A page's work, for its driver.
     Page(Tag, Work),
+    /// Save the edited settings of a team (by id).
+    EditTeam {
+        team_id: i64,
+        edit: TeamEdit,
+    },
+    /// Count what removing a team would delete.
+    PlanRemoval(i64),
+    /// Remove a team and everything stored for it (off the console thread).
+    RemoveTeam(i64),
+    /// Read a team's audit entries.
+    LoadHistory(i64),
     Quit,
 }
 
@@ -96,6 +127,8 @@ impl App {
             filter: String::new(),
             filtering: false,
             form: None,
+            remove: None,
+            history: None,
             page: None,
             help: false,
             size,
@@ -104,6 +137,7 @@ impl App {
             quit: false,
             dirty: true,
             serial: 0,
+            key_reason: false,
         }
     }
 
@@ -118,8 +152,16 @@ impl App {
 
     /// The context of what is under the help overlay: the one help describes.
     pub fn context_under(&self) -> Context {
-        if self.form.is_some() {
-            Context::NewTeam
+        if let Some(form) = &self.form {
+            if form.editing.is_some() {
+                Context::EditTeam
+            } else {
+                Context::NewTeam
+            }
+        } else if self.remove.is_some() {
+            Context::RemoveTeam
+        } else if let Some(history) = &self.history {
+            history.context()
         } else if let Some(open) = &self.page {
             open.page.context()
         } else if self.filtering {
@@ -134,8 +176,23 @@ impl App {
 
     /// Whether an action of the current context can act now, and if not, why.
     pub fn availability(&self, action: Action) -> Availability {
-        if self.form.is_some() || self.filtering {
+        if self.form.is_some() || self.filtering || self.remove.is_some() {
             return Availability::Enabled;
+        }
+        if let Some(history) = &self.history {
+            return match action {
+                Action::Up
+                | Action::Down
+                | Action::PageUp
+                | Action::PageDown
+                | Action::Top
+                | Action::Bottom
+                    if history.visible().len() < 2 =>
+                {
+                    Availability::Hidden
+                }
+                _ => Availability::Enabled,
+            };
         }
         if let Some(open) = &self.page {
             return open.page.availability(action);
@@ -152,7 +209,10 @@ impl App {
             {
                 Availability::Hidden
             }
-            (Screen::Team { .. }, Action::Open) if self.open_team().is_none() => {
+            (
+                Screen::Team { .. },
+                Action::Open | Action::EditTeam | Action::RemoveTeam | Action::History,
+            ) if self.open_team().is_none() => {
                 Availability::Disabled("this team no longer exists".into())
             }
             _ => Availability::Enabled,
@@ -359,6 +419,69 @@ pub fn update(app: &mut App, msg: Msg) -> Vec<Effect> {
             Vec::new()
         }
         Msg::Key(key) => on_key(app, key),
+        Msg::TeamEdited(result) => {
+            app.dirty = true;
+            match result {
+                Ok((name, summary)) => {
+                    app.form = None;
+                    // The team screen follows a rename.
+                    if let Screen::Team { name: open, .. } = &mut app.screen {
+                        *open = name;
+                    }
+                    app.status = Some(Status::Info(summary));
+                    vec![Effect::LoadTeams]
+                }
+                Err(reason) => {
+                    match app.form.as_mut() {
+                        Some(form) => form.error = Some(reason),
+                        None => app.status = Some(Status::Error(reason)),
+                    }
+                    Vec::new()
+                }
+            }
+        }
+        Msg::RemovalPlanned(team_id, result) => {
+            let open_id = app.open_team().map(|r| r.team.id);
+            if let Some(dialog) = app.remove.as_mut().filter(|_| open_id == Some(team_id)) {
+                app.dirty = true;
+                match result {
+                    Ok(plan) => dialog.plan = Some(plan),
+                    Err(reason) => dialog.error = Some(reason),
+                }
+            }
+            Vec::new()
+        }
+        Msg::TeamRemoved(_team_id, result) => {
+            app.dirty = true;
+            match result {
+                Ok(summary) => {
+                    app.remove = None;
+                    app.history = None;
+                    app.page = None;
+                    app.screen = Screen::Home;
+                    app.status = Some(Status::Info(summary));
+                    vec![Effect::LoadTeams]
+                }
+                Err(reason) => {
+                    match app.remove.as_mut() {
+                        Some(dialog) => dialog.failed(reason),
+                        None => app.status = Some(Status::Error(reason)),
+                    }
+                    Vec::new()
+                }
+            }
+        }
+        Msg::HistoryLoaded(team_id, result) => {
+            let open_id = app.open_team().map(|r| r.team.id);
+            if let Some(history) = app.history.as_mut().filter(|_| open_id == Some(team_id)) {
+                app.dirty = true;
+                match result {
+                    Ok(entries) => history.loaded(entries),
+                    Err(reason) => app.status = Some(Status::Error(reason)),
+                }
+            }
+            Vec::new()
+        }
     }
 }
 
@@ -416,6 +539,9 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
         app.help = true;
         return Vec::new();
     }
+    if std::mem::take(&mut app.key_reason) {
+        app.status = None;
+    }
     let ctx = app.context_under();
     let mut action = keymap::lookup(ctx, key);
     if let Some(a) = action {
@@ -423,6 +549,7 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
             Availability::Enabled => {}
             Availability::Disabled(why) => {
                 app.status = Some(Status::Error(why));
+                app.key_reason = true;
                 return Vec::new();
             }
             Availability::Hidden => action = None,
@@ -433,6 +560,12 @@ fn on_key(app: &mut App, key: KeyEvent) -> Vec<Effect> {
     }
     if app.form.is_some() {
         return form_key(app, key, action);
+    }
+    if app.remove.is_some() {
+        return remove_key(app, key, action);
+    }
+    if app.history.is_some() {
+        return history_key(app, key, action);
     }
     if let Some(open) = app.page.as_mut() {
         let tag = open.tag;
@@ -455,9 +588,20 @@ fn form_key(app: &mut App, key: KeyEvent, action: Option<Action>) -> Vec<Effect>
         Some(Action::NextField) => form.focus_next(),
         Some(Action::PrevField) => form.focus_prev(),
         Some(Action::Toggle) if form.on_region() => form.toggle_region(),
-        Some(Action::Submit) => match form.validate() {
-            Ok(new_team) => return vec![Effect::CreateTeam(new_team)],
-            Err(reason) => form.error = Some(reason),
+        Some(Action::Submit) => match &form.editing {
+            Some(team) => match form.validate_edit() {
+                Ok(edit) => {
+                    return vec![Effect::EditTeam {
+                        team_id: team.id,
+                        edit,
+                    }];
+                }
+                Err(reason) => form.error = Some(reason),
+            },
+            None => match form.validate() {
+                Ok(new_team) => return vec![Effect::CreateTeam(new_team)],
+                Err(reason) => form.error = Some(reason),
+            },
         },
         _ => form.input(key),
     }
@@ -574,6 +718,32 @@ fn team_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
             Vec::new()
         }
         Some(Action::Refresh) => vec![Effect::LoadTeams],
+        Some(Action::EditTeam) => {
+            if let Some(row) = app.open_team() {
+                app.form = Some(NewTeamForm::edit(&row.team));
+                app.status = None;
+            }
+            Vec::new()
+        }
+        Some(Action::RemoveTeam) => match app.open_team().map(|r| (r.team.id, r.team.name.clone()))
+        {
+            Some((id, name)) => {
+                app.remove = Some(RemoveConfirm::new(&name));
+                app.status = None;
+                vec![Effect::PlanRemoval(id)]
+            }
+            None => Vec::new(),
+        },
+        Some(Action::History) => match app.open_team().map(|r| (r.team.id, r.team.name.clone())) {
+            Some((id, name)) => {
+                let mut view = HistoryView::new(&name);
+                view.page = history_page(app.size.1);
+                app.history = Some(view);
+                app.status = None;
+                vec![Effect::LoadHistory(id)]
+            }
+            None => Vec::new(),
+        },
         Some(Action::Open) => {
             let step = *step;
             match Step::ALL.get(step) {
@@ -582,5 +752,48 @@ fn team_key(app: &mut App, action: Option<Action>) -> Vec<Effect> {
             }
         }
         _ => Vec::new(),
+    }
+}
+
+/// Entry rows that fit in the history view at terminal height `h`.
+fn history_page(h: u16) -> usize {
+    (h as usize).saturating_sub(8).max(1)
+}
+
+fn remove_key(app: &mut App, key: KeyEvent, action: Option<Action>) -> Vec<Effect> {
+    let open_id = app.open_team().map(|r| r.team.id);
+    let Some(dialog) = app.remove.as_mut() else {
+        return Vec::new();
+    };
+    match dialog.key(action, key) {
+        ConfirmCommand::Cancel => {
+            app.remove = None;
+            Vec::new()
+        }
+        ConfirmCommand::Remove(_) => match open_id {
+            Some(id) => vec![Effect::RemoveTeam(id)],
+            None => {
+                dialog.failed("this team no longer exists".into());
+                Vec::new()
+            }
+        },
+        ConfirmCommand::None => Vec::new(),
+    }
+}
+
+fn history_key(app: &mut App, key: KeyEvent, action: Option<Action>) -> Vec<Effect> {
+    let open_id = app.open_team().map(|r| r.team.id);
+    let page = history_page(app.size.1);
+    let Some(history) = app.history.as_mut() else {
+        return Vec::new();
+    };
+    history.page = page;
+    match history.key(action, key) {
+        HistoryCommand::Close => {
+            app.history = None;
+            Vec::new()
+        }
+        HistoryCommand::Reload => open_id.map(Effect::LoadHistory).into_iter().collect(),
+        HistoryCommand::None => Vec::new(),
     }
 }

@@ -37,15 +37,31 @@ pub enum Context {
     DeepSync,
     /// Step 6 page.
     StageMapping,
+    /// Step 6: the list of the team's stages for the selected status.
+    StagePicker,
+    /// Step 6: a one-line input (filter, override note).
+    StageInput,
+    /// The team form opened on an existing team.
+    EditTeam,
+    /// The remove-team confirmation (the name typed again).
+    RemoveTeam,
+    /// The team's history (its audit entries).
+    History,
+    /// The history's filter-by-action line.
+    HistoryFilter,
 }
 
 impl Context {
     /// Every context, in the README's order.
-    pub const ALL: [Context; 15] = [
+    pub const ALL: [Context; 21] = [
         Context::Home,
         Context::Filter,
         Context::NewTeam,
         Context::Team,
+        Context::EditTeam,
+        Context::RemoveTeam,
+        Context::History,
+        Context::HistoryFilter,
         Context::BasicSync,
         Context::Credentials,
         Context::Export,
@@ -55,6 +71,8 @@ impl Context {
         Context::MappingInput,
         Context::DeepSync,
         Context::StageMapping,
+        Context::StagePicker,
+        Context::StageInput,
         Context::Confirm,
         Context::Help,
     ];
@@ -76,6 +94,12 @@ impl Context {
             Context::MappingInput => "Step 4: input line",
             Context::DeepSync => "Step 5: deep sync",
             Context::StageMapping => "Step 6: stage mapping",
+            Context::StagePicker => "Step 6: stage picker",
+            Context::StageInput => "Step 6: input line",
+            Context::EditTeam => "Edit team",
+            Context::RemoveTeam => "Remove team",
+            Context::History => "Team history",
+            Context::HistoryFilter => "Team history filter",
         }
     }
 }
@@ -128,6 +152,14 @@ pub enum Action {
     Connection,
     /// Show the selected message or reason in full.
     Details,
+    /// Step 6: override the rejection detection of a status (with a note).
+    Override,
+    /// Team screen: edit the team's settings.
+    EditTeam,
+    /// Team screen: remove the team (after the name is typed again).
+    RemoveTeam,
+    /// Team screen: the team's history (audit entries).
+    History,
 }
 
 /// Whether a binding can act in the current state (gitui's `CommandInfo`: enabled and
@@ -291,12 +323,74 @@ const FILTER: &[Binding] = &[bind!(
     "apply"
 )];
 
-const TEAM: &[Binding] = &[bind!(
-    "Enter e",
-    [(KeyCode::Enter, NONE), ch('e')],
-    Open,
-    "open the selected step's page",
-    "open step"
+const TEAM: &[Binding] = &[
+    bind!(
+        "Enter e",
+        [(KeyCode::Enter, NONE), ch('e')],
+        Open,
+        "open the selected step's page",
+        "open step"
+    ),
+    bind!(
+        "s",
+        [ch('s')],
+        EditTeam,
+        "edit the team's settings (name, customer id, region, endpoints)",
+        "settings"
+    ),
+    bind!(
+        "h",
+        [ch('h')],
+        History,
+        "the team's history: who did what, when (audit log)",
+        "history"
+    ),
+    bind!(
+        "D",
+        [(KeyCode::Char('D'), SHIFT), ch('D')],
+        RemoveTeam,
+        "remove the team and everything stored for it (asks for the name)"
+    ),
+];
+
+const EDIT_TEAM: &[Binding] = &[
+    bind!(
+        "Space",
+        [ch(' ')],
+        Toggle,
+        "switch region (on the region field)"
+    ),
+    bind!(
+        "Enter",
+        [(KeyCode::Enter, NONE)],
+        Submit,
+        "save the settings (says which steps they reopen)",
+        "save"
+    ),
+];
+
+const REMOVE_TEAM: &[Binding] = &[bind!(
+    "Enter",
+    [(KeyCode::Enter, NONE)],
+    Submit,
+    "remove the team, once its name is typed exactly",
+    "remove"
+)];
+
+const HISTORY: &[Binding] = &[bind!(
+    "/",
+    [ch('/')],
+    Filter,
+    "filter the entries by action",
+    "filter"
+)];
+
+const HISTORY_FILTER: &[Binding] = &[bind!(
+    "Enter",
+    [(KeyCode::Enter, NONE)],
+    Submit,
+    "keep the filter (Esc clears it)",
+    "apply"
 )];
 
 const NEW_TEAM: &[Binding] = &[
@@ -343,6 +437,12 @@ const TEST_SAVE: &[Binding] = &[
         Save,
         "save the inputs",
         "save"
+    ),
+    bind!(
+        "Ctrl-o",
+        [(KeyCode::Char('o'), CTRL)],
+        Details,
+        "show every test row, message and fix in full"
     ),
 ];
 
@@ -482,6 +582,76 @@ const MAPPING_INPUT: &[Binding] = &[bind!(
     "apply"
 )];
 
+const STAGE_MAPPING: &[Binding] = &[
+    bind!(
+        "Enter t",
+        [(KeyCode::Enter, NONE), ch('t')],
+        PickTarget,
+        "pick the status's stage from the team's list",
+        "stage"
+    ),
+    bind!(
+        "a",
+        [ch('a')],
+        Accept,
+        "accept the suggested stage",
+        "accept"
+    ),
+    bind!(
+        "x",
+        [ch('x')],
+        Ignore,
+        "leave the status without a stage",
+        "no stage"
+    ),
+    bind!(
+        "o",
+        [ch('o')],
+        Override,
+        "override the rejection detection (asks for a note)",
+        "override"
+    ),
+    bind!("/", [ch('/')], Filter, "filter the statuses", "filter"),
+    bind!(
+        "p",
+        [ch('p')],
+        Approve,
+        "approve the stage mapping",
+        "approve"
+    ),
+    bind!(
+        "d",
+        [ch('d')],
+        Discover,
+        "read the statuses again (Schema API, export, synced workflows)",
+        "discover"
+    ),
+];
+
+const STAGE_PICKER: &[Binding] = &[
+    bind!(
+        "↑↓",
+        [(KeyCode::Up, NONE), (KeyCode::Down, NONE)],
+        Up,
+        "move the selection"
+    ),
+    bind!(
+        "Enter",
+        [(KeyCode::Enter, NONE)],
+        Submit,
+        "map the status to the selected stage",
+        "choose"
+    ),
+];
+
+const STAGE_INPUT: &[Binding] = &[bind!(
+    "Enter",
+    [(KeyCode::Enter, NONE)],
+    Submit,
+    "apply",
+    "apply"
+)];
+
 const CONFIRM: &[Binding] = &[
     bind!("y", [ch('y')], Yes, "yes, go ahead", "yes"),
     bind!("n", [ch('n')], No, "no, keep things as they are", "no"),
@@ -517,7 +687,14 @@ pub fn groups(ctx: Context) -> &'static [&'static [Binding]] {
         Context::FieldMapping => &[FIELD_MAPPING, LIST, REFRESH, BACK, GLOBAL],
         Context::TargetPicker => &[TARGET_PICKER, BACK, GLOBAL_TYPING],
         Context::MappingInput => &[MAPPING_INPUT, BACK, GLOBAL_TYPING],
-        Context::DeepSync | Context::StageMapping => &[REFRESH, BACK, GLOBAL],
+        Context::DeepSync => &[REFRESH, BACK, GLOBAL],
+        Context::StageMapping => &[STAGE_MAPPING, LIST, REFRESH, BACK, GLOBAL],
+        Context::StagePicker => &[STAGE_PICKER, BACK, GLOBAL_TYPING],
+        Context::StageInput => &[STAGE_INPUT, BACK, GLOBAL_TYPING],
+        Context::EditTeam => &[FORM_FIELDS, EDIT_TEAM, BACK, GLOBAL_TYPING],
+        Context::RemoveTeam => &[REMOVE_TEAM, BACK, GLOBAL_TYPING],
+        Context::History => &[HISTORY, LIST, REFRESH, BACK, GLOBAL],
+        Context::HistoryFilter => &[HISTORY_FILTER, BACK, GLOBAL_TYPING],
     }
 }
 

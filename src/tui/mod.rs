@@ -71,8 +71,18 @@ fn run_effect(
     actor: &Actor,
     effect: Effect,
     bg: &tokio::sync::mpsc::UnboundedSender<Reply>,
+    later: &tokio::sync::mpsc::UnboundedSender<Msg>,
 ) -> Option<Msg> {
     match effect {
+        Effect::EditTeam { team_id, edit } => {
+            Some(drivers::team::edit(store, actor, team_id, &edit))
+        }
+        Effect::PlanRemoval(team_id) => Some(drivers::team::plan(store, team_id)),
+        Effect::RemoveTeam(team_id) => {
+            drivers::team::remove(store, actor, team_id, later);
+            None
+        }
+        Effect::LoadHistory(team_id) => Some(drivers::team::history(store, team_id)),
         Effect::Page(tag, work) => drivers::run(store, actor, tag, work, bg).map(Msg::Reply),
         Effect::Quit => None,
         Effect::LoadTeams => Some(match load_teams(store) {
@@ -103,11 +113,13 @@ async fn run_loop(store: Store) -> Result<ExitCode> {
     poll.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
 
     let (bg_tx, mut bg_rx) = tokio::sync::mpsc::unbounded_channel::<Reply>();
+    // Team-screen work that finishes later (a removal) replies with a whole message.
+    let (later_tx, mut later_rx) = tokio::sync::mpsc::unbounded_channel::<Msg>();
     let mut queue: VecDeque<Msg> = VecDeque::from([Msg::Tick]);
     loop {
         while let Some(msg) = queue.pop_front() {
             for effect in app::update(&mut app, msg) {
-                if let Some(reply) = run_effect(&store, &actor, effect, &bg_tx) {
+                if let Some(reply) = run_effect(&store, &actor, effect, &bg_tx, &later_tx) {
                     queue.push_back(reply);
                 }
             }
@@ -141,6 +153,7 @@ async fn run_loop(store: Store) -> Result<ExitCode> {
             _ = tick.tick() => Msg::Tick,
             _ = poll.tick() => Msg::Poll,
             Some(reply) = bg_rx.recv() => Msg::Reply(reply),
+            Some(msg) = later_rx.recv() => msg,
         };
         queue.push_back(msg);
     }

@@ -108,29 +108,5 @@ impl TestRun {
     }
 }
 
-/// A team name as a shell needs it in a command shown for copy-paste: bare when it is
-/// only safe characters, else single-quoted (with `'` written as `'\''`).
-pub fn shell_quote(name: &str) -> String {
-    let safe = !name.is_empty()
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "-_.,:/@+=".contains(c));
-    if safe {
-        name.to_string()
-    } else {
-        format!("'{}'", name.replace('\'', "'\\''"))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::shell_quote;
-
-    #[test]
-    fn team_names_are_quoted_for_the_shell() {
-        assert_eq!(shell_quote("acme"), "acme");
-        assert_eq!(shell_quote("Demo (sandbox)"), "'Demo (sandbox)'");
-        assert_eq!(shell_quote("O'Brien & Co"), "'O'\\''Brien & Co'");
-        assert_eq!(shell_quote("$HOME"), "'$HOME'");
-    }
-}
+/// A team name as a shell needs it in a command shown for copy-paste.
+pub use crate::shell::quote as shell_quote;

@@ -7,7 +7,7 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
 use super::app::{App, Screen};
-use super::screens::{help, home, new_team, team, too_small};
+use super::screens::{help, home, new_team, remove_team, team, team_history, too_small};
 use super::theme::Theme;
 use super::widgets::footer;
 
@@ -44,6 +44,11 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
                 open.page.render(frame, body, theme);
             }
         }
+        (Screen::Team { .. }, Some(_)) if app.history.is_some() => {
+            if let Some(history) = &app.history {
+                team_history::render(frame, body, history, theme);
+            }
+        }
         (Screen::Team { step, .. }, Some(row)) => team::render(frame, body, row, *step, theme),
         (Screen::Team { name, .. }, None) => frame.render_widget(
             Paragraph::new(Span::styled(
@@ -66,9 +71,19 @@ pub fn render(frame: &mut Frame, app: &App, theme: &Theme) {
     if let Some(form) = &app.form {
         new_team::render(frame, body, form, theme);
     }
+    if let Some(dialog) = &app.remove {
+        remove_team::render(frame, body, dialog, theme);
+    }
     let commands = app.commands();
     if app.help {
-        help::render(frame, body, app.context_under(), &commands, theme);
+        help::render(
+            frame,
+            body,
+            app.context_under(),
+            &commands,
+            app.status.as_ref(),
+            theme,
+        );
         let close = super::keymap::commands(super::keymap::Context::Help, |_| {
             super::keymap::Availability::Enabled
         });

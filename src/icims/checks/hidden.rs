@@ -19,8 +19,95 @@ pub struct HiddenField {
     pub object: String,
     /// The iCIMS field id (`addresses`, `hiringmanager`, `field41522`).
     pub field: String,
-    /// The credential that cannot see it (`basic` or `rest`).
+    /// The credential whose samples lack it (`basic` or `rest`).
     pub credential: String,
+    /// What the absence means (see [`classify`]). Facts stored before the status
+    /// existed read as `hidden`, which is what they said.
+    #[serde(default)]
+    pub status: FieldStatus,
+}
+
+/// Why a standard field is absent from every sample record.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum FieldStatus {
+    /// Hidden from this user by security rules: the export or another credential's
+    /// samples show the field in use.
+    #[default]
+    Hidden,
+    /// The tenant does not use it: the evidence at hand (export, field mapping, the
+    /// other credential's samples, this user's own Schema API view) shows no value.
+    NotInUse,
+    /// Nothing yet tells the two apart (no export staged, no other credential sampled).
+    Unverified,
+}
+
+impl FieldStatus {
+    /// The words screens and the CLI use.
+    pub fn words(self) -> &'static str {
+        match self {
+            FieldStatus::Hidden => "hidden from this user",
+            FieldStatus::NotInUse => "not in use by this tenant",
+            FieldStatus::Unverified => "hidden or unused (not yet known)",
+        }
+    }
+}
+
+/// What shows standard fields in use, gathered outside the sampling: the staged export
+/// and the field mapping (built from the store by the caller) and the samples of a
+/// credential that sees more (the REST client's, for the Basic user).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct InUseEvidence {
+    /// Where the evidence comes from, in words ("the staged export"); empty = none.
+    pub sources: Vec<String>,
+    /// `object.field` standard ids with values (`person.addresses`, `person.linkedin`).
+    pub in_use: BTreeSet<String>,
+}
+
+impl InUseEvidence {
+    /// Records `id` (`object.field`) as in use; an address part also marks
+    /// `person.addresses`.
+    pub fn add(&mut self, id: &str) {
+        if id.starts_with("person.address") && id != "person.addresses" {
+            self.in_use.insert("person.addresses".to_string());
+        }
+        self.in_use.insert(id.to_string());
+    }
+
+    /// Adds another body of evidence (its sources and fields).
+    pub fn extend(&mut self, other: &InUseEvidence) {
+        for s in &other.sources {
+            if !self.sources.contains(s) {
+                self.sources.push(s.clone());
+            }
+        }
+        self.in_use.extend(other.in_use.iter().cloned());
+    }
+
+    /// Is there any evidence at all?
+    pub fn is_empty(&self) -> bool {
+        self.sources.is_empty()
+    }
+}
+
+/// Classifies a field absent from every sample of one credential. `ids` are the
+/// standard ids it may go by (`person.field41522` and `person.linkedin`); `visible` is
+/// the credential's own Schema API view of the object (`None` when not read): a field the
+/// schema shows this user, with no value on any sample, is not in use.
+pub fn classify(
+    ids: &[String],
+    evidence: &InUseEvidence,
+    visible: Option<&BTreeSet<String>>,
+) -> FieldStatus {
+    if ids.iter().any(|id| evidence.in_use.contains(id)) {
+        FieldStatus::Hidden
+    } else if !evidence.is_empty() || visible.is_some_and(|v| ids.iter().any(|id| v.contains(id))) {
+        FieldStatus::NotInUse
+    } else {
+        FieldStatus::Unverified
+    }
 }
 
 /// Most records read per object before a field is declared hidden.
@@ -112,6 +199,7 @@ pub async fn hidden_fields(
             object: kind.object().to_string(),
             field,
             credential: credential.to_string(),
+            status: FieldStatus::Unverified,
         })
         .collect())
 }
@@ -119,6 +207,44 @@ pub async fn hidden_fields(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn ids(v: &[&str]) -> Vec<String> {
+        v.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn a_field_is_hidden_only_when_something_shows_it_in_use() {
+        let none = InUseEvidence::default();
+        let mut export = InUseEvidence {
+            sources: vec!["the staged export".into()],
+            ..Default::default()
+        };
+        export.add("person.addresscity");
+        export.add("person.linkedin");
+        let addresses = ids(&["person.addresses"]);
+        let recruiter = ids(&["job.recruiter"]);
+        let linkedin = ids(&["person.field41522", "person.linkedin"]);
+        assert_eq!(classify(&addresses, &export, None), FieldStatus::Hidden);
+        assert_eq!(classify(&linkedin, &export, None), FieldStatus::Hidden);
+        assert_eq!(classify(&recruiter, &export, None), FieldStatus::NotInUse);
+        assert_eq!(classify(&recruiter, &none, None), FieldStatus::Unverified);
+        let schema: BTreeSet<String> = ids(&["job.recruiter"]).into_iter().collect();
+        assert_eq!(
+            classify(&recruiter, &none, Some(&schema)),
+            FieldStatus::NotInUse
+        );
+        // The schema omitting it (hidden from this user, or not defined) proves nothing.
+        assert_eq!(
+            classify(&addresses, &none, Some(&schema)),
+            FieldStatus::Unverified
+        );
+        // Evidence of use beats the user's own schema.
+        let both: BTreeSet<String> = addresses.iter().cloned().collect();
+        assert_eq!(
+            classify(&addresses, &export, Some(&both)),
+            FieldStatus::Hidden
+        );
+    }
 
     #[test]
     fn spreads_samples_over_the_ids() {

@@ -5,6 +5,11 @@
 //!
 //! Every row is `{name, ok, required, http_status, error_code, message, remedy}`; a
 //! failure's message and remedy come from the typed [`IcimsError`].
+//!
+//! Independent calls run concurrently, at most `ClientConfig::concurrency` at once over
+//! all the clients of a run ([`Limiter`]); rows are reported and returned in their fixed
+//! order whatever order the calls finish in ([`Ordered`]), and the calls made do not
+//! depend on the concurrency (only their overlap does).
 
 pub mod basic;
 pub mod dedupe;
@@ -15,12 +20,16 @@ pub mod record;
 pub mod run;
 pub mod source_person;
 
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+
 use serde::{Deserialize, Serialize};
+use tokio::sync::Semaphore;
 
 use super::error::IcimsError;
 
-pub use hidden::HiddenField;
-pub use run::{CheckReport, TeamAuth, run_checks};
+pub use hidden::{FieldStatus, HiddenField, InUseEvidence};
+pub use run::{CheckReport, TeamAuth, run_checks, run_checks_with};
 
 /// One row of a check matrix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -138,5 +147,127 @@ pub fn title_of(name: &str) -> String {
         "datastream.subscriptions" => "Data Stream subscriptions".into(),
         "datastream.events" => "Data Stream events".into(),
         other => other.to_string(),
+    }
+}
+
+/// Bounds the calls in flight across every client of one check run.
+#[derive(Debug, Clone)]
+pub struct Limiter(Arc<Semaphore>);
+
+impl Limiter {
+    /// At most `n` (at least 1) at once.
+    pub fn new(n: usize) -> Limiter {
+        Limiter(Arc::new(Semaphore::new(n.max(1))))
+    }
+
+    /// Runs `f` once a slot is free (a chain of dependent calls inside `f` holds one).
+    pub async fn run<F: Future>(&self, f: F) -> F::Output {
+        // The semaphore is never closed; should it be, run unbounded rather than fail.
+        let _permit = self.0.acquire().await.ok();
+        f.await
+    }
+}
+
+/// Rows of a run in fixed slots: each finished row is reported once every row before it
+/// is reported (or skipped), so screens show them in order as they arrive.
+pub(crate) struct Ordered<'a> {
+    progress: Progress<'a>,
+    /// Per slot: `None` pending, `Some(None)` skipped, `Some(Some(row))` finished; and
+    /// the first slot not reported yet.
+    slots: Mutex<(Vec<Option<Option<CheckRow>>>, usize)>,
+}
+
+impl<'a> Ordered<'a> {
+    pub(crate) fn new(progress: Progress<'a>, n: usize) -> Ordered<'a> {
+        Ordered {
+            progress,
+            slots: Mutex::new((vec![None; n], 0)),
+        }
+    }
+
+    pub(crate) fn start(&self, name: &str) {
+        (self.progress)(CheckEvent::Started {
+            name: name.to_string(),
+        });
+    }
+
+    pub(crate) fn finish(&self, slot: usize, row: CheckRow) {
+        self.set(slot, Some(row));
+    }
+
+    pub(crate) fn skip(&self, slot: usize) {
+        self.set(slot, None);
+    }
+
+    pub(crate) fn hidden(&self, hidden: Vec<HiddenField>) {
+        (self.progress)(CheckEvent::Hidden(hidden));
+    }
+
+    fn set(&self, slot: usize, row: Option<CheckRow>) {
+        let mut guard = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        let (slots, next) = &mut *guard;
+        if let Some(s) = slots.get_mut(slot) {
+            *s = Some(row);
+        }
+        while let Some(Some(done)) = slots.get(*next) {
+            if let Some(row) = done {
+                (self.progress)(CheckEvent::Finished(row.clone()));
+            }
+            *next += 1;
+        }
+    }
+
+    /// Whether the row in `slot` finished and passed.
+    pub(crate) fn is_ok(&self, slot: usize) -> bool {
+        let guard = self.slots.lock().unwrap_or_else(|e| e.into_inner());
+        matches!(guard.0.get(slot), Some(Some(Some(row))) if row.ok)
+    }
+
+    /// The finished rows, in slot order.
+    pub(crate) fn rows(self) -> Vec<CheckRow> {
+        let (slots, _) = self.slots.into_inner().unwrap_or_else(|e| e.into_inner());
+        slots.into_iter().flatten().flatten().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rows_are_reported_in_slot_order_whatever_order_they_finish_in() {
+        let seen = Mutex::new(Vec::new());
+        let progress = |e: CheckEvent| {
+            if let CheckEvent::Finished(row) = e {
+                seen.lock().unwrap().push(row.name);
+            }
+        };
+        let out = Ordered::new(&progress, 4);
+        out.finish(2, CheckRow::pass("c", 2, ""));
+        assert!(seen.lock().unwrap().is_empty(), "waits for slots 0 and 1");
+        out.finish(0, CheckRow::pass("a", 2, ""));
+        assert_eq!(*seen.lock().unwrap(), ["a"]);
+        out.skip(1);
+        assert_eq!(*seen.lock().unwrap(), ["a", "c"]);
+        assert!(out.is_ok(0) && !out.is_ok(1) && !out.is_ok(3));
+        out.finish(3, CheckRow::pass("d", 2, ""));
+        assert_eq!(*seen.lock().unwrap(), ["a", "c", "d"]);
+        let names: Vec<String> = out.rows().into_iter().map(|r| r.name).collect();
+        assert_eq!(names, ["a", "c", "d"]);
+    }
+
+    #[tokio::test]
+    async fn the_limiter_bounds_calls_in_flight() {
+        let limiter = Limiter::new(2);
+        let in_flight = std::sync::atomic::AtomicUsize::new(0);
+        let peak = std::sync::atomic::AtomicUsize::new(0);
+        let task = || async {
+            let now = in_flight.fetch_add(1, std::sync::atomic::Ordering::SeqCst) + 1;
+            peak.fetch_max(now, std::sync::atomic::Ordering::SeqCst);
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+            in_flight.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        };
+        futures::future::join_all((0..6).map(|_| limiter.run(task()))).await;
+        assert_eq!(peak.load(std::sync::atomic::Ordering::SeqCst), 2);
     }
 }

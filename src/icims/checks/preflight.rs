@@ -1,7 +1,8 @@
 //! Step 2 *Test*: the preflight matrix — one row per permission the deep sync needs:
 //! the REST token; people, jobs and applicant-workflow search and get; statuses; person
 //! folders; the Schema API; the Data Stream token, subscriptions and events. It also
-//! keeps the ids the searches returned, for hidden-field sampling.
+//! keeps the ids the searches returned, for hidden-field sampling. After the token, the
+//! REST calls run concurrently (bounded); the Data Stream chain runs beside them.
 
 use std::collections::BTreeSet;
 
@@ -10,7 +11,7 @@ use super::super::error::IcimsError;
 use super::super::model::Id;
 use super::super::profiles::ProfileType;
 use super::super::search::{Filter, SearchQuery};
-use super::{CheckEvent, CheckRow, Progress};
+use super::{CheckRow, Limiter, Ordered, Progress};
 
 /// Ids found by the preflight searches (first page of each), ascending.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -18,6 +19,9 @@ pub struct Samples {
     pub people: Vec<Id>,
     pub jobs: Vec<Id>,
     pub workflows: Vec<Id>,
+    /// The fields the Schema API showed this credential (`object.field`), when the
+    /// schema row read all three objects.
+    pub visible: Option<BTreeSet<String>>,
 }
 
 impl Samples {
@@ -59,30 +63,92 @@ pub const DATASTREAM_ROWS: [&str; 3] = [
     "datastream.events",
 ];
 
-fn emit(progress: Progress<'_>, rows: &mut Vec<CheckRow>, row: CheckRow) {
-    progress(CheckEvent::Finished(row.clone()));
-    rows.push(row);
-}
-
-fn start(progress: Progress<'_>, name: &str) {
-    progress(CheckEvent::Started {
-        name: name.to_string(),
-    });
-}
-
 /// The REST rows. `None` (no REST credential stored) gives rows that say so.
 pub async fn rest_matrix(
     client: Option<&IcimsClient>,
     team: &str,
     progress: Progress<'_>,
 ) -> (Vec<CheckRow>, Samples) {
-    let mut rows = Vec::new();
+    let limiter = Limiter::new(client.map_or(1, |c| c.config().concurrency));
+    let out = Ordered::new(progress, REST_ROWS.len());
+    let samples = rest_rows(client, team, &limiter, &out, 0).await;
+    (out.rows(), samples)
+}
+
+/// One profile type's search, then a GET of the first id found (slots `slot`, `slot+1`).
+async fn search_then_get(
+    client: &IcimsClient,
+    kind: ProfileType,
+    limiter: &Limiter,
+    out: &Ordered<'_>,
+    slot: usize,
+) -> Vec<Id> {
+    let search_name = format!("{}.search", kind.segment());
+    out.start(&search_name);
+    let query = SearchQuery::all(vec![Filter::gt(
+        &format!("{}.id", kind.search_entity()),
+        "0",
+    )]);
+    let result = limiter.run(client.search(kind, &query)).await;
+    let row = CheckRow::from_result(&search_name, 2, &result, |hits| match hits.len() {
+        0 => format!("search works; no {} records yet", kind.object()),
+        n if n >= super::super::search::PAGE_SIZE => {
+            format!("search works; {n}+ {} ids (first page)", kind.object())
+        }
+        n => format!("search works; {n} {} ids", kind.object()),
+    });
+    let ids: Vec<Id> = result
+        .as_ref()
+        .map(|h| h.iter().map(|h| h.id).collect())
+        .unwrap_or_default();
+    out.finish(slot, row);
+
+    let get_name = format!("{}.get", kind.segment());
+    out.start(&get_name);
+    let row = match ids.first() {
+        Some(&id) => {
+            let result = limiter.run(client.get_profile(kind, id, &[])).await;
+            CheckRow::from_result(&get_name, 2, &result, |p| {
+                format!(
+                    "read {} {id} ({} fields)",
+                    kind.object(),
+                    p.field_names().len()
+                )
+            })
+        }
+        None if result.is_ok() => CheckRow::pass(
+            &get_name,
+            2,
+            format!(
+                "not verified: the search found no {} to read",
+                kind.object()
+            ),
+        ),
+        None => CheckRow::not_run(
+            &get_name,
+            2,
+            format!("not run: the {} search failed", kind.object()),
+            "Fix the search permission first (see the row above).",
+        ),
+    };
+    out.finish(slot + 1, row);
+    ids
+}
+
+/// The REST rows into slots `base..base + 10`: the token first, then every other row at
+/// once (each search before its GET), within the limiter's bound.
+pub(crate) async fn rest_rows(
+    client: Option<&IcimsClient>,
+    team: &str,
+    limiter: &Limiter,
+    out: &Ordered<'_>,
+    base: usize,
+) -> Samples {
     let mut samples = Samples::default();
     let Some(client) = client else {
-        for name in REST_ROWS {
-            emit(
-                progress,
-                &mut rows,
+        for (i, name) in REST_ROWS.iter().enumerate() {
+            out.finish(
+                base + i,
                 CheckRow::not_run(
                     name,
                     2,
@@ -93,11 +159,11 @@ pub async fn rest_matrix(
                 ),
             );
         }
-        return (rows, samples);
+        return samples;
     };
 
-    start(progress, "rest.token");
-    let token = client.fetch_token().await;
+    out.start("rest.token");
+    let token = limiter.run(client.fetch_token()).await;
     let token_row = CheckRow::from_result("rest.token", 2, &token, |life| {
         format!(
             "token issued to {} (valid {}h{:02}m)",
@@ -107,121 +173,93 @@ pub async fn rest_matrix(
         )
     });
     let token_ok = token_row.ok;
-    emit(progress, &mut rows, token_row);
+    let remedy = token_row.remedy.clone().unwrap_or_default();
+    out.finish(base, token_row);
     if !token_ok {
-        let remedy = rows[0].remedy.clone().unwrap_or_default();
-        for name in &REST_ROWS[1..] {
-            emit(
-                progress,
-                &mut rows,
+        for (i, name) in REST_ROWS.iter().enumerate().skip(1) {
+            out.finish(
+                base + i,
                 CheckRow::not_run(name, 2, "not run: no REST token", remedy.clone()),
             );
         }
-        return (rows, samples);
+        return samples;
     }
 
-    for kind in ProfileType::ALL {
-        let search_name = format!("{}.search", kind.segment());
-        start(progress, &search_name);
-        let query = SearchQuery::all(vec![Filter::gt(
-            &format!("{}.id", kind.search_entity()),
-            "0",
-        )]);
-        let result = client.search(kind, &query).await;
-        let row = CheckRow::from_result(&search_name, 2, &result, |hits| match hits.len() {
-            0 => format!("search works; no {} records yet", kind.object()),
-            n if n >= super::super::search::PAGE_SIZE => {
-                format!("search works; {n}+ {} ids (first page)", kind.object())
-            }
-            n => format!("search works; {n} {} ids", kind.object()),
-        });
-        let ids: Vec<Id> = result
-            .as_ref()
-            .map(|h| h.iter().map(|h| h.id).collect())
-            .unwrap_or_default();
-        emit(progress, &mut rows, row);
-
-        let get_name = format!("{}.get", kind.segment());
-        start(progress, &get_name);
-        let row = match ids.first() {
-            Some(&id) => {
-                let result = client.get_profile(kind, id, &[]).await;
-                CheckRow::from_result(&get_name, 2, &result, |p| {
-                    format!(
-                        "read {} {id} ({} fields)",
-                        kind.object(),
-                        p.field_names().len()
-                    )
-                })
-            }
-            None if result.is_ok() => CheckRow::pass(
-                &get_name,
-                2,
-                format!(
-                    "not verified: the search found no {} to read",
-                    kind.object()
-                ),
-            ),
-            None => CheckRow::not_run(
-                &get_name,
-                2,
-                format!("not run: the {} search failed", kind.object()),
-                "Fix the search permission first (see the row above).",
-            ),
-        };
-        emit(progress, &mut rows, row);
-        samples.set(kind, ids);
-    }
-
-    start(progress, "statuses");
-    let result = client.status_catalogue().await;
-    let row = CheckRow::from_result("statuses", 2, &result, |opts| {
-        if opts.is_empty() {
-            "status field readable; the tenant lists no status catalogue".to_string()
-        } else {
-            let bins: BTreeSet<&str> = opts.iter().filter_map(|o| o.bin.as_deref()).collect();
-            let rejections = opts.iter().filter(|o| o.rejection).count();
-            format!(
-                "{} statuses in {} bins ({rejections} rejection reasons)",
-                opts.len(),
-                bins.len()
-            )
-        }
-    });
-    emit(progress, &mut rows, row);
-
-    start(progress, "person.folders");
-    let result = client.list_nodes("lists.person.folders").await;
-    let row = CheckRow::from_result("person.folders", 2, &result, |nodes| {
-        let users = nodes
+    let kinds = futures::future::join_all(
+        ProfileType::ALL
             .iter()
-            .filter(|n| super::source_person::is_user_folder(n.label()))
-            .count();
-        format!(
-            "{} person folders ({users} user folders HM:/Emp:)",
-            nodes.len()
+            .enumerate()
+            .map(|(k, &kind)| search_then_get(client, kind, limiter, out, base + 1 + 2 * k)),
+    );
+    let statuses = async {
+        out.start("statuses");
+        let result = limiter.run(client.status_catalogue()).await;
+        let row = CheckRow::from_result("statuses", 2, &result, |opts| {
+            if opts.is_empty() {
+                "status field readable; the tenant lists no status catalogue".to_string()
+            } else {
+                let bins: BTreeSet<&str> = opts.iter().filter_map(|o| o.bin.as_deref()).collect();
+                let rejections = opts.iter().filter(|o| o.rejection).count();
+                format!(
+                    "{} statuses in {} bins ({rejections} rejection reasons)",
+                    opts.len(),
+                    bins.len()
+                )
+            }
+        });
+        out.finish(base + 7, row);
+    };
+    let folders = async {
+        out.start("person.folders");
+        let result = limiter.run(client.list_nodes("lists.person.folders")).await;
+        let row = CheckRow::from_result("person.folders", 2, &result, |nodes| {
+            let users = nodes
+                .iter()
+                .filter(|n| super::source_person::is_user_folder(n.label()))
+                .count();
+            format!(
+                "{} person folders ({users} user folders HM:/Emp:)",
+                nodes.len()
+            )
+        });
+        out.finish(base + 8, row);
+    };
+    let schema = async {
+        out.start("schema");
+        let results = futures::future::join_all(
+            ProfileType::ALL
+                .iter()
+                .map(|kind| limiter.run(client.profile_schema(kind.schema_type()))),
         )
-    });
-    emit(progress, &mut rows, row);
-
-    start(progress, "schema");
-    let mut parts = Vec::new();
-    let mut failure: Option<IcimsError> = None;
-    for kind in ProfileType::ALL {
-        match client.profile_schema(kind.schema_type()).await {
-            Ok(s) => parts.push(format!("{} {} fields", kind.schema_type(), s.fields.len())),
-            Err(e) => {
-                failure = Some(e);
-                break;
+        .await;
+        let mut parts = Vec::new();
+        let mut failure: Option<&IcimsError> = None;
+        let mut visible = BTreeSet::new();
+        for (kind, result) in ProfileType::ALL.iter().zip(&results) {
+            match result {
+                Ok(s) => {
+                    parts.push(format!("{} {} fields", kind.schema_type(), s.fields.len()));
+                    visible.extend(s.fields.keys().map(|f| format!("{}.{f}", kind.object())));
+                }
+                Err(e) => {
+                    failure = Some(e);
+                    break;
+                }
             }
         }
-    }
-    let row = match failure {
-        Some(e) => CheckRow::fail("schema", 2, &e),
-        None => CheckRow::pass("schema", 2, parts.join(", ")),
+        let (row, visible) = match failure {
+            Some(e) => (CheckRow::fail("schema", 2, e), None),
+            None => (CheckRow::pass("schema", 2, parts.join(", ")), Some(visible)),
+        };
+        out.finish(base + 9, row);
+        visible
     };
-    emit(progress, &mut rows, row);
-    (rows, samples)
+    let (ids, (), (), visible) = futures::join!(kinds, statuses, folders, schema);
+    samples.visible = visible;
+    for (kind, ids) in ProfileType::ALL.iter().zip(ids) {
+        samples.set(*kind, ids);
+    }
+    samples
 }
 
 /// The Data Stream rows. `None` (no Data Stream credential stored) gives rows that say so.
@@ -230,12 +268,25 @@ pub async fn datastream_matrix(
     team: &str,
     progress: Progress<'_>,
 ) -> Vec<CheckRow> {
-    let mut rows = Vec::new();
+    let limiter = Limiter::new(client.map_or(1, |c| c.config().concurrency));
+    let out = Ordered::new(progress, DATASTREAM_ROWS.len());
+    datastream_rows(client, team, &limiter, &out, 0).await;
+    out.rows()
+}
+
+/// The Data Stream rows into slots `base..base + 3`: one chain (token, subscriptions,
+/// events of the first subscription), each call within the limiter's bound.
+pub(crate) async fn datastream_rows(
+    client: Option<&IcimsClient>,
+    team: &str,
+    limiter: &Limiter,
+    out: &Ordered<'_>,
+    base: usize,
+) {
     let Some(client) = client else {
-        for name in DATASTREAM_ROWS {
-            emit(
-                progress,
-                &mut rows,
+        for (i, name) in DATASTREAM_ROWS.iter().enumerate() {
+            out.finish(
+                base + i,
                 CheckRow::not_run(
                     name,
                     2,
@@ -246,28 +297,27 @@ pub async fn datastream_matrix(
                 ),
             );
         }
-        return rows;
+        return;
     };
-    start(progress, "datastream.token");
-    let token = client.fetch_token().await;
+    out.start("datastream.token");
+    let token = limiter.run(client.fetch_token()).await;
     let row = CheckRow::from_result("datastream.token", 2, &token, |_| {
         format!("token issued to {}", client.auth().principal())
     });
     let ok = row.ok;
-    emit(progress, &mut rows, row);
+    let remedy = row.remedy.clone().unwrap_or_default();
+    out.finish(base, row);
     if !ok {
-        let remedy = rows[0].remedy.clone().unwrap_or_default();
-        for name in &DATASTREAM_ROWS[1..] {
-            emit(
-                progress,
-                &mut rows,
+        for (i, name) in DATASTREAM_ROWS.iter().enumerate().skip(1) {
+            out.finish(
+                base + i,
                 CheckRow::not_run(name, 2, "not run: no Data Stream token", remedy.clone()),
             );
         }
-        return rows;
+        return;
     }
-    start(progress, "datastream.subscriptions");
-    let subs = client.datastream_subscriptions().await;
+    out.start("datastream.subscriptions");
+    let subs = limiter.run(client.datastream_subscriptions()).await;
     let row = CheckRow::from_result("datastream.subscriptions", 2, &subs, |s| {
         if s.is_empty() {
             "no subscriptions configured".to_string()
@@ -294,11 +344,11 @@ pub async fn datastream_matrix(
     } else {
         row
     };
-    emit(progress, &mut rows, row);
-    start(progress, "datastream.events");
+    out.finish(base + 1, row);
+    out.start("datastream.events");
     let row = match first {
         Some(sub) => {
-            let page = client.datastream_events(&sub, None).await;
+            let page = limiter.run(client.datastream_events(&sub, None)).await;
             CheckRow::from_result("datastream.events", 2, &page, |p| {
                 format!(
                     "read {} events of {sub}{}",
@@ -324,6 +374,5 @@ pub async fn datastream_matrix(
             "Fix the subscriptions row first.",
         ),
     };
-    emit(progress, &mut rows, row);
-    rows
+    out.finish(base + 2, row);
 }

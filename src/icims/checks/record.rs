@@ -8,7 +8,7 @@ use crate::onboarding::{TestOutcome, keys};
 use crate::store::{Actor, Result, Store, Team, now_text};
 
 use super::CheckRow;
-use super::hidden::HiddenField;
+use super::hidden::{FieldStatus, HiddenField};
 
 /// Fact key of the step 1 rows.
 pub const BASIC_REPORT: &str = "basic.test.report";
@@ -35,11 +35,17 @@ pub fn outcome(rows: &[CheckRow], hidden: &[HiddenField]) -> TestOutcome {
         .collect();
     let required = rows.iter().filter(|r| r.required).count();
     let ok = failed.is_empty() && required > 0;
-    let hidden_note = match hidden.len() {
+    // Fields the tenant does not use are no warning.
+    let count = |status| hidden.iter().filter(|h| h.status == status).count();
+    let (shut, unknown) = (count(FieldStatus::Hidden), count(FieldStatus::Unverified));
+    let mut hidden_note = match shut {
         0 => String::new(),
         1 => "; 1 field hidden".into(),
         n => format!("; {n} fields hidden"),
     };
+    if unknown > 0 {
+        hidden_note.push_str(&format!("; {unknown} hidden or unused"));
+    }
     let summary = if ok {
         format!("{required}/{required} checks passed{hidden_note}")
     } else if let Some(first) = rows.iter().find(|r| r.required && !r.ok) {
@@ -56,7 +62,7 @@ pub fn outcome(rows: &[CheckRow], hidden: &[HiddenField]) -> TestOutcome {
         ok,
         summary,
         failed,
-        warnings: hidden.len() as u32,
+        warnings: (shut + unknown) as u32,
     }
 }
 
@@ -151,6 +157,7 @@ mod tests {
             object: "person".into(),
             field: "addresses".into(),
             credential: "rest".into(),
+            status: FieldStatus::Hidden,
         }];
         let o = outcome(&[row("a", true, true), row("f", false, false)], &hidden);
         assert!(o.ok);
@@ -161,5 +168,29 @@ mod tests {
         assert_eq!(o.failed, vec!["b"]);
         assert_eq!(o.summary, "1 of 2 checks failed; b: m");
         assert!(!outcome(&[], &[]).ok);
+    }
+
+    #[test]
+    fn a_field_the_tenant_does_not_use_is_no_warning() {
+        let field = |f: &str, status| HiddenField {
+            object: "job".into(),
+            field: f.into(),
+            credential: "basic".into(),
+            status,
+        };
+        let hidden = vec![
+            field("hiringmanager", FieldStatus::Hidden),
+            field("recruiter", FieldStatus::NotInUse),
+            field("overview", FieldStatus::Unverified),
+        ];
+        let o = outcome(&[row("a", true, true)], &hidden);
+        assert_eq!(
+            o.summary,
+            "1/1 checks passed; 1 field hidden; 1 hidden or unused"
+        );
+        assert_eq!(o.warnings, 2);
+        let o = outcome(&[row("a", true, true)], &hidden[1..2]);
+        assert_eq!(o.summary, "1/1 checks passed");
+        assert_eq!(o.warnings, 0);
     }
 }

@@ -14,7 +14,7 @@ use crate::icims::checks::record::{
 };
 use crate::icims::checks::run::{run_basic, run_preflight};
 use crate::icims::checks::source_person::{check_emails, parse_email_list};
-use crate::icims::checks::{CheckEvent, TeamAuth};
+use crate::icims::checks::{CheckEvent, InUseEvidence, TeamAuth};
 use crate::icims::{ClientConfig, Endpoints, IcimsClient};
 use crate::onboarding::keys;
 use crate::store::{Actor, CredentialKind, CredentialParams, Store, StoreError, Team};
@@ -156,6 +156,12 @@ fn save_client(
         .map_err(|e| e.to_string())
 }
 
+/// What shows the team's fields in use (staged export, field mapping), so a field absent
+/// from every sample is called hidden only on evidence.
+fn evidence(store: &Store, t: &Team) -> Result<InUseEvidence, String> {
+    crate::mapping::in_use::from_store(store, t).map_err(|e| e.to_string())
+}
+
 fn load(store: &Store, team: &str) -> Result<(Team, TeamAuth), StoreError> {
     let t = store.team(team)?;
     let auth = TeamAuth::load(store, &t)?;
@@ -253,9 +259,10 @@ pub fn run(store: &Store, actor: &Actor, effect: StepEffect, bg: &Out<StepMsg>) 
             step(StepMsg::Recorded(result))
         }
         StepEffect::RunBasicTest { team, typed } => {
-            let (t, auth) = match load(store, &team)
+            let (ev, t, auth) = match load(store, &team)
                 .map_err(|e| e.to_string())
                 .and_then(|(t, auth)| with_typed_basic(store, t, auth, &typed))
+                .and_then(|(t, auth)| Ok((evidence(store, &t)?, t, auth)))
             {
                 Ok(x) => x,
                 Err(e) => return step(StepMsg::Saved(Err(e))),
@@ -270,6 +277,7 @@ pub fn run(store: &Store, actor: &Actor, effect: StepEffect, bg: &Out<StepMsg>) 
                     auth.basic.as_ref(),
                     &config,
                     linkedin.as_deref(),
+                    &ev,
                     &progress,
                 )
                 .await;
@@ -283,13 +291,19 @@ pub fn run(store: &Store, actor: &Actor, effect: StepEffect, bg: &Out<StepMsg>) 
             None
         }
         StepEffect::RunPreflight { team, typed } => {
-            let (t, auth) = match load(store, &team)
-                .map_err(|e| e.to_string())
-                .and_then(|(t, auth)| Ok((t.clone(), with_typed_deep(store, &t, auth, &typed)?)))
-            {
-                Ok(x) => x,
-                Err(e) => return step(StepMsg::Saved(Err(e))),
-            };
+            let (ev, t, auth) =
+                match load(store, &team)
+                    .map_err(|e| e.to_string())
+                    .and_then(|(t, auth)| {
+                        Ok((
+                            evidence(store, &t)?,
+                            t.clone(),
+                            with_typed_deep(store, &t, auth, &typed)?,
+                        ))
+                    }) {
+                    Ok(x) => x,
+                    Err(e) => return step(StepMsg::Saved(Err(e))),
+                };
             let bg = bg.clone();
             tokio::spawn(async move {
                 let progress_tx = bg.clone();
@@ -299,6 +313,7 @@ pub fn run(store: &Store, actor: &Actor, effect: StepEffect, bg: &Out<StepMsg>) 
                     auth.rest.as_ref(),
                     auth.datastream.as_ref(),
                     &config,
+                    &ev,
                     &progress,
                 )
                 .await;

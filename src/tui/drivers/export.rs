@@ -28,7 +28,7 @@ pub fn run(
                 .map_err(|e| e.to_string())
                 .and_then(|t| export::view::load(store, &t).map_err(|e| e.to_string()))
             {
-                Ok(view) => ExportReply::Loaded(Box::new(view)),
+                Ok(view) => ExportReply::Loaded(Box::new(view), std::time::Instant::now()),
                 Err(e) => ExportReply::Done(Err(e)),
             },
         ),

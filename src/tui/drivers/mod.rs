@@ -5,6 +5,8 @@
 pub mod checks;
 pub mod export;
 pub mod field_mapping;
+pub mod stage_mapping;
+pub mod team;
 
 use tokio::sync::mpsc::UnboundedSender;
 
@@ -70,6 +72,9 @@ pub fn run(
             field_mapping::run(store, actor, w, &out).map(|m| out.reply(m))
         }
         Work::DeepSync(w) => match w {},
-        Work::StageMapping(w) => match w {},
+        Work::StageMapping(w) => {
+            let out = Out::new(tag, bg.clone(), ReplyBody::StageMapping);
+            stage_mapping::run(store, actor, w, &out).map(|m| out.reply(m))
+        }
     }
 }

@@ -142,6 +142,10 @@ pub struct BasicSyncPage {
     pub notice: Option<(bool, String)>,
     /// Esc was pressed with unsaved typed credentials: asking before discarding them.
     pub confirm_discard: bool,
+    /// The test's rows shown in full (Ctrl-o); any key closes.
+    pub details: Option<String>,
+    /// When the Basic credential was last stored.
+    pub creds_at: Option<String>,
 }
 
 impl std::fmt::Debug for BasicSyncPage {
@@ -186,6 +190,8 @@ impl BasicSyncPage {
             source: Lookup::Idle,
             notice: None,
             confirm_discard: false,
+            details: None,
+            creds_at: basic.map(|c| c.updated_at.clone()),
         };
         let effects = vec![StepEffect::LoadLast {
             team: row.team.name.clone(),
@@ -441,7 +447,14 @@ impl BasicSyncPage {
         match msg {
             StepMsg::Loaded { step: 1, last } => {
                 if let (TestRun::Idle, Some(last)) = (&self.test, last) {
+                    let stale = self
+                        .creds_at
+                        .as_deref()
+                        .is_some_and(|c| c > last.at.as_str());
                     self.test = TestRun::from_stored(last);
+                    if stale && let TestRun::Finished { when: Some(w), .. } = &mut self.test {
+                        w.push_str(" · before the credentials changed: test again");
+                    }
                 }
             }
             StepMsg::Loaded { .. } => {}
@@ -530,11 +543,21 @@ impl Page for BasicSyncPage {
             Action::RunTest if self.test.is_running() => {
                 Availability::Disabled("a test is already running".into())
             }
+            Action::Details if self.test == TestRun::Idle => {
+                Availability::Disabled("no test results yet: Ctrl-t runs the test".into())
+            }
             _ => Availability::Enabled,
         }
     }
 
     fn on_key(&mut self, action: Option<Action>, key: KeyEvent) -> Vec<PageOut<StepEffect>> {
+        if self.details.take().is_some() {
+            return Vec::new();
+        }
+        if action == Some(Action::Details) {
+            self.details = check_table::full_text(&self.test, FORM);
+            return Vec::new();
+        }
         if self.confirm_discard {
             return match action {
                 Some(Action::Yes) => vec![PageOut::Close],
@@ -562,13 +585,22 @@ impl Page for BasicSyncPage {
 
     fn refresh(&mut self, row: &TeamRow) -> Vec<PageOut<StepEffect>> {
         self.password_stored = row.credential(CredentialKind::Basic).is_some();
+        self.creds_at = row
+            .credential(CredentialKind::Basic)
+            .map(|c| c.updated_at.clone());
         Vec::new()
     }
 
     fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
         render(frame, area, self, theme);
+        if let Some(text) = &self.details {
+            crate::tui::widgets::details::render(frame, area, text, theme);
+        }
     }
 }
+
+/// How remedies shown on this page name the form that fixes them.
+const FORM: &str = "the fields above (Ctrl-s saves; Test tries them first)";
 
 /// Draws the page into `area`.
 pub fn render(frame: &mut Frame, area: Rect, s: &BasicSyncPage, theme: &Theme) {
@@ -707,6 +739,7 @@ fn render_connection(frame: &mut Frame, area: Rect, s: &BasicSyncPage, theme: &T
         rows[7],
         &s.test,
         "Test makes one authenticated call with the API user and explains any failure; then it samples records for fields the user cannot see.",
+        FORM,
         0,
         theme,
     );

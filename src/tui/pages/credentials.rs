@@ -71,23 +71,33 @@ pub struct CredentialsPage {
     pub datastream_stored: bool,
     pub edited: bool,
     pub test: TestRun,
-    /// Why the deep sync cannot be switched on yet (`None` when it could).
-    pub deep_sync_lock: Option<String>,
+    /// The deep sync's unmet gates, as last read from the store.
+    pub gates: Vec<String>,
+    /// When the REST / Data Stream credentials were last stored (newest).
+    pub creds_at: Option<String>,
     pub notice: Option<(bool, String)>,
     /// Lines the results are scrolled down (PgDn/PgUp).
     pub scroll: usize,
     /// Esc was pressed with unsaved typed credentials: asking before discarding them.
     pub confirm_discard: bool,
+    /// The test's rows shown in full (Ctrl-o); any key closes.
+    pub details: Option<String>,
     /// Client ids stored when the page opened (a cleared one is refused on save).
     pub rest_id_stored: bool,
     pub datastream_id_stored: bool,
 }
 
-fn lock_of(row: &TeamRow) -> Option<String> {
-    row.steps
+fn gates_of(row: &TeamRow) -> Vec<String> {
+    row.status(Step::DeepSync)
+        .map(|s| s.locked_by.clone())
+        .unwrap_or_default()
+}
+
+fn creds_at(row: &TeamRow) -> Option<String> {
+    [CredentialKind::Rest, CredentialKind::Datastream]
         .iter()
-        .find(|s| s.step == Step::DeepSync)
-        .and_then(|s| s.lock_reason())
+        .filter_map(|k| row.credential(*k).map(|c| c.updated_at.clone()))
+        .max()
 }
 
 impl std::fmt::Debug for CredentialsPage {
@@ -102,6 +112,28 @@ impl std::fmt::Debug for CredentialsPage {
 }
 
 impl CredentialsPage {
+    /// Why the deep sync cannot be switched on yet (`None` when it could). A preflight
+    /// that just passed here is not contradicted by a "not tested" gate read before it.
+    pub fn deep_sync_lock(&self) -> Option<String> {
+        let fresh_pass = matches!(&self.test, TestRun::Finished { when: None, .. })
+            && self.test.passed() == Some(true);
+        let gates: Vec<&String> = self
+            .gates
+            .iter()
+            .filter(|g| !(fresh_pass && g.contains("(step 2)")))
+            .collect();
+        (!gates.is_empty()).then(|| {
+            format!(
+                "Locked: {}",
+                gates
+                    .iter()
+                    .map(|g| g.as_str())
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            )
+        })
+    }
+
     pub fn new(row: &TeamRow) -> (CredentialsPage, Vec<StepEffect>) {
         let id = |kind| {
             row.credential(kind)
@@ -119,10 +151,12 @@ impl CredentialsPage {
             datastream_stored: row.credential(CredentialKind::Datastream).is_some(),
             edited: false,
             test: TestRun::Idle,
-            deep_sync_lock: lock_of(row),
+            gates: gates_of(row),
+            creds_at: creds_at(row),
             notice: None,
             scroll: 0,
             confirm_discard: false,
+            details: None,
             rest_id_stored: !id(CredentialKind::Rest).is_empty(),
             datastream_id_stored: !id(CredentialKind::Datastream).is_empty(),
         };
@@ -135,7 +169,8 @@ impl CredentialsPage {
 
     /// Follows the store (credentials saved elsewhere, gates opened).
     pub fn follow(&mut self, row: &TeamRow) {
-        self.deep_sync_lock = lock_of(row);
+        self.gates = gates_of(row);
+        self.creds_at = creds_at(row);
         self.rest_stored = row.credential(CredentialKind::Rest).is_some();
         self.datastream_stored = row.credential(CredentialKind::Datastream).is_some();
     }
@@ -281,8 +316,7 @@ impl CredentialsPage {
                     _ => {
                         self.notice = Some((
                             false,
-                            self.deep_sync_lock
-                                .clone()
+                            self.deep_sync_lock()
                                 .unwrap_or_else(|| "Deep sync is started from step 5.".into()),
                         ));
                         Vec::new()
@@ -309,7 +343,14 @@ impl CredentialsPage {
         match msg {
             StepMsg::Loaded { step: 2, last } => {
                 if let (TestRun::Idle, Some(last)) = (&self.test, last) {
+                    let stale = self
+                        .creds_at
+                        .as_deref()
+                        .is_some_and(|c| c > last.at.as_str());
                     self.test = TestRun::from_stored(last);
+                    if stale && let TestRun::Finished { when: Some(w), .. } = &mut self.test {
+                        w.push_str(" · before the credentials changed: test again");
+                    }
                 }
             }
             StepMsg::Saved(Ok(text)) => {
@@ -395,11 +436,21 @@ impl Page for CredentialsPage {
             Action::RunTest if self.test.is_running() => {
                 Availability::Disabled("the preflight is already running".into())
             }
+            Action::Details if self.test == TestRun::Idle => {
+                Availability::Disabled("no test results yet: Ctrl-t runs the test".into())
+            }
             _ => Availability::Enabled,
         }
     }
 
     fn on_key(&mut self, action: Option<Action>, key: KeyEvent) -> Vec<PageOut<StepEffect>> {
+        if self.details.take().is_some() {
+            return Vec::new();
+        }
+        if action == Some(Action::Details) {
+            self.details = check_table::full_text(&self.test, FORM);
+            return Vec::new();
+        }
         if self.confirm_discard {
             return match action {
                 Some(Action::Yes) => vec![PageOut::Close],
@@ -431,8 +482,14 @@ impl Page for CredentialsPage {
 
     fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
         render(frame, area, self, theme);
+        if let Some(text) = &self.details {
+            crate::tui::widgets::details::render(frame, area, text, theme);
+        }
     }
 }
+
+/// How remedies shown on this page name the form that fixes them.
+const FORM: &str = "the fields above (Ctrl-s saves; Test tries them first)";
 
 /// Draws the page into `area`.
 pub fn render(frame: &mut Frame, area: Rect, s: &CredentialsPage, theme: &Theme) {
@@ -496,7 +553,7 @@ pub fn render(frame: &mut Frame, area: Rect, s: &CredentialsPage, theme: &Theme)
         stored(s.datastream_stored),
         theme,
     );
-    let deep = match &s.deep_sync_lock {
+    let deep = match &s.deep_sync_lock() {
         Some(_) => "Deep sync: off (locked)",
         None => "Deep sync: off (start it in step 5)",
     };
@@ -514,8 +571,7 @@ pub fn render(frame: &mut Frame, area: Rect, s: &CredentialsPage, theme: &Theme)
         rows[4],
     );
     let lock = s
-        .deep_sync_lock
-        .clone()
+        .deep_sync_lock()
         .unwrap_or_else(|| "Deep sync can be planned and started in step 5.".into());
     let lock_lines: Vec<Line> = wrap_hanging(&lock, rows[5].width as usize, 0, 2)
         .into_iter()
@@ -540,6 +596,7 @@ pub fn render(frame: &mut Frame, area: Rect, s: &CredentialsPage, theme: &Theme)
         rows[7],
         &s.test,
         "Test runs the preflight matrix: token, people/jobs/workflow search and get, statuses, person folders, schema, Data Stream subscriptions and events; then lists standard fields hidden from the client.",
+        FORM,
         s.scroll,
         theme,
     );

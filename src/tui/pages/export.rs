@@ -6,7 +6,9 @@
 use ratatui::Frame;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
-use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
+use ratatui::widgets::{Block, Paragraph, Wrap};
+
+use std::time::Instant;
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use secrecy::SecretString;
@@ -20,7 +22,7 @@ use crate::tui::model::TeamRow;
 use crate::tui::pages::contract::{Page, PageOut};
 use crate::tui::pages::forms::Secret;
 use crate::tui::theme::Theme;
-use crate::tui::widgets::centered::centered;
+use crate::tui::widgets::{details, gauge};
 
 /// A host key waiting for the engineer's confirmation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -169,7 +171,8 @@ pub enum ExportWork {
 /// Replies for the step 3 page.
 #[derive(Debug)]
 pub enum ExportReply {
-    Loaded(Box<ExportView>),
+    /// The view, and when it was read (for rates between two reads).
+    Loaded(Box<ExportView>, Instant),
     /// The host key the team's SFTP server presents, to confirm.
     HostKey(Result<HostKeyPrompt, String>),
     /// An action finished (job queued, key pinned, ticket written, connection saved).
@@ -193,6 +196,88 @@ pub struct ExportPage {
     pub details: Option<String>,
     /// Rows of the quarantine list that fit (set from the terminal height).
     pub page_rows: usize,
+    /// The running import as last read: progress, rate and ETA between two reads.
+    pub import_rate: Option<ImportRate>,
+}
+
+/// Rate of a running import, measured between reads of its job row.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ImportRate {
+    pub job: i64,
+    /// Overall progress 0..=1 (files done plus the share of the current one).
+    pub fraction: f64,
+    pub rows: u64,
+    pub at: Instant,
+    /// Rows per second and progress per second (smoothed); `None` until two reads.
+    pub rows_per_sec: Option<f64>,
+    pub fraction_per_sec: Option<f64>,
+}
+
+impl ImportRate {
+    /// Seconds left at the current pace.
+    pub fn eta_secs(&self) -> Option<u64> {
+        let per_sec = self.fraction_per_sec.filter(|r| *r > 0.0)?;
+        Some(((1.0 - self.fraction).max(0.0) / per_sec).round() as u64)
+    }
+}
+
+/// Overall progress of an import: whole files done plus the read share of the current.
+fn import_fraction(view: &ExportView) -> Option<(i64, f64, u64)> {
+    let job = view.job.as_ref().filter(|j| j.state.is_open())?;
+    let JobProgressView::Import {
+        unit,
+        unit_index,
+        units,
+        rows,
+        bytes,
+        ..
+    } = &job.progress
+    else {
+        return None;
+    };
+    let size = view
+        .files
+        .iter()
+        .find(|f| f.name == *unit)
+        .map(|f| f.size)
+        .filter(|s| *s > 0);
+    let within = size
+        .map(|s| (*bytes as f64 / s as f64).min(1.0))
+        .unwrap_or(0.0);
+    let units = (*units).max(1) as f64;
+    Some((job.id, ((*unit_index as f64) + within) / units, *rows))
+}
+
+/// The next rate sample: smoothed over reads of the same job at least 200 ms apart.
+fn next_rate(previous: Option<&ImportRate>, view: &ExportView, at: Instant) -> Option<ImportRate> {
+    let (job, fraction, rows) = import_fraction(view)?;
+    let mut next = ImportRate {
+        job,
+        fraction,
+        rows,
+        at,
+        rows_per_sec: None,
+        fraction_per_sec: None,
+    };
+    if let Some(p) = previous.filter(|p| p.job == job) {
+        let dt = at.saturating_duration_since(p.at).as_secs_f64();
+        if dt < 0.2 {
+            return Some(p.clone());
+        }
+        let smooth = |old: Option<f64>, new: f64| match old {
+            Some(o) => 0.5 * o + 0.5 * new,
+            None => new,
+        };
+        next.rows_per_sec = Some(smooth(
+            p.rows_per_sec,
+            rows.saturating_sub(p.rows) as f64 / dt,
+        ));
+        next.fraction_per_sec = Some(smooth(
+            p.fraction_per_sec,
+            (fraction - p.fraction).max(0.0) / dt,
+        ));
+    }
+    Some(next)
 }
 
 /// What a key on the page asks for.
@@ -221,6 +306,7 @@ impl ExportPage {
             form: None,
             details: None,
             page_rows: 10,
+            import_rate: None,
         }
     }
 
@@ -472,10 +558,11 @@ impl Page for ExportPage {
     fn on_reply(&mut self, reply: ExportReply) -> Vec<PageOut<ExportWork>> {
         use crate::tui::model::Status;
         match reply {
-            ExportReply::Loaded(view) => {
+            ExportReply::Loaded(view, at) => {
                 if self.loaded && self.view == *view {
                     return vec![PageOut::Unchanged];
                 }
+                self.import_rate = next_rate(self.import_rate.as_ref(), &view, at);
                 self.loaded = true;
                 let finished = self
                     .view
@@ -547,44 +634,8 @@ impl Page for ExportPage {
     fn render(&self, frame: &mut Frame, area: Rect, theme: &Theme) {
         render(frame, area, self, theme);
         if let Some(text) = &self.details {
-            render_details(frame, area, text, theme);
+            details::render(frame, area, text, theme);
         }
-    }
-}
-
-/// A message in full, over the panel; any key closes it.
-fn render_details(frame: &mut Frame, area: Rect, text: &str, theme: &Theme) {
-    let width = area.width.saturating_sub(8).clamp(30, 100);
-    let inner = width.saturating_sub(2) as usize;
-    let mut lines: Vec<Line> = Vec::new();
-    for para in text.lines() {
-        for part in crate::tui::text::wrap_hanging(para, inner, 0, 0) {
-            lines.push(Line::from(Span::styled(part, theme.text)));
-        }
-        if para.is_empty() {
-            lines.push(Line::from(""));
-        }
-    }
-    lines.push(Line::from(""));
-    lines.push(Line::from(Span::styled("any key closes", theme.muted)));
-    let height = (lines.len() as u16 + 2).min(area.height);
-    let dialog = centered(area, width, height);
-    frame.render_widget(Clear, dialog);
-    frame.render_widget(
-        Paragraph::new(lines).block(
-            Block::bordered()
-                .title(Span::styled(" In full ", theme.title))
-                .border_style(theme.accent),
-        ),
-        dialog,
-    );
-}
-
-fn eta(secs: Option<u64>) -> String {
-    match secs {
-        Some(s) if s >= 60 => format!("ETA {}m{:02}s", s / 60, s % 60),
-        Some(s) => format!("ETA {s}s"),
-        None => "ETA –".into(),
     }
 }
 
@@ -605,16 +656,6 @@ fn fit(s: &str, width: usize) -> String {
         let kept: String = s.chars().take(width.saturating_sub(1)).collect();
         format!("{kept}…")
     }
-}
-
-fn bar(done: u64, total: u64, width: usize) -> String {
-    let filled = if total == 0 {
-        width
-    } else {
-        ((done as f64 / total as f64) * width as f64).round() as usize
-    }
-    .min(width);
-    format!("[{}{}]", "█".repeat(filled), "·".repeat(width - filled))
 }
 
 fn render_form(frame: &mut Frame, area: Rect, form: &ConnectionForm, theme: &Theme) {
@@ -775,14 +816,19 @@ pub fn render(frame: &mut Frame, area: Rect, panel: &ExportPage, theme: &Theme) 
                     format!("{indent}{}", path.rsplit('/').next().unwrap_or(path)),
                     theme.text,
                 )));
+                let fraction = if *total == 0 {
+                    0.0
+                } else {
+                    *bytes as f64 / *total as f64
+                };
                 lines.push(Line::from(Span::styled(
                     format!(
                         "{indent}{} {} / {}  {}/s  {}",
-                        bar(*bytes, *total, 12),
+                        gauge::bar(fraction, 12),
                         format_bytes(*bytes),
                         format_bytes(*total),
                         format_bytes(*rate as u64),
-                        eta(*eta_secs)
+                        gauge::eta(*eta_secs)
                     ),
                     theme.text,
                 )));
@@ -793,13 +839,27 @@ pub fn render(frame: &mut Frame, area: Rect, panel: &ExportPage, theme: &Theme) 
                 units,
                 rows,
                 bad_rows,
+                ..
             } if job.state.is_open() => {
                 lines.push(Line::from(Span::styled(
                     format!("{indent}{unit} (file {} of {units})", unit_index + 1),
                     theme.text,
                 )));
+                let rate = panel.import_rate.as_ref().filter(|r| r.job == job.id);
+                let fraction = rate
+                    .map(|r| r.fraction)
+                    .or_else(|| import_fraction(v).map(|(_, f, _)| f))
+                    .unwrap_or(0.0);
+                let per_sec = rate
+                    .and_then(|r| r.rows_per_sec)
+                    .map(|r| format!("{:.0} rows/s", r))
+                    .unwrap_or_else(|| "– rows/s".into());
                 lines.push(Line::from(Span::styled(
-                    format!("{indent}{rows} rows staged, {bad_rows} quarantined"),
+                    format!(
+                        "{indent}{} {rows} rows, {bad_rows} quarantined  {per_sec}  {}",
+                        gauge::bar(fraction, 12),
+                        gauge::eta(rate.and_then(ImportRate::eta_secs))
+                    ),
                     theme.text,
                 )));
             }

@@ -130,6 +130,7 @@ fn hidden(object: &str, field: &str, credential: &str) -> HiddenField {
         object: object.into(),
         field: field.into(),
         credential: credential.into(),
+        status: crate::icims::checks::FieldStatus::Hidden,
     }
 }
 
@@ -311,6 +312,43 @@ fn snapshot_basic_passed_with_hidden_fields() {
         )),
     );
     insta::assert_snapshot!("basic_passed", draw(&app));
+}
+
+#[test]
+fn snapshot_basic_hidden_and_unused_fields() {
+    use crate::icims::checks::FieldStatus;
+    let (mut app, _) = open(0, true, (100, 30));
+    update(&mut app, ctrl('t'));
+    let h = vec![
+        hidden("job", "hiringmanager", "basic"),
+        HiddenField {
+            status: FieldStatus::NotInUse,
+            ..hidden("job", "recruiter", "basic")
+        },
+    ];
+    let fields = CheckRow {
+        ok: false,
+        required: false,
+        remedy: Some("Ask the customer's iCIMS admin to let the API user's login group see job.hiringmanager.".into()),
+        ..pass("basic.fields", 1, "1 standard field is hidden from this user: job.hiringmanager (the staged export shows them in use); not in use by this tenant: job.recruiter")
+    };
+    step_reply(
+        &mut app,
+        StepMsg::BasicDone {
+            team: "acme".into(),
+            rows: vec![
+                pass(
+                    "basic.auth",
+                    1,
+                    "authenticated as integration1001 for customer 1001; people search works",
+                ),
+                fields,
+            ],
+            hidden: h,
+            typed: None,
+        },
+    );
+    insta::assert_snapshot!("basic_hidden_and_unused", draw(&app));
 }
 
 #[test]
@@ -652,4 +690,314 @@ fn a_test_finishing_after_the_screen_closed_is_still_recorded() {
     );
     let page = app.step_page().and_then(|p| p.basic()).unwrap();
     assert_eq!(page.test, TestRun::Idle, "a late reply of the closed page");
+}
+
+// ---- data safety ---------------------------------------------------------------------
+
+fn basic_page(app: &App) -> &super::basic_sync::BasicSyncPage {
+    app.step_page()
+        .and_then(|p| p.basic())
+        .expect("step 1 open")
+}
+
+fn credentials_page(app: &App) -> &super::credentials::CredentialsPage {
+    app.step_page()
+        .and_then(|p| p.credentials())
+        .expect("step 2 open")
+}
+
+#[test]
+fn typed_credentials_replace_the_stored_ones_only_when_the_test_passes() {
+    let (mut app, _) = open(0, true, (100, 30));
+    // A new password typed over the stored one, then Test.
+    for _ in 0..3 {
+        update(&mut app, key(KeyCode::Tab));
+    }
+    type_text(&mut app, "new-password");
+    let effects = step_effects(update(&mut app, ctrl('t')));
+    let [
+        StepEffect::RunBasicTest {
+            typed: Some(typed), ..
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("the typed credentials are tested, nothing saved: {effects:?}")
+    };
+    let typed = typed.clone();
+    // It fails: nothing is saved or recorded, the stored credential stays.
+    let effects = step_effects(step_reply(
+        &mut app,
+        StepMsg::BasicDone {
+            team: "acme".into(),
+            rows: basic_failed_rows(),
+            hidden: vec![],
+            typed: Some(typed.clone()),
+        },
+    ));
+    assert!(effects.is_empty(), "{effects:?}");
+    assert!(basic_page(&app).password_stored);
+    assert!(draw(&app).contains("the stored ones are unchanged"));
+    // Tried again and it passes: saved, then recorded (newer than the credentials).
+    update(&mut app, ctrl('t'));
+    let rows = vec![pass("basic.auth", 1, "ok")];
+    let effects = step_effects(step_reply(
+        &mut app,
+        StepMsg::BasicDone {
+            team: "acme".into(),
+            rows: rows.clone(),
+            hidden: vec![],
+            typed: Some(typed),
+        },
+    ));
+    assert!(
+        matches!(
+            effects.as_slice(),
+            [
+                StepEffect::SaveBasic {
+                    password: Some(_),
+                    ..
+                },
+                StepEffect::RecordBasic { .. }
+            ]
+        ),
+        "{effects:?}"
+    );
+}
+
+#[test]
+fn a_failed_preflight_with_typed_clients_leaves_the_stored_ones() {
+    let (mut app, _) = open(1, true, (100, 30));
+    update(&mut app, key(KeyCode::Tab));
+    type_text(&mut app, "another-secret");
+    let effects = step_effects(update(&mut app, ctrl('t')));
+    let [
+        StepEffect::RunPreflight {
+            typed: Some(typed), ..
+        },
+    ] = effects.as_slice()
+    else {
+        panic!("{effects:?}")
+    };
+    let typed = typed.clone();
+    let effects = step_effects(step_reply(
+        &mut app,
+        StepMsg::PreflightDone {
+            team: "acme".into(),
+            rows: preflight_rows(true),
+            hidden: vec![],
+            linkedin_field: None,
+            typed: Some(typed),
+        },
+    ));
+    assert!(effects.is_empty(), "nothing saved or recorded: {effects:?}");
+}
+
+#[test]
+fn saving_with_a_required_field_cleared_is_refused_with_the_field_named() {
+    // Step 1: the stored API username cleared.
+    let (mut app, _) = open(0, true, (100, 30));
+    update(&mut app, key(KeyCode::Tab));
+    update(&mut app, key(KeyCode::Tab));
+    for _ in 0.."integration1001".len() {
+        update(&mut app, key(KeyCode::Backspace));
+    }
+    assert!(step_effects(update(&mut app, ctrl('s'))).is_empty());
+    let screen = draw(&app);
+    assert!(screen.contains("API username: required"), "{screen}");
+    assert!(!screen.contains("saved customer"), "{screen}");
+    // Step 2: the stored REST client id cleared (it used to be "left alone" and reported
+    // as saved).
+    let (mut app, _) = open(1, true, (100, 30));
+    for _ in 0.."sbx-rest-client".len() {
+        update(&mut app, key(KeyCode::Backspace));
+    }
+    assert!(step_effects(update(&mut app, ctrl('s'))).is_empty());
+    let screen = draw(&app);
+    assert!(screen.contains("REST client id: required"), "{screen}");
+}
+
+#[test]
+fn esc_with_unsaved_typed_credentials_asks_before_discarding() {
+    let (mut app, _) = open(0, true, (100, 30));
+    for _ in 0..3 {
+        update(&mut app, key(KeyCode::Tab));
+    }
+    type_text(&mut app, "half-typed");
+    update(&mut app, key(KeyCode::Esc));
+    assert!(app.page.is_some(), "not discarded without asking");
+    assert!(draw(&app).contains("Discard the unsaved connection changes?"));
+    // n keeps editing, with the typed text still there.
+    update(&mut app, key(KeyCode::Char('n')));
+    assert!(!basic_page(&app).confirm_discard);
+    assert!(basic_page(&app).unsaved());
+    // Esc then y discards.
+    update(&mut app, key(KeyCode::Esc));
+    let effects = update(&mut app, key(KeyCode::Char('y')));
+    assert!(app.page.is_none());
+    assert!(step_effects(effects).is_empty(), "nothing saved");
+    // Step 2 asks too.
+    let (mut app, _) = open(1, true, (100, 30));
+    update(&mut app, key(KeyCode::Tab));
+    type_text(&mut app, "s3cret");
+    update(&mut app, key(KeyCode::Esc));
+    assert!(credentials_page(&app).confirm_discard);
+    assert!(draw(&app).contains("Discard the unsaved credentials?"));
+}
+
+#[test]
+fn question_mark_in_a_focused_field_opens_help_and_types_nothing() {
+    let (mut app, _) = open(0, true, (100, 30));
+    update(&mut app, key(KeyCode::Tab));
+    update(&mut app, key(KeyCode::Tab));
+    update(&mut app, key(KeyCode::Char('?')));
+    assert!(app.help);
+    let screen = draw(&app);
+    assert!(screen.contains("Keys: Step 1: basic sync"), "{screen}");
+    update(&mut app, key(KeyCode::Esc));
+    assert!(!app.help);
+    let page = basic_page(&app);
+    assert_eq!(page.username.lines().join(""), "integration1001");
+    assert!(!page.unsaved());
+    // F1 too.
+    update(&mut app, key(KeyCode::F(1)));
+    assert!(app.help);
+}
+
+#[test]
+fn a_preflight_that_just_passed_is_not_shown_under_a_not_tested_lock() {
+    let (mut app, _) = open(1, true, (120, 40));
+    update(&mut app, ctrl('t'));
+    step_reply(
+        &mut app,
+        StepMsg::PreflightDone {
+            team: "acme".into(),
+            rows: preflight_rows(false),
+            hidden: vec![],
+            linkedin_field: None,
+            typed: None,
+        },
+    );
+    let screen = draw(&app);
+    assert!(screen.contains("Test  passed"), "{screen}");
+    assert!(
+        !screen.contains("deep sync credentials not tested"),
+        "{screen}"
+    );
+    assert!(
+        screen.contains("historical export not imported"),
+        "{screen}"
+    );
+}
+
+#[test]
+fn a_stored_run_older_than_the_credentials_says_so() {
+    let (mut app, _) = open(0, true, (100, 30));
+    step_reply(
+        &mut app,
+        StepMsg::Loaded {
+            step: 1,
+            last: Some(crate::icims::checks::record::StoredMatrix {
+                at: "2026-11-20T06:00:00Z".into(),
+                actor: "alice".into(),
+                checks: vec![pass("basic.auth", 1, "ok")],
+                hidden_fields: vec![],
+            }),
+        },
+    );
+    let screen = draw(&app);
+    assert!(
+        screen.contains("before the credentials changed: test again"),
+        "{screen}"
+    );
+}
+
+// ---- every page through the one contract ----------------------------------------------
+
+#[test]
+fn every_step_opens_its_page_with_help_from_its_own_keys() {
+    for step in 0..6 {
+        let (mut app, _) = open(step, true, (100, 30));
+        let page = app.step_page().expect("a page for every step");
+        assert_eq!(page.step(), crate::onboarding::Step::ALL[step]);
+        update(&mut app, key(KeyCode::Char('?')));
+        let screen = draw(&app);
+        let title = page_title(step);
+        assert!(screen.contains(&format!("Keys: {title}")), "{screen}");
+        assert!(screen.contains("show the keys of this screen"), "{screen}");
+        assert!(screen.contains("back one level"), "{screen}");
+        insta::assert_snapshot!(format!("help_step{}", step + 1), screen);
+        update(&mut app, key(KeyCode::Esc));
+        assert!(!app.help);
+        // Esc leaves every page (nothing typed).
+        update(&mut app, key(KeyCode::Esc));
+        assert!(app.page.is_none(), "step {} did not close", step + 1);
+    }
+}
+
+fn page_title(step: usize) -> &'static str {
+    [
+        "Step 1: basic sync",
+        "Step 2: deep sync credentials",
+        "Step 3: historical export",
+        "Step 4: field mapping",
+        "Step 5: deep sync",
+        "Step 6: stage mapping",
+    ][step]
+}
+
+#[test]
+fn snapshot_deep_sync_and_stage_mapping_pages() {
+    let (app, effects) = open(4, true, (100, 30));
+    assert!(effects.is_empty(), "nothing to load yet: {effects:?}");
+    let screen = draw(&app);
+    assert!(screen.contains("Not available yet"), "{screen}");
+    assert!(
+        screen.contains("✗ historical export imported (step 3)"),
+        "{screen}"
+    );
+    insta::assert_snapshot!("deep_sync_page", screen);
+    // Step 6 is built: it loads its rows (its own tests cover the loaded page).
+    let (app, effects) = open(5, true, (80, 24));
+    assert!(
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Page(_, Work::StageMapping(_)))),
+        "{effects:?}"
+    );
+    let screen = draw(&app);
+    assert!(screen.contains("loading…"), "{screen}");
+    insta::assert_snapshot!("stage_mapping_page_80x24", screen);
+}
+
+#[test]
+fn ctrl_o_shows_the_test_rows_in_full() {
+    let (mut app, _) = open(0, true, (100, 30));
+    // Nothing to show before a test: it says why.
+    update(&mut app, ctrl('o'));
+    assert!(
+        matches!(&app.status, Some(crate::tui::model::Status::Error(t)) if t.contains("no test results yet"))
+    );
+    update(&mut app, ctrl('t'));
+    assert!(app.status.is_none(), "the reason goes with the next key");
+    step_reply(
+        &mut app,
+        StepMsg::BasicDone {
+            team: "acme".into(),
+            rows: basic_failed_rows(),
+            hidden: vec![],
+            typed: None,
+        },
+    );
+    update(&mut app, ctrl('o'));
+    let screen = draw(&app);
+    assert!(screen.contains("In full"), "{screen}");
+    assert!(
+        screen.contains("Invalid Username or Password credentials provided."),
+        "{screen}"
+    );
+    assert!(screen.contains("the fields above"), "{screen}");
+    // Any key closes it and does nothing else.
+    update(&mut app, key(KeyCode::Char('x')));
+    assert!(!draw(&app).contains("In full"));
+    assert_eq!(basic_page(&app).customer_id.lines().join(""), "1001");
 }

@@ -8,11 +8,21 @@ use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Clear, Paragraph};
 
 use crate::tui::keymap::{Availability, Command, Context};
+use crate::tui::model::Status;
 use crate::tui::text::wrap_hanging;
 use crate::tui::theme::Theme;
 use crate::tui::widgets::centered::centered;
 
-pub fn render(frame: &mut Frame, area: Rect, under: Context, commands: &[Command], theme: &Theme) {
+/// Draws the help; the last status message, which the footer may have cut, is shown
+/// in full at the bottom.
+pub fn render(
+    frame: &mut Frame,
+    area: Rect,
+    under: Context,
+    commands: &[Command],
+    status: Option<&Status>,
+    theme: &Theme,
+) {
     let key_width = commands
         .iter()
         .map(|c| c.binding.label.chars().count())
@@ -52,6 +62,17 @@ pub fn render(frame: &mut Frame, area: Rect, under: Context, commands: &[Command
                 Span::styled(format!("{keys:>key_width$}  "), theme.accent),
                 Span::styled(part, style),
             ]));
+        }
+    }
+    if let Some(status) = status {
+        lines.push(Line::from(""));
+        let style = match status {
+            Status::Info(_) => theme.ok,
+            Status::Error(_) => theme.error,
+        };
+        let text = format!("Last message: {}", status.text());
+        for part in wrap_hanging(&text, (width as usize).saturating_sub(4), 0, 2) {
+            lines.push(Line::from(Span::styled(part, style)));
         }
     }
     lines.push(Line::from(""));

@@ -1,5 +1,7 @@
 //! The new-team form: name, customer id, region, optional API base and token URL.
 //! Validation is pure and names the field at fault; the driver does the insert.
+//! The same form, opened on an existing team ([`NewTeamForm::edit`]), edits its settings
+//! with the same validation ([`NewTeamForm::validate_edit`]).
 
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
@@ -9,7 +11,7 @@ use ratatui::widgets::{Block, Clear, Paragraph};
 use ratatui_textarea::TextArea;
 
 use crate::store::teams::{validate_name, validate_url};
-use crate::store::{NewTeam, Region};
+use crate::store::{NewTeam, Region, Team, TeamEdit};
 use crate::tui::theme::Theme;
 use crate::tui::widgets::centered::centered;
 
@@ -52,6 +54,8 @@ pub struct NewTeamForm {
     pub api_base: TextArea<'static>,
     pub token_url: TextArea<'static>,
     pub error: Option<String>,
+    /// The team being edited (`None` for a new team).
+    pub editing: Option<Team>,
 }
 
 impl std::fmt::Debug for NewTeamForm {
@@ -82,7 +86,43 @@ impl NewTeamForm {
             api_base: single_line(),
             token_url: single_line(),
             error: None,
+            editing: None,
         }
+    }
+
+    /// The form filled with an existing team's settings, to edit them.
+    pub fn edit(team: &Team) -> NewTeamForm {
+        let filled = |text: &str| {
+            let mut t = single_line();
+            t.insert_str(text);
+            t
+        };
+        NewTeamForm {
+            focus: Field::Name,
+            name: filled(&team.name),
+            customer_id: filled(&team.customer_id.to_string()),
+            region: team.region,
+            api_base: filled(team.api_base_override.as_deref().unwrap_or("")),
+            token_url: filled(team.token_url_override.as_deref().unwrap_or("")),
+            error: None,
+            editing: Some(team.clone()),
+        }
+    }
+
+    /// Checks every field exactly as for a new team and returns the change to the team
+    /// being edited (an emptied URL goes back to the region's default).
+    pub fn validate_edit(&self) -> Result<TeamEdit, String> {
+        let valid = self.validate()?;
+        let original = self.editing.as_ref();
+        Ok(TeamEdit {
+            name: (original.map(|t| t.name.as_str()) != Some(valid.name.as_str()))
+                .then_some(valid.name),
+            customer_id: Some(valid.customer_id),
+            region: valid.region,
+            api_base: Some(valid.api_base),
+            token_url: Some(valid.token_url),
+            datastream_base: None,
+        })
     }
 
     pub fn focus_next(&mut self) {
@@ -167,8 +207,12 @@ impl Default for NewTeamForm {
 pub fn render(frame: &mut Frame, area: Rect, form: &NewTeamForm, theme: &Theme) {
     let dialog = centered(area, 64, 15);
     frame.render_widget(Clear, dialog);
+    let title = match &form.editing {
+        Some(team) => format!(" Edit team {} ", crate::store::audit::printable(&team.name)),
+        None => " New team ".to_string(),
+    };
     let block = Block::bordered()
-        .title(Span::styled(" New team ", theme.title))
+        .title(Span::styled(title, theme.title))
         .border_style(theme.accent);
     let inner = block.inner(dialog);
     frame.render_widget(block, dialog);
@@ -235,6 +279,10 @@ pub fn render(frame: &mut Frame, area: Rect, form: &NewTeamForm, theme: &Theme) 
     }
     let message = match &form.error {
         Some(e) => Line::from(Span::styled(e.clone(), theme.error)),
+        None if form.editing.is_some() => Line::from(Span::styled(
+            "Tab next field · Space/u/e region · Enter save · Esc cancel · an empty URL is the region's default",
+            theme.muted,
+        )),
         None => Line::from(Span::styled(
             "Tab next field · Space/u/e region · Enter create · Esc cancel",
             theme.muted,
@@ -280,6 +328,41 @@ mod tests {
         assert_eq!(
             (team.name.as_str(), team.customer_id, team.region),
             ("Acme", 1234, Some(Region::Eu))
+        );
+    }
+
+    #[test]
+    fn edit_is_prefilled_and_validated_like_a_new_team() {
+        let team = Team {
+            id: 3,
+            name: "Acme".into(),
+            customer_id: 1234,
+            region: Region::Us,
+            api_base_override: Some("http://127.0.0.1:9/".into()),
+            token_url_override: None,
+            datastream_base_override: None,
+            created_at: String::new(),
+        };
+        let mut form = NewTeamForm::edit(&team);
+        let edit = form.validate_edit().unwrap();
+        assert_eq!(edit.name, None, "same name: no rename");
+        assert_eq!(edit.customer_id, Some(1234));
+        assert_eq!(edit.api_base, Some(Some("http://127.0.0.1:9/".into())));
+        assert_eq!(edit.token_url, Some(None));
+        assert_eq!(edit.datastream_base, None, "not on the form: unchanged");
+        form.focus = Field::Region;
+        form.toggle_region();
+        form.focus = Field::ApiBase;
+        form.api_base = single_line();
+        typed(&mut form, "ftp://x");
+        assert!(form.validate_edit().unwrap_err().contains("API base"));
+        form.api_base = single_line();
+        assert_eq!(form.validate_edit().unwrap().region, Some(Region::Eu));
+        form.focus = Field::Name;
+        typed(&mut form, " Corp");
+        assert_eq!(
+            form.validate_edit().unwrap().name.as_deref(),
+            Some("Acme Corp")
         );
     }
 }

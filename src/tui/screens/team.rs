@@ -62,6 +62,21 @@ fn render_detail(frame: &mut Frame, area: Rect, row: &TeamRow, status: &StepStat
     let label_width = 23;
     for (label, value) in inputs(status.step, row) {
         let (text, style) = value.styled(theme);
+        // A single word (a URL) that does not fit beside its label goes on its own line
+        // rather than being broken (never mid-port).
+        let room = width.saturating_sub(label_width + 2);
+        if !text.contains(' ') && text.chars().count() > room {
+            lines.push(Line::from(Span::styled(format!("  {label}"), theme.muted)));
+            let fits = width.saturating_sub(4);
+            let shown = if text.chars().count() > fits {
+                let kept: String = text.chars().take(fits.saturating_sub(1)).collect();
+                format!("{kept}…")
+            } else {
+                text
+            };
+            lines.push(Line::from(Span::styled(format!("    {shown}"), style)));
+            continue;
+        }
         for (i, part) in wrap_hanging(&text, width, label_width + 2, label_width + 2)
             .into_iter()
             .enumerate()

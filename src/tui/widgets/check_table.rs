@@ -7,7 +7,7 @@ use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
 use ratatui::widgets::Paragraph;
 
-use crate::icims::checks::{CheckRow, title_of};
+use crate::icims::checks::{CheckRow, FieldStatus, title_of};
 use crate::tui::model::TestRun;
 use crate::tui::text::wrap_hanging;
 use crate::tui::theme::Theme;
@@ -56,8 +56,67 @@ fn row_line(r: &CheckRow, width: usize, status_cols: bool, theme: &Theme) -> Lin
     Line::from(spans)
 }
 
-/// The lines of a run, for a pane `width` columns wide.
-pub fn lines(run: &TestRun, idle_hint: &str, width: usize, theme: &Theme) -> Vec<Line<'static>> {
+/// A remedy as shown inside the form that fixes it: a `icims-onboard creds set …` command
+/// becomes `in_form` ("enter it above and save"), since the engineer is on that form.
+pub fn in_form(remedy: &str, in_form: &str) -> String {
+    let Some(start) = remedy.find("`icims-onboard creds set") else {
+        return remedy.to_string();
+    };
+    let Some(len) = remedy[start + 1..].find('`') else {
+        return remedy.to_string();
+    };
+    let mut end = start + 1 + len + 1;
+    // "(or `--kind datastream`)" after the command goes with it.
+    if let Some(rest) = remedy[end..].strip_prefix(" (or `")
+        && let Some(close) = rest.find("`)")
+    {
+        end += " (or `".len() + close + 2;
+    }
+    format!("{}{in_form}{}", &remedy[..start], &remedy[end..])
+}
+
+/// Every row of a finished or running test with its message and fix, untruncated (for
+/// the full-text view).
+pub fn full_text(run: &TestRun, form: &str) -> Option<String> {
+    let rows = match run {
+        TestRun::Idle => return None,
+        TestRun::Running { done, .. } => done,
+        TestRun::Finished { rows, .. } => rows,
+    };
+    let mut out = Vec::new();
+    for r in rows {
+        let mark = match (r.ok, r.required) {
+            (true, _) => "✓",
+            (false, true) => "✗",
+            (false, false) => "!",
+        };
+        out.push(format!("{mark} {}: {}", title_of(&r.name), r.message));
+        if let Some(fix) = r.remedy.as_deref().filter(|_| !r.ok) {
+            out.push(format!("  Fix: {}", in_form(fix, form)));
+        }
+    }
+    if let TestRun::Finished { hidden, .. } = run
+        && !hidden.is_empty()
+    {
+        out.push(String::new());
+        let list: Vec<String> = hidden
+            .iter()
+            .map(|h| format!("{}.{} ({})", h.object, h.field, h.credential))
+            .collect();
+        out.push(format!("Hidden fields: {}", list.join(", ")));
+    }
+    (!out.is_empty()).then(|| out.join("\n"))
+}
+
+/// The lines of a run, for a pane `width` columns wide; `form` is how remedies name the
+/// form they are shown in.
+pub fn lines(
+    run: &TestRun,
+    idle_hint: &str,
+    width: usize,
+    form: &str,
+    theme: &Theme,
+) -> Vec<Line<'static>> {
     let mut out = Vec::new();
     match run {
         TestRun::Idle => {
@@ -106,12 +165,15 @@ pub fn lines(run: &TestRun, idle_hint: &str, width: usize, theme: &Theme) -> Vec
                 Span::styled("Test  ", theme.title),
                 Span::styled(verdict, style),
             ];
-            if !hidden.is_empty() {
+            let alarming = hidden
+                .iter()
+                .filter(|h| h.status == FieldStatus::Hidden)
+                .count();
+            if alarming > 0 {
                 head.push(Span::styled(
                     format!(
-                        " · {} hidden field{}",
-                        hidden.len(),
-                        if hidden.len() == 1 { "" } else { "s" }
+                        " · {alarming} hidden field{}",
+                        if alarming == 1 { "" } else { "s" }
                     ),
                     theme.warn,
                 ));
@@ -133,19 +195,36 @@ pub fn lines(run: &TestRun, idle_hint: &str, width: usize, theme: &Theme) -> Vec
                     continue;
                 }
                 seen.push(remedy);
-                let text = format!("Fix ({}): {remedy}", r.name);
+                let text = format!("Fix ({}): {}", r.name, in_form(remedy, form));
                 for part in wrap_hanging(&text, width, 0, 2) {
                     out.push(Line::from(Span::styled(part, theme.warn)));
                 }
             }
-            if !hidden.is_empty() {
+            // Hidden fields warn; unverified ones too; unused ones are only named.
+            for (status, title, style) in [
+                (FieldStatus::Hidden, "Hidden fields", theme.warn),
+                (
+                    FieldStatus::Unverified,
+                    "Hidden or unused (stage the export to tell)",
+                    theme.warn,
+                ),
+                (
+                    FieldStatus::NotInUse,
+                    "Not in use by this tenant",
+                    theme.muted,
+                ),
+            ] {
                 let list: Vec<String> = hidden
                     .iter()
+                    .filter(|h| h.status == status)
                     .map(|h| format!("{}.{} ({})", h.object, h.field, h.credential))
                     .collect();
-                let text = format!("Hidden fields: {}", list.join(", "));
+                if list.is_empty() {
+                    continue;
+                }
+                let text = format!("{title}: {}", list.join(", "));
                 for part in wrap_hanging(&text, width, 0, 2) {
-                    out.push(Line::from(Span::styled(part, theme.warn)));
+                    out.push(Line::from(Span::styled(part, style)));
                 }
             }
         }
@@ -160,12 +239,13 @@ pub fn render(
     area: Rect,
     run: &TestRun,
     idle_hint: &str,
+    form: &str,
     scroll: usize,
     theme: &Theme,
 ) {
     let width = area.width as usize;
     let height = area.height as usize;
-    let mut all = lines(run, idle_hint, width, theme);
+    let mut all = lines(run, idle_hint, width, form, theme);
     if all.len() > height && height > 2 {
         let body = all.split_off(1);
         // Room for the body between the status line and the "more" line.
@@ -182,4 +262,19 @@ pub fn render(
         all.push(Line::from(Span::styled(text, theme.muted)));
     }
     frame.render_widget(Paragraph::new(all), area);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::in_form;
+
+    #[test]
+    fn remedies_inside_their_form_name_the_form_not_the_cli() {
+        let r = "Check the client, then store it again with `icims-onboard creds set 'A B' --kind rest` (or `--kind datastream`).";
+        assert_eq!(
+            in_form(r, "the fields above (Ctrl-s saves)"),
+            "Check the client, then store it again with the fields above (Ctrl-s saves)."
+        );
+        assert_eq!(in_form("no command here", "x"), "no command here");
+    }
 }

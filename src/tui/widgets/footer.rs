@@ -37,7 +37,7 @@ pub fn fitted(
     };
     // Leave the status at least 24 columns (or all it needs) when it is there.
     let room = width.saturating_sub(if status_len > 0 {
-        status_len.min(24) + 3
+        status_len.min(24) + 4
     } else {
         0
     });
@@ -77,7 +77,7 @@ pub fn render(
         used += keys.chars().count() + 1 + what.chars().count();
     }
     if let Some(status) = status {
-        let room = width.saturating_sub(used + 3);
+        let room = width.saturating_sub(used + 4);
         let text = status.text();
         let shown = if text.chars().count() > room {
             let kept: String = text.chars().take(room.saturating_sub(1)).collect();

@@ -3,9 +3,13 @@
 
 pub mod centered;
 pub mod check_table;
+pub mod details;
 pub mod footer;
 pub mod form_row;
+pub mod gauge;
 pub mod mapping_table;
+pub mod stage_picker;
+pub mod stage_table;
 pub mod state_badge;
 pub mod step_list;
 pub mod step_summary;
