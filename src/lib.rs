@@ -18,7 +18,7 @@ pub mod sandbox;
 pub mod sftp;
 pub mod shell;
 pub mod store;
-pub mod teams;
 pub mod sync;
+pub mod teams;
 pub mod tui;
 pub mod worker;

@@ -243,7 +243,7 @@ pub fn add_status_request(state: &super::api::AppState, body: &[u8]) -> super::r
     }
     match serde_json::from_slice::<Body>(body) {
         Ok(b) if !b.name.trim().is_empty() && !b.bin.trim().is_empty() => {
-            let s = add_status(state, &state.tenant, b.name.trim(), b.bin.trim());
+            let s = add_status(state, &state.tenant(), b.name.trim(), b.bin.trim());
             super::response::Response::json(
                 201,
                 &serde_json::json!({"id": s.id, "name": s.name, "bin": s.bin, "binid": s.bin_id}),
