@@ -519,7 +519,6 @@ fn injected_faults_are_retried_or_quarantined_and_the_sync_completes() {
 }
 
 #[test]
-#[ignore = "since merging main at 00:15 the gate says step 2 is not tested after the sandbox clock moves; passed before that merge (see report)"]
 fn a_small_quota_waits_for_midnight_and_the_plan_names_the_next_day() {
     // Learn the plan's call count on a clean tenant first.
     let clean = Tenant::start(cfg(4, 300));

@@ -17,6 +17,30 @@ pub struct Fact {
 }
 
 impl Store {
+    /// The time to stamp a fact with: now, except that a test result is never stamped
+    /// before a settings change already stored (a change made in the same second as an
+    /// earlier test is stamped one second ahead, see `teams::change_stamp`; a test run
+    /// after that change did test the new settings, so it must not look older).
+    fn fact_stamp(&self, team: &Team, key: &str) -> Result<String> {
+        let now = now_text();
+        if !super::teams::TEST_FACTS.contains(&key) {
+            return Ok(now);
+        }
+        let latest_change: Option<String> = self.conn.query_row(
+            "SELECT max(at) FROM facts WHERE team_id = ?1 AND key IN (?2, ?3)",
+            params![
+                team.id,
+                super::teams::FACT_API_CHANGED,
+                super::teams::FACT_DEEP_ENDPOINTS_CHANGED
+            ],
+            |r| r.get(0),
+        )?;
+        Ok(match latest_change {
+            Some(change) if change > now => change,
+            _ => now,
+        })
+    }
+
     /// Records (replacing) a fact and audits it under `fact.<key>`.
     pub fn set_fact<T: Serialize>(
         &self,
@@ -29,10 +53,11 @@ impl Store {
             what: format!("fact {key}"),
             reason: e.to_string(),
         })?;
+        let at = self.fact_stamp(team, key)?;
         self.conn.execute(
             "INSERT INTO facts (team_id, key, value, actor, at) VALUES (?1, ?2, ?3, ?4, ?5)
              ON CONFLICT (team_id, key) DO UPDATE SET value = excluded.value, actor = excluded.actor, at = excluded.at",
-            params![team.id, key, json, actor.user, now_text()],
+            params![team.id, key, json, actor.user, at],
         )?;
         self.audit(actor, Some(&team.name), &format!("fact.{key}"), None)
     }

@@ -106,7 +106,7 @@ pub const FACT_API_CHANGED: &str = "team.api_changed";
 pub const FACT_DEEP_ENDPOINTS_CHANGED: &str = "team.deep_endpoints_changed";
 
 /// Test facts that a settings change can supersede (see [`change_stamp`]).
-const TEST_FACTS: [&str; 2] = ["basic.test", "deep.preflight"];
+pub(crate) const TEST_FACTS: [&str; 2] = ["basic.test", "deep.preflight"];
 
 /// A change to a team's settings; `None` leaves a setting as it is. For the endpoint
 /// overrides, `Some(None)` goes back to the region's default.

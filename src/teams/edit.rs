@@ -169,6 +169,18 @@ mod tests {
             ]
         );
 
+        // Tests run again right after the change (the same second, before the change's
+        // stamp) tested the new settings: they count at once.
+        store
+            .set_fact(&team, keys::BASIC_TEST, &passed(), &actor)
+            .unwrap();
+        store
+            .set_fact(&team, keys::DEEP_PREFLIGHT, &passed(), &actor)
+            .unwrap();
+        let retested = onboarding::derive(&OnboardingFacts::load(&store, &team).unwrap());
+        assert_eq!(retested[0].state, StepState::Done);
+        assert_eq!(retested[1].state, StepState::Done);
+
         // The same edit again changes nothing and writes nothing.
         let audit_before = store.audit_log(None, 1000).unwrap().len();
         let again = edit_team(
