@@ -615,6 +615,24 @@ fn a_live_cycle_reflects_a_change_a_creation_and_a_deletion() {
         assert!(Instant::now() < deadline, "initial pass did not finish");
         std::thread::sleep(Duration::from_millis(50));
     }
+    // Step 6 mapped and approved before the customer adds a status.
+    {
+        use icims_onboard::mapping::stages::storage as stages;
+        use icims_onboard::onboarding::{self, OnboardingFacts, Step, StepState};
+        let store = Store::open(&home.db()).unwrap();
+        let team = store.team(TEAM).unwrap();
+        let actor = icims_onboard::store::Actor::named("tester");
+        let pipeline = stages::stages(&store, &team).unwrap();
+        let mut rs = stages::refresh(&store, &team, None, &actor).unwrap();
+        for r in rs.iter_mut().filter(|r| r.needs_stage()) {
+            r.set_stage(&pipeline[0].id, &pipeline).unwrap();
+        }
+        stages::save(&store, &team, &rs, &actor).unwrap();
+        stages::approve(&store, &team, None, &actor).unwrap();
+        let facts = OnboardingFacts::load(&store, &team).unwrap();
+        let step6 = onboarding::derive_step(Step::StageMapping, &facts);
+        assert_eq!(step6.state, StepState::Done, "{}", step6.detail);
+    }
     let tenant = t.sb().tenant();
     let changed = tenant
         .people
@@ -650,6 +668,26 @@ fn a_live_cycle_reflects_a_change_a_creation_and_a_deletion() {
     assert!(
         r.values()
             .any(|v| v.1.as_deref() == Some(new_status.as_str()))
+    );
+    // The new status reached step 6 through the live cycle: drift, shown on the home
+    // screen (the team's step 6 needs attention, naming the status).
+    let store = Store::open(&home.db()).unwrap();
+    let team = store.team(TEAM).unwrap();
+    let facts = icims_onboard::onboarding::OnboardingFacts::load(&store, &team).unwrap();
+    let step6 = icims_onboard::onboarding::derive_step(
+        icims_onboard::onboarding::Step::StageMapping,
+        &facts,
+    );
+    assert_eq!(
+        step6.state,
+        icims_onboard::onboarding::StepState::NeedsAttention,
+        "{}",
+        step6.detail
+    );
+    assert!(
+        step6.detail.contains("Phone Screen (new)"),
+        "{}",
+        step6.detail
     );
 }
 

@@ -385,6 +385,8 @@ fn finish_initial(ctx: &mut Ctx<'_>) -> Result<(), SyncError> {
         &actor,
     )?;
     (ctx.events)(&msg);
+    // Step 6's workflow counts now come from the synced records.
+    live::refresh_stage_catalogue(ctx, None);
     Ok(())
 }
 

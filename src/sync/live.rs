@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 
 use rusqlite::{Connection, OptionalExtension, params};
 
+use crate::icims::schema::StatusOption;
 use crate::store::now_text;
 
 use super::engine::{Ctx, control_check, run_work};
@@ -119,12 +120,14 @@ pub async fn cycle(ctx: &mut Ctx<'_>) -> Result<(), SyncError> {
     let handle = ctx.handle;
     let mut check = || control_check(conn, handle);
     let mut cost = SearchCost::default();
+    let mut catalogue = None;
     if reconcile {
         let _ = ctx.budget.acquire();
         let r = ctx.client.status_catalogue().await;
         ctx.budget.release(ctx.client.quota());
         if let Ok(opts) = r {
             ctx.statuses = Statuses::from_options(&opts);
+            catalogue = Some(opts);
         }
     }
     for object in OBJECTS {
@@ -210,5 +213,25 @@ pub async fn cycle(ctx: &mut Ctx<'_>) -> Result<(), SyncError> {
     ctx.set_counted(stats.api_calls, stats.retries);
     ctx.report.live_cycles += 1;
     (ctx.events)(&msg);
+    refresh_stage_catalogue(ctx, catalogue.as_deref());
     Ok(())
+}
+
+/// Keeps step 6's status catalogue current from what the cycle synced: for a team whose
+/// stage mapping was started, the catalogue is rebuilt from the synced workflows (and the
+/// status options, when the cycle re-read them), so a status first seen after approval
+/// makes step 6 "needs attention" and shows as an alert on the home screen. A failure
+/// here is logged in the event log; it never fails the sync.
+pub fn refresh_stage_catalogue(ctx: &mut Ctx<'_>, options: Option<&[StatusOption]>) {
+    use crate::mapping::stages::storage;
+    let started = matches!(storage::load(ctx.store, ctx.team), Ok(rows) if !rows.is_empty());
+    if !started {
+        return;
+    }
+    let actor = crate::store::Actor::named(&ctx.handle.actor);
+    if let Err(e) = storage::refresh(ctx.store, ctx.team, options, &actor) {
+        let msg = format!("stage catalogue not refreshed: {e}");
+        let _ = progress::event(ctx.conn, ctx.team.id, "cycle", &msg);
+        (ctx.events)(&msg);
+    }
 }
