@@ -198,6 +198,12 @@ impl Fixture {
             "plan made: 20,911 calls, ETA Thu 04:10",
         )
         .unwrap();
+        // Events are stamped with the wall clock: pin this one to the plan's time, so
+        // the snapshots do not depend on when the test runs.
+        self.sql(
+            "UPDATE sync_events SET at = ?2 WHERE team_id = ?1 AND kind = 'plan'",
+            params![self.team.id, at(600)],
+        );
     }
 
     /// The job in `state`, with per-object progress, quota, samples, events, heartbeat.

@@ -12,7 +12,7 @@ use ratatui::widgets::{Block, Clear, Paragraph, Wrap};
 
 use crate::sync::plan::Plan;
 use crate::sync::{OBJECTS, SyncState, SyncStatus};
-use crate::tui::pages::deep_sync::{DeepSyncPage, Snapshot, View};
+use crate::tui::pages::deep_sync_state::{DeepSyncPage, Snapshot, View};
 use crate::tui::sync_summary::{
     ago, parse_time, percent, printable, short_duration, thousands, when,
 };

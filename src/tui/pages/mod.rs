@@ -29,6 +29,7 @@ pub mod checks;
 pub mod contract;
 pub mod credentials;
 pub mod deep_sync;
+pub mod deep_sync_state;
 pub mod deep_sync_view;
 pub mod export;
 pub mod field_mapping;

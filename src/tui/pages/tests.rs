@@ -947,14 +947,18 @@ fn page_title(step: usize) -> &'static str {
 
 #[test]
 fn snapshot_deep_sync_and_stage_mapping_pages() {
+    // Step 5 is built: it reads the sync from the store first (its own tests cover the
+    // loaded page: locked with its gates, plan, running, …).
     let (app, effects) = open(4, true, (100, 30));
-    assert!(effects.is_empty(), "nothing to load yet: {effects:?}");
-    let screen = draw(&app);
-    assert!(screen.contains("Not available yet"), "{screen}");
     assert!(
-        screen.contains("✗ historical export imported (step 3)"),
-        "{screen}"
+        effects
+            .iter()
+            .any(|e| matches!(e, Effect::Page(_, Work::DeepSync(_)))),
+        "{effects:?}"
     );
+    let screen = draw(&app);
+    assert!(screen.contains("Deep sync — locked"), "{screen}");
+    assert!(screen.contains("reading the sync from the database"), "{screen}");
     insta::assert_snapshot!("deep_sync_page", screen);
     // Step 6 is built: it loads its rows (its own tests cover the loaded page).
     let (app, effects) = open(5, true, (80, 24));
