@@ -958,7 +958,10 @@ fn snapshot_deep_sync_and_stage_mapping_pages() {
     );
     let screen = draw(&app);
     assert!(screen.contains("Deep sync — locked"), "{screen}");
-    assert!(screen.contains("reading the sync from the database"), "{screen}");
+    assert!(
+        screen.contains("reading the sync from the database"),
+        "{screen}"
+    );
     insta::assert_snapshot!("deep_sync_page", screen);
     // Step 6 is built: it loads its rows (its own tests cover the loaded page).
     let (app, effects) = open(5, true, (80, 24));
