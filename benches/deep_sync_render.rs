@@ -7,6 +7,7 @@
 //! work of one refresh) is timed too.
 //!
 //! Run: `cargo bench --bench deep_sync_render`. Under `cargo test` it smoke-runs.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};

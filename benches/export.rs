@@ -10,6 +10,7 @@
 //!   skipped with a note otherwise.
 //!
 //! Run: `cargo bench --bench export` (release). `EXPORT_BENCH_ROWS` changes the row count.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "../tests/support/sshd.rs"]
 mod sshd;

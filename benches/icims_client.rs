@@ -4,6 +4,7 @@
 //! the same run on the same server — raw reqwest GETs of the same URLs with the same Basic
 //! header, body read and parsed as JSON. Also the search pager (ids per second walking the
 //! whole tenant) against raw search POSTs of the same pages. Every loop is bounded.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};

@@ -6,6 +6,7 @@
 //!
 //! Run: `cargo bench --bench preflight` (release; medians of 5 interleaved runs). Under
 //! `cargo test` it smoke-runs once at 0 and 5 ms.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::time::{Duration, Instant};
 

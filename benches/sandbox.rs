@@ -3,6 +3,7 @@
 //! the same run on the same server — the unauthenticated `/_sandbox/stats` endpoint (same
 //! HTTP stack, no auth, no quota, no tenant lookup). Also the in-process cost of rendering a
 //! profile and the time to generate a 10,000-person tenant. Every loop is bounded.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use icims_onboard::sandbox::auth::User;
 use icims_onboard::sandbox::model::Object;

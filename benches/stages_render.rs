@@ -2,6 +2,7 @@
 //! bins (summary, grouped table, validation panel) on a 160×50 TestBackend, against a
 //! reference frame of the same size that draws a full-screen paragraph, measured in the
 //! same run. Budget: under 2 ms per frame. Under `cargo test` it smoke-runs a few frames.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};

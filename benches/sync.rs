@@ -12,6 +12,7 @@
 //!   import + deep sync by the worker, wall time and API calls.
 //!
 //! `cargo bench --bench sync` gives the figures; `cargo test` runs it as a quick smoke run.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

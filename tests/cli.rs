@@ -1,5 +1,6 @@
 //! The headless CLI driven as a script would: real binary, real SQLite file, secrets on
 //! stdin. Exit codes, one-line errors, JSON shapes, and no secret at rest or in the log.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

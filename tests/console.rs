@@ -1,5 +1,6 @@
 //! The console as a pure state machine and as pictures: update() driven by keys, and insta
 //! snapshots of every screen rendered on a TestBackend at fixed sizes.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};
 use icims_onboard::onboarding::{

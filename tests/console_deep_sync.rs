@@ -3,6 +3,7 @@
 //! progress functions (a few columns the engine sets inside its job are set with SQL),
 //! read back through the page's driver, drawn on a TestBackend at 80x24 and 120x40; and
 //! the page's keys as pure updates.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 use chrono::{DateTime, Utc};
 use crossterm::event::{KeyCode, KeyEvent, KeyModifiers};

@@ -2,6 +2,7 @@
 //! other delimiters, zip and gz wrappers, a corpus of malformed files with exact counts
 //! and quarantine, the per-file summary, and SIGKILL of the importing process at several
 //! points followed by a resume that stages exactly the rows of an uninterrupted import.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -1,4 +1,5 @@
 //! The iCIMS client and the step 1/2 checks against the sandbox tenant over real TCP.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

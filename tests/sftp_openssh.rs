@@ -2,6 +2,7 @@
 //! download with checksum, resume after the connection is cut mid-file, host-key pinning
 //! and mismatch refusal, and the named errors (auth failed, no such path, permission
 //! denied, host unreachable).
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "support/sshd.rs"]
 mod sshd;

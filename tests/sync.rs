@@ -5,6 +5,7 @@
 //! (row-for-row equality with an uninterrupted run), injected faults, a quota wait across
 //! 00:00 UTC on the sandbox clock, a live cycle after changes made in the sandbox, pause
 //! and resume, SIGTERM.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -4,6 +4,7 @@
 //! reopening the steps tested against the old settings; `team remove` leaving no row,
 //! staging table, file or sealed credential of the team, with the freed pages
 //! overwritten; and bad input to every new command.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

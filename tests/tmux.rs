@@ -1,5 +1,6 @@
 //! The console driven as a person would: the built binary in a tmux session on a private
 //! socket, keys sent with send-keys, the screen read back with capture-pane.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -7,6 +7,7 @@
 //!
 //! The `demo` command serves its tenant without latency (its 20,000-person sync ends in
 //! about four seconds), so this walkthrough starts the same sandbox library itself.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 mod common;
 

@@ -110,6 +110,7 @@ impl Catalogue {
     pub fn standard() -> Catalogue {
         // Parsed once per process. The embedded file is checked by a unit test; an error
         // here is a build defect, not bad input.
+        #[allow(clippy::panic, reason = "the embedded file is a build input, tested")]
         static STANDARD: std::sync::LazyLock<Catalogue> = std::sync::LazyLock::new(|| {
             Catalogue::from_json(CATALOGUE_JSON)
                 .unwrap_or_else(|e| panic!("embedded catalogue: {e}"))
