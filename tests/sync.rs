@@ -373,6 +373,28 @@ fn several_seeds_end_with_exactly_the_tenants_records_and_the_planned_calls() {
         }
         assert_eq!(st["state"], "done", "{st}");
         assert_eq!(st["quarantined"], 0);
+        // Step 6's catalogue counts the workflows per status from the synced records:
+        // they equal the tenant's now.
+        {
+            use icims_onboard::mapping::stages::storage as stages;
+            let store = Store::open(&home.db()).unwrap();
+            let team = store.team(TEAM).unwrap();
+            let actor = icims_onboard::store::Actor::named("tester");
+            let catalogue = stages::refresh(&store, &team, None, &actor).unwrap();
+            let tenant = t.sb().tenant();
+            let mut want: BTreeMap<String, u64> = BTreeMap::new();
+            for w in &tenant.workflows {
+                *want
+                    .entry(tenant.statuses[w.status].id.clone())
+                    .or_default() += 1;
+            }
+            let got: BTreeMap<String, u64> = catalogue
+                .iter()
+                .filter(|r| r.status.workflows > 0)
+                .map(|r| (r.status.id.clone(), r.status.workflows))
+                .collect();
+            assert_eq!(got, want, "seed {seed}: workflows per status");
+        }
         assert_eq!(
             st["records"]["people"].as_u64().unwrap() as usize,
             t.sb().tenant().people.len()
