@@ -18,7 +18,7 @@ use crate::onboarding::Step;
 use crate::store::{CredentialKind, Region};
 use crate::tui::keymap::{Action, Availability, Context};
 use crate::tui::model::{TeamRow, TestRun};
-use crate::tui::pages::checks::{StepEffect, StepMsg, TypedBasic};
+use crate::tui::pages::checks::{FormGuard, StepEffect, StepMsg, TypedBasic, guard_keys};
 use crate::tui::pages::contract::{Page, PageOut, work};
 use crate::tui::pages::forms::{
     Secret, is_text_key, line_with, masked_line, raw_text, single_line, text_of,
@@ -551,30 +551,20 @@ impl Page for BasicSyncPage {
     }
 
     fn on_key(&mut self, action: Option<Action>, key: KeyEvent) -> Vec<PageOut<StepEffect>> {
-        if self.details.take().is_some() {
-            return Vec::new();
-        }
-        if action == Some(Action::Details) {
-            self.details = check_table::full_text(&self.test, FORM);
-            return Vec::new();
-        }
-        if self.confirm_discard {
-            return match action {
-                Some(Action::Yes) => vec![PageOut::Close],
-                Some(Action::No | Action::Back) => {
-                    self.confirm_discard = false;
-                    self.notice = None;
-                    Vec::new()
-                }
-                _ => Vec::new(),
-            };
-        }
-        if action == Some(Action::Back) {
-            if self.unsaved() {
-                self.confirm_discard = true;
-                return Vec::new();
+        let asking = self.confirm_discard;
+        let guard = FormGuard {
+            unsaved: self.unsaved(),
+            details: &mut self.details,
+            confirm_discard: &mut self.confirm_discard,
+            test: &self.test,
+            form: FORM,
+        };
+        if let Some(out) = guard_keys(guard, action) {
+            if asking && !self.confirm_discard {
+                // Declined: the question's notice goes with it.
+                self.notice = None;
             }
-            return vec![PageOut::Close];
+            return out;
         }
         work(self.key(action, key))
     }

@@ -7,7 +7,54 @@ use crate::icims::checks::record::StoredMatrix;
 use crate::icims::checks::source_person::SourcePersonRow;
 use crate::icims::checks::{CheckEvent, CheckRow, HiddenField};
 use crate::store::Region;
+use crate::tui::keymap::Action;
+use crate::tui::model::TestRun;
+use crate::tui::pages::contract::PageOut;
 use crate::tui::pages::forms::Secret;
+use crate::tui::widgets::check_table;
+
+/// Where a credential page is while keys arrive, apart from its form: the full-text
+/// overlay and the pending "discard typed values?" question.
+pub struct FormGuard<'a> {
+    pub details: &'a mut Option<String>,
+    pub confirm_discard: &'a mut bool,
+    /// Typed values not saved yet.
+    pub unsaved: bool,
+    pub test: &'a TestRun,
+    /// The form's name in the full text.
+    pub form: &'a str,
+}
+
+/// The keys both credential pages handle the same way before their own: any key closes
+/// the full-text overlay, Ctrl-o opens it, a pending discard question takes y/n, and Esc
+/// asks first when typed values are unsaved. `None` leaves the key to the page.
+pub fn guard_keys<W>(g: FormGuard<'_>, action: Option<Action>) -> Option<Vec<PageOut<W>>> {
+    if g.details.take().is_some() {
+        return Some(Vec::new());
+    }
+    if action == Some(Action::Details) {
+        *g.details = check_table::full_text(g.test, g.form);
+        return Some(Vec::new());
+    }
+    if *g.confirm_discard {
+        return Some(match action {
+            Some(Action::Yes) => vec![PageOut::Close],
+            Some(Action::No | Action::Back) => {
+                *g.confirm_discard = false;
+                Vec::new()
+            }
+            _ => Vec::new(),
+        });
+    }
+    if action == Some(Action::Back) {
+        if g.unsaved {
+            *g.confirm_discard = true;
+            return Some(Vec::new());
+        }
+        return Some(vec![PageOut::Close]);
+    }
+    None
+}
 
 /// Work the credential pages ask the driver for.
 #[derive(Debug, Clone, PartialEq, Eq)]
