@@ -511,14 +511,51 @@ fn matches(t: &Tenant, object: Object, idx: usize, g: &Group) -> bool {
     }
 }
 
+/// Where a scan may start: past the ids an AND group's `id >` (or `>=`) filter excludes.
+/// Records are held in ascending id order (generated so, created with the next id), so
+/// id paging stays linear over a big tenant.
+fn first_candidate(len: usize, id_at: &dyn Fn(usize) -> u64, g: &Group) -> usize {
+    if g.or {
+        return 0;
+    }
+    // The first index whose id is not `below`.
+    let partition = |below: &dyn Fn(u64) -> bool| {
+        let (mut lo, mut hi) = (0usize, len);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            if below(id_at(mid)) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    };
+    g.filters
+        .iter()
+        .filter(|f| matches!(f.field, Field::PId | Field::JId | Field::WId))
+        .filter_map(|f| {
+            let n = *f.numbers.first()?;
+            match f.op {
+                Op::Gt => Some(partition(&|id| id as f64 <= n)),
+                Op::Ge => Some(partition(&|id| (id as f64) < n)),
+                _ => None,
+            }
+        })
+        .max()
+        .unwrap_or(0)
+}
+
 /// Ids matching `g`, ascending, at most [`MAX_RESULTS`].
 pub fn run(t: &Tenant, object: Object, g: &Group) -> Vec<u64> {
-    let ids: Box<dyn Iterator<Item = u64>> = match object {
-        Object::Person => Box::new(t.people.iter().map(|p| p.id)),
-        Object::Job => Box::new(t.jobs.iter().map(|j| j.id)),
-        Object::Workflow => Box::new(t.workflows.iter().map(|w| w.id)),
+    let (len, id_at): (usize, Box<dyn Fn(usize) -> u64 + '_>) = match object {
+        Object::Person => (t.people.len(), Box::new(|i| t.people[i].id)),
+        Object::Job => (t.jobs.len(), Box::new(|i| t.jobs[i].id)),
+        Object::Workflow => (t.workflows.len(), Box::new(|i| t.workflows[i].id)),
     };
-    ids.enumerate()
+    let start = first_candidate(len, &*id_at, g);
+    (start..len)
+        .map(|i| (i, id_at(i)))
         .filter(|(i, _)| matches(t, object, *i, g))
         .map(|(_, id)| id)
         .take(MAX_RESULTS)

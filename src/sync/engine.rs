@@ -4,6 +4,8 @@
 //! honours pause, cancel, a lost lease and SIGTERM (finish the batch, release the lease).
 
 use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use futures::StreamExt;
@@ -42,8 +44,8 @@ pub struct Ctx<'a> {
     pub conn: &'a Connection,
     pub team: &'a Team,
     pub handle: &'a JobHandle,
-    pub client: IcimsClient,
-    pub budget: Budget,
+    pub client: Arc<IcimsClient>,
+    pub budget: Arc<Budget>,
     pub settings: SyncSettings,
     pub fields: FieldPlan,
     pub statuses: Statuses,
@@ -205,7 +207,9 @@ pub fn run_job(
     params: &SyncParams,
     events: &mut dyn FnMut(&str),
 ) -> Result<SyncReport, SyncError> {
-    let rt = tokio::runtime::Builder::new_current_thread()
+    // Fetches run on the runtime's threads while the job's own thread writes the store.
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
         .enable_all()
         .build()
         .map_err(|e| SyncError::Runtime(format!("cannot start the runtime: {e}")))?;
@@ -277,8 +281,8 @@ async fn run(
     let conn = store.conn();
     progress::ensure_state(conn, team.id)?;
     let settings = settings::load(store, team)?;
-    let client = client_for(store, team)?;
-    let budget = Budget::new(settings.quota_share);
+    let client = Arc::new(client_for(store, team)?);
+    let budget = Arc::new(Budget::new(settings.quota_share));
     let pid = std::process::id();
     conn.execute(
         "UPDATE sync_state SET job_id = ?2, error = NULL, started_at = COALESCE(started_at, ?3) WHERE team_id = ?1",
@@ -403,231 +407,412 @@ enum Outcome {
     Wait(chrono::DateTime<chrono::Utc>, u64),
     /// A failure of the whole sync (credentials, configuration).
     Fatal(IcimsError),
+    /// Not started: the loop was stopping or waiting when its turn came (left to do).
+    Skipped,
 }
 
-async fn fetch(
-    client: &IcimsClient,
-    budget: &Budget,
-    fields: &ObjectFields,
-    api_fields: &[String],
-    statuses: &Statuses,
-    object: &str,
-    id: &str,
-) -> Outcome {
-    let Ok(num) = id.parse::<u64>() else {
-        return Outcome::Bad(format!("id {id:?} is not a number iCIMS can be asked for"));
-    };
-    match budget.acquire() {
-        Decision::Go => {}
-        Decision::Wait { until, secs } => return Outcome::Wait(until, secs),
-    }
-    let wanted: Vec<&str> = api_fields.iter().map(String::as_str).collect();
-    let r = client
-        .get_profile(profile_type(object), Id(num), &wanted)
-        .await;
-    budget.release(client.quota());
-    match r {
-        Ok(p) => Outcome::Record(Box::new(fields.from_api(object, id, &p.fields, statuses))),
-        Err(IcimsError::NotFound { .. }) => Outcome::Gone,
-        Err(IcimsError::QuotaExhausted { reset_secs, .. }) => {
-            budget.exhausted(reset_secs);
-            let secs = reset_secs.unwrap_or(60);
-            Outcome::Wait(
-                chrono::Utc::now() + chrono::Duration::seconds(secs as i64),
-                secs,
-            )
+/// One row of the work list: object, iCIMS id, reason, attempts so far.
+#[derive(Debug, Clone)]
+struct Item {
+    object: String,
+    id: String,
+    reason: String,
+    attempts: u32,
+}
+
+/// What the fetching task needs, shared with it (it runs on the runtime's threads while
+/// this task writes to the store).
+struct Fetcher {
+    client: Arc<IcimsClient>,
+    budget: Arc<Budget>,
+    fields: FieldPlan,
+    statuses: Statuses,
+    /// Per object, the `fields=` of its GETs.
+    api_fields: Vec<(String, Vec<String>)>,
+    /// Set while the loop stops or waits: queued items are skipped, not fetched.
+    halt: AtomicBool,
+}
+
+impl Fetcher {
+    async fn fetch(&self, item: &Item) -> Outcome {
+        if self.halt.load(Ordering::Relaxed) {
+            return Outcome::Skipped;
         }
-        Err(e @ (IcimsError::Rejected { .. } | IcimsError::AccessDenied { .. })) => {
-            Outcome::Bad(e.to_string())
+        if item.reason == "deleted" {
+            return Outcome::Gone;
         }
-        Err(
-            e @ (IcimsError::Server { .. }
-            | IcimsError::Throttled { .. }
-            | IcimsError::Timeout { .. }
-            | IcimsError::Transport { .. }
-            | IcimsError::Unreachable { .. }
-            | IcimsError::Malformed { .. }),
-        ) => Outcome::Retry(e.to_string()),
-        Err(e) => Outcome::Fatal(e),
+        let Ok(num) = item.id.parse::<u64>() else {
+            return Outcome::Bad(format!(
+                "id {:?} is not a number iCIMS can be asked for",
+                item.id
+            ));
+        };
+        let empty = ObjectFields::default();
+        let of = self.fields.of(&item.object).unwrap_or(&empty);
+        let wanted: Vec<&str> = self
+            .api_fields
+            .iter()
+            .find(|(o, _)| *o == item.object)
+            .map(|(_, f)| f.iter().map(String::as_str).collect())
+            .unwrap_or_default();
+        match self.budget.acquire() {
+            Decision::Go => {}
+            Decision::Wait { until, secs } => return Outcome::Wait(until, secs),
+        }
+        let r = self
+            .client
+            .get_profile(profile_type(&item.object), Id(num), &wanted)
+            .await;
+        self.budget.release(self.client.quota());
+        match r {
+            Ok(p) => Outcome::Record(Box::new(of.from_api_owned(
+                &item.object,
+                &item.id,
+                p.fields,
+                &self.statuses,
+            ))),
+            Err(IcimsError::NotFound { .. }) => Outcome::Gone,
+            Err(IcimsError::QuotaExhausted { reset_secs, .. }) => {
+                self.budget.exhausted(reset_secs);
+                let secs = reset_secs.unwrap_or(60);
+                Outcome::Wait(
+                    chrono::Utc::now() + chrono::Duration::seconds(secs as i64),
+                    secs,
+                )
+            }
+            Err(e @ (IcimsError::Rejected { .. } | IcimsError::AccessDenied { .. })) => {
+                Outcome::Bad(e.to_string())
+            }
+            Err(
+                e @ (IcimsError::Server { .. }
+                | IcimsError::Throttled { .. }
+                | IcimsError::Timeout { .. }
+                | IcimsError::Transport { .. }
+                | IcimsError::Unreachable { .. }
+                | IcimsError::Malformed { .. }),
+            ) => Outcome::Retry(e.to_string()),
+            Err(e) => Outcome::Fatal(e),
+        }
     }
 }
 
-/// Work rows still to do, a batch at a time.
-fn next_batch(
+/// Up to `n` work rows still to do, after `after` (object, id) in the list's order.
+fn next_items(
     conn: &Connection,
     team_id: i64,
+    after: Option<&(String, String)>,
     n: usize,
-) -> Result<Vec<(String, String, String, u32)>, SyncError> {
+) -> Result<Vec<Item>, SyncError> {
+    let (object, id) = after
+        .map(|(o, i)| (o.as_str(), i.as_str()))
+        .unwrap_or(("", ""));
     let mut stmt = conn.prepare_cached(
-        "SELECT object, icims_id, reason, attempts FROM sync_work WHERE team_id = ?1 AND state = 'todo'
-         ORDER BY object, icims_id LIMIT ?2",
+        "SELECT object, icims_id, reason, attempts FROM sync_work
+         WHERE team_id = ?1 AND state = 'todo' AND (object, icims_id) > (?2, ?3)
+         ORDER BY object, icims_id LIMIT ?4",
     )?;
     let rows = stmt
-        .query_map(params![team_id, n as i64], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get::<_, i64>(3)?.max(0) as u32,
-            ))
+        .query_map(params![team_id, object, id, n as i64], |r| {
+            Ok(Item {
+                object: r.get(0)?,
+                id: r.get(1)?,
+                reason: r.get(2)?,
+                attempts: r.get::<_, i64>(3)?.max(0) as u32,
+            })
         })?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
 }
 
+/// Aborts the fetching task when the work loop ends, however it ends.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
+    }
+}
+
+/// What one written batch asks of the loop.
+#[derive(Default)]
+struct Written {
+    /// Records stored or marked deleted.
+    stored: u64,
+    /// Items left to do because of a transient failure.
+    retried: u64,
+    wait: Option<(chrono::DateTime<chrono::Utc>, u64)>,
+    fatal: Option<IcimsError>,
+}
+
 /// Works through `sync_work` until nothing is left to do.
+///
+/// A spawned task fetches (bounded concurrency) while this task writes what came back,
+/// a batch per transaction with the checkpoint, so the API and the store work at the
+/// same time. The list is read in passes (keyset order); an item left `todo` by a
+/// transient failure is retried by the next pass. On pause, cancel, a lost lease or
+/// SIGTERM it stops feeding, writes what is in flight, and returns.
 pub async fn run_work(ctx: &mut Ctx<'_>) -> Result<(), SyncError> {
-    let batch_size = (ctx.settings.concurrency * 8).clamp(16, 400);
-    let api_fields: Vec<(String, Vec<String>)> = OBJECTS
-        .iter()
-        .map(|o| {
-            (
-                o.to_string(),
-                ctx.fields.of(o).map(|f| f.api_fields()).unwrap_or_default(),
-            )
-        })
-        .collect();
-    let empty = ObjectFields::default();
-    loop {
-        control_check(ctx.conn, ctx.handle)?;
-        let batch = next_batch(ctx.conn, ctx.team.id, batch_size)?;
-        if batch.is_empty() {
-            return Ok(());
-        }
-        let outcomes: Vec<((String, String, String, u32), Outcome)> = {
-            let client = &ctx.client;
-            let budget = &ctx.budget;
-            let fields = &ctx.fields;
-            let statuses = &ctx.statuses;
-            let api_fields = &api_fields;
-            let empty = &empty;
-            futures::stream::iter(batch)
-                .map(|item| async move {
-                    if item.2 == "deleted" {
-                        return (item, Outcome::Gone);
-                    }
-                    let of = fields.of(&item.0).unwrap_or(empty);
-                    let af = api_fields
-                        .iter()
-                        .find(|(o, _)| *o == item.0)
-                        .map(|(_, f)| f.as_slice())
-                        .unwrap_or(&[]);
-                    let out = fetch(client, budget, of, af, statuses, &item.0, &item.1).await;
+    let concurrency = ctx.settings.concurrency.max(1);
+    // Items fetched or queued at once, and the most written per transaction (a batch is
+    // also cut after 100 ms, so a slow tenant still shows progress).
+    let window = (concurrency * 16).max(1024);
+    let batch_size = 512;
+    let fetcher = Arc::new(Fetcher {
+        client: ctx.client.clone(),
+        budget: ctx.budget.clone(),
+        fields: ctx.fields.clone(),
+        statuses: ctx.statuses.clone(),
+        api_fields: OBJECTS
+            .iter()
+            .map(|o| {
+                (
+                    o.to_string(),
+                    ctx.fields.of(o).map(|f| f.api_fields()).unwrap_or_default(),
+                )
+            })
+            .collect(),
+        halt: AtomicBool::new(false),
+    });
+    let halt = fetcher.clone();
+    let (item_tx, mut item_rx) = tokio::sync::mpsc::channel::<Item>(window);
+    let (out_tx, mut out_rx) = tokio::sync::mpsc::channel::<(Item, Outcome)>(window);
+    let _task = AbortOnDrop(tokio::spawn(async move {
+        futures::stream::poll_fn(move |cx| item_rx.poll_recv(cx))
+            .map(move |item| {
+                let f = fetcher.clone();
+                async move {
+                    let out = f.fetch(&item).await;
                     (item, out)
-                })
-                .buffer_unordered(ctx.settings.concurrency.max(1))
-                .collect()
-                .await
-        };
-        let mut wait: Option<(chrono::DateTime<chrono::Utc>, u64)> = None;
-        let mut fatal: Option<IcimsError> = None;
-        let stats = ctx.client.stats();
-        let calls = stats.api_calls.saturating_sub(ctx.counted.0);
-        let retries = stats.retries.saturating_sub(ctx.counted.1);
-        let tx = super::progress::begin(ctx.conn)?;
-        let team_id = ctx.team.id;
-        let mut written = 0u64;
-        for ((object, id, _reason, attempts), out) in outcomes {
-            let done = |tx: &Connection, failed: bool| -> rusqlite::Result<()> {
-                tx.prepare_cached(
-                    "UPDATE sync_work SET state = ?4, attempts = attempts + 1 WHERE team_id = ?1 AND object = ?2 AND icims_id = ?3",
-                )?
-                .execute(params![team_id, object, id, if failed { "failed" } else { "done" }])?;
-                tx.prepare_cached(&format!(
-                    "UPDATE sync_objects SET {} = {} + 1 WHERE team_id = ?1 AND object = ?2",
-                    if failed { "failed" } else { "done" },
-                    if failed { "failed" } else { "done" }
-                ))?
-                .execute(params![team_id, object])?;
-                Ok(())
-            };
-            match out {
-                Outcome::Record(rec) => {
-                    progress::upsert_record(&tx, team_id, &object, &rec, "api")?;
-                    progress::unquarantine(&tx, team_id, &object, &id)?;
-                    done(&tx, false)?;
-                    ctx.report.fetched += 1;
-                    written += 1;
                 }
-                Outcome::Gone => {
-                    if progress::mark_deleted(&tx, team_id, &object, &id)? {
-                        ctx.report.deleted += 1;
-                    }
-                    done(&tx, false)?;
-                    written += 1;
+            })
+            .buffer_unordered(concurrency)
+            .for_each(move |r| {
+                let out_tx = out_tx.clone();
+                async move {
+                    let _ = out_tx.send(r).await;
                 }
-                Outcome::Retry(reason) if attempts + 1 >= MAX_ATTEMPTS => {
-                    progress::quarantine(&tx, team_id, &object, &id, &reason, attempts + 1)?;
-                    done(&tx, true)?;
-                    ctx.report.quarantined += 1;
+            })
+            .await;
+    }));
+
+    let mut cursor: Option<(String, String)> = None;
+    let mut scan_done = false;
+    let mut pass_fed = 0u64;
+    let mut in_flight = 0usize;
+    let mut stop: Option<SyncError> = None;
+    let mut wait: Option<(chrono::DateTime<chrono::Utc>, u64)> = None;
+    let mut fatal: Option<IcimsError> = None;
+    loop {
+        if stop.is_none()
+            && let Err(e) = control_check(ctx.conn, ctx.handle)
+        {
+            stop = Some(e);
+        }
+        if stop.is_none() && wait.is_none() && fatal.is_none() {
+            while in_flight < window && !scan_done {
+                let items = next_items(ctx.conn, ctx.team.id, cursor.as_ref(), window - in_flight)?;
+                let Some(last) = items.last() else {
+                    scan_done = true;
+                    break;
+                };
+                cursor = Some((last.object.clone(), last.id.clone()));
+                for item in items {
+                    in_flight += 1;
+                    pass_fed += 1;
+                    item_tx
+                        .send(item)
+                        .await
+                        .map_err(|_| SyncError::Runtime("the fetching task ended".into()))?;
                 }
-                Outcome::Retry(_) => {
-                    tx.prepare_cached(
-                        "UPDATE sync_work SET attempts = attempts + 1 WHERE team_id = ?1 AND object = ?2 AND icims_id = ?3",
-                    )?
-                    .execute(params![team_id, object, id])?;
-                }
-                Outcome::Bad(reason) => {
-                    progress::quarantine(&tx, team_id, &object, &id, &reason, attempts + 1)?;
-                    done(&tx, true)?;
-                    ctx.report.quarantined += 1;
-                }
-                Outcome::Wait(until, secs) => {
-                    if wait.is_none_or(|(_, s)| secs > s) {
-                        wait = Some((until, secs));
-                    }
-                }
-                Outcome::Fatal(e) => fatal = Some(e),
             }
         }
-        progress::add_calls(&tx, team_id, calls, retries)?;
-        let (limit, remaining, reset) = ctx.budget.seen();
-        progress::set_quota(&tx, team_id, limit, remaining, reset.as_deref())?;
-        progress::heartbeat(&tx, team_id, std::process::id())?;
-        ctx.sample_records += written;
-        ctx.sample_calls += calls;
-        if ctx.last_sample.elapsed() >= Duration::from_secs(1) {
-            progress::rate_sample(&tx, team_id, ctx.sample_records, ctx.sample_calls)?;
-            ctx.sample_records = 0;
-            ctx.sample_calls = 0;
-            ctx.last_sample = Instant::now();
+        if stop.is_some() || wait.is_some() || fatal.is_some() {
+            halt.halt.store(true, Ordering::Relaxed);
         }
-        // The work list is the checkpoint; the job row records how far it got (and the
-        // write fails when another worker took the lease, rolling the batch back).
-        write_checkpoint(
-            &tx,
-            ctx.handle.id,
-            &ctx.handle.owner,
-            &serde_json::json!({"phase": "work", "fetched": ctx.report.fetched, "deleted": ctx.report.deleted}),
-        )
-        .map_err(|_| SyncError::LeaseLost)?;
-        tx.commit()?;
-        ctx.counted = (stats.api_calls, stats.retries);
-        ctx.report.calls += calls;
-        ctx.report.retries += retries;
-        if let Some(e) = fatal {
-            return Err(e.into());
+        if in_flight == 0 {
+            if let Some(e) = fatal {
+                return Err(e.into());
+            }
+            if let Some(e) = stop {
+                return Err(e);
+            }
+            if let Some((until, secs)) = wait.take() {
+                (ctx.events)(&format!("waiting for quota ({})", human_secs(secs)));
+                let conn = ctx.conn;
+                let handle = ctx.handle;
+                plan::wait_for_quota(conn, ctx.team.id, until, secs, &mut || {
+                    control_check(conn, handle)
+                })
+                .await?;
+                halt.halt.store(false, Ordering::Relaxed);
+                (cursor, scan_done, pass_fed) = (None, false, 0);
+                continue;
+            }
+            if scan_done {
+                if pass_fed == 0 {
+                    return Ok(());
+                }
+                // Another pass for what a transient failure left to do.
+                (cursor, scan_done, pass_fed) = (None, false, 0);
+                continue;
+            }
         }
-        if written == 0 && wait.is_none() {
+        // Collect a batch: what came back within a short window, up to `batch_size`.
+        let mut outcomes = Vec::with_capacity(batch_size);
+        let deadline = tokio::time::Instant::now() + Duration::from_millis(100);
+        while outcomes.len() < batch_size && outcomes.len() < in_flight {
+            let next = if outcomes.is_empty() {
+                out_rx.recv().await
+            } else {
+                match tokio::time::timeout_at(deadline, out_rx.recv()).await {
+                    Ok(r) => r,
+                    Err(_) => break,
+                }
+            };
+            match next {
+                Some(r) => outcomes.push(r),
+                None => return Err(SyncError::Runtime("the fetching task ended".into())),
+            }
+        }
+        in_flight -= outcomes.len();
+        let w = write_batch(ctx, outcomes)?;
+        if let Some(x) = w.wait
+            && wait.is_none_or(|(_, s)| x.1 > s)
+        {
+            wait = Some(x);
+        }
+        if w.fatal.is_some() {
+            fatal = w.fatal;
+        }
+        if w.stored == 0 && w.retried > 0 && wait.is_none() && stop.is_none() {
             // Nothing in the batch could be read (network trouble): back off a little
             // before the next attempts instead of spending them at once.
-            let conn = ctx.conn;
-            let handle = ctx.handle;
             for _ in 0..8 {
-                control_check(conn, handle)?;
+                if let Err(e) = control_check(ctx.conn, ctx.handle) {
+                    stop = Some(e);
+                    break;
+                }
                 tokio::time::sleep(Duration::from_millis(250)).await;
             }
         }
-        if let Some((until, secs)) = wait {
-            (ctx.events)(&format!("waiting for quota ({})", human_secs(secs)));
-            let conn = ctx.conn;
-            let handle = ctx.handle;
-            plan::wait_for_quota(conn, team_id, until, secs, &mut || {
-                control_check(conn, handle)
-            })
-            .await?;
+    }
+}
+
+/// Writes one batch of outcomes with the counters and the checkpoint, in one transaction.
+fn write_batch(ctx: &mut Ctx<'_>, outcomes: Vec<(Item, Outcome)>) -> Result<Written, SyncError> {
+    let mut w = Written::default();
+    let stats = ctx.client.stats();
+    let calls = stats.api_calls.saturating_sub(ctx.counted.0);
+    let retries = stats.retries.saturating_sub(ctx.counted.1);
+    let tx = super::progress::begin(ctx.conn)?;
+    let team_id = ctx.team.id;
+    // Per object: (done, failed) to add to its counters.
+    let mut counts: Vec<(String, i64, i64)> = Vec::new();
+    let mut count = |object: &str, failed: bool| {
+        let i = match counts.iter().position(|(o, _, _)| o == object) {
+            Some(i) => i,
+            None => {
+                counts.push((object.to_string(), 0, 0));
+                counts.len() - 1
+            }
+        };
+        if failed {
+            counts[i].2 += 1;
+        } else {
+            counts[i].1 += 1;
+        }
+    };
+    for (item, out) in outcomes {
+        let Item {
+            object,
+            id,
+            attempts,
+            ..
+        } = item;
+        let finish = |tx: &Connection, failed: bool| -> rusqlite::Result<()> {
+            tx.prepare_cached(
+                "UPDATE sync_work SET state = ?4, attempts = attempts + 1 WHERE team_id = ?1 AND object = ?2 AND icims_id = ?3",
+            )?
+            .execute(params![team_id, object, id, if failed { "failed" } else { "done" }])?;
+            Ok(())
+        };
+        match out {
+            Outcome::Record(rec) => {
+                progress::upsert_record(&tx, team_id, &object, &rec, "api")?;
+                progress::unquarantine(&tx, team_id, &object, &id)?;
+                finish(&tx, false)?;
+                count(&object, false);
+                ctx.report.fetched += 1;
+                w.stored += 1;
+            }
+            Outcome::Gone => {
+                if progress::mark_deleted(&tx, team_id, &object, &id)? {
+                    ctx.report.deleted += 1;
+                }
+                finish(&tx, false)?;
+                count(&object, false);
+                w.stored += 1;
+            }
+            Outcome::Retry(reason) if attempts + 1 >= MAX_ATTEMPTS => {
+                progress::quarantine(&tx, team_id, &object, &id, &reason, attempts + 1)?;
+                finish(&tx, true)?;
+                count(&object, true);
+                ctx.report.quarantined += 1;
+            }
+            Outcome::Retry(_) => {
+                tx.prepare_cached(
+                    "UPDATE sync_work SET attempts = attempts + 1 WHERE team_id = ?1 AND object = ?2 AND icims_id = ?3",
+                )?
+                .execute(params![team_id, object, id])?;
+                w.retried += 1;
+            }
+            Outcome::Bad(reason) => {
+                progress::quarantine(&tx, team_id, &object, &id, &reason, attempts + 1)?;
+                finish(&tx, true)?;
+                count(&object, true);
+                ctx.report.quarantined += 1;
+            }
+            Outcome::Wait(until, secs) => {
+                if w.wait.is_none_or(|(_, s)| secs > s) {
+                    w.wait = Some((until, secs));
+                }
+            }
+            Outcome::Fatal(e) => w.fatal = Some(e),
+            Outcome::Skipped => {}
         }
     }
+    for (object, done, failed) in &counts {
+        tx.prepare_cached(
+            "UPDATE sync_objects SET done = done + ?3, failed = failed + ?4 WHERE team_id = ?1 AND object = ?2",
+        )?
+        .execute(params![team_id, object, done, failed])?;
+    }
+    progress::add_calls(&tx, team_id, calls, retries)?;
+    let (limit, remaining, reset) = ctx.budget.seen();
+    progress::set_quota(&tx, team_id, limit, remaining, reset.as_deref())?;
+    progress::heartbeat(&tx, team_id, std::process::id())?;
+    ctx.sample_records += w.stored;
+    ctx.sample_calls += calls;
+    if ctx.last_sample.elapsed() >= Duration::from_secs(1) {
+        progress::rate_sample(&tx, team_id, ctx.sample_records, ctx.sample_calls)?;
+        ctx.sample_records = 0;
+        ctx.sample_calls = 0;
+        ctx.last_sample = Instant::now();
+    }
+    // The work list is the checkpoint; the job row records how far it got (and the
+    // write fails when another worker took the lease, rolling the batch back).
+    write_checkpoint(
+        &tx,
+        ctx.handle.id,
+        &ctx.handle.owner,
+        &serde_json::json!({"phase": "work", "fetched": ctx.report.fetched, "deleted": ctx.report.deleted}),
+    )
+    .map_err(|_| SyncError::LeaseLost)?;
+    tx.commit()?;
+    ctx.counted = (stats.api_calls, stats.retries);
+    ctx.report.calls += calls;
+    ctx.report.retries += retries;
+    Ok(w)
 }
 
 /// Opens the store of `db` for a read of the status (convenience for faces).

@@ -234,6 +234,17 @@ impl ObjectFields {
         body: &Map<String, Value>,
         statuses: &Statuses,
     ) -> SyncedRecord {
+        self.from_api_owned(object, id, body.clone(), statuses)
+    }
+
+    /// [`ObjectFields::from_api`] taking the body (kept as the raw values, not copied).
+    pub fn from_api_owned(
+        &self,
+        object: &str,
+        id: &str,
+        body: Map<String, Value>,
+        statuses: &Statuses,
+    ) -> SyncedRecord {
         let mut fields = Map::new();
         for r in &self.rules {
             let v = match &r.api {
@@ -256,8 +267,6 @@ impl ObjectFields {
                 fields.insert(r.target.clone(), Value::String(v));
             }
         }
-        let mut raw = body.clone();
-        raw.remove("links");
         let (status_id, status_name) = if object == "workflows" {
             let node = body.get("status");
             (
@@ -275,6 +284,8 @@ impl ObjectFields {
             .get("updateddate")
             .and_then(|v| api_value("", v))
             .or_else(|| updated_from_fields(&fields));
+        let mut raw = body;
+        raw.remove("links");
         SyncedRecord {
             icims_id: id.to_string(),
             fields,

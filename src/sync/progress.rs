@@ -31,8 +31,8 @@ pub fn upsert_record(
     rec: &SyncedRecord,
     source: &str,
 ) -> rusqlite::Result<()> {
-    let fields = serde_json::Value::Object(rec.fields.clone()).to_string();
-    let raw = serde_json::Value::Object(rec.raw.clone()).to_string();
+    let fields = serde_json::to_string(&rec.fields).unwrap_or_else(|_| "{}".into());
+    let raw = serde_json::to_string(&rec.raw).unwrap_or_else(|_| "{}".into());
     conn.prepare_cached(
         "INSERT INTO sync_records (team_id, object, icims_id, deleted, status_id, status_name, fields, raw, source, updated_at)
          VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6, ?7, ?8, ?9)
