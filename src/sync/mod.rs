@@ -21,6 +21,7 @@ pub mod progress;
 pub mod seed;
 pub mod settings;
 pub mod status;
+pub mod stream;
 
 use serde::{Deserialize, Serialize};
 

@@ -129,6 +129,15 @@ pub struct LiveView {
     /// Records changed, created or deleted found by the last cycle.
     pub last_cycle_changes: Option<u64>,
     pub next_cycle_at: Option<String>,
+    /// How the last cycle found changes: `stream` (Data Stream events), `poll`
+    /// (`updateddate` searches) or `stream+poll` (some objects polled).
+    pub last_cycle_mode: Option<String>,
+    /// Data Stream events the last cycle read, and how many of them were not understood.
+    pub last_cycle_events: Option<u64>,
+    pub last_cycle_events_unknown: Option<u64>,
+    /// Why the last cycle polled (no Data Stream credential or subscription, an error,
+    /// events not understood, objects no subscription carries).
+    pub last_cycle_note: Option<String>,
 }
 
 /// The job behind the sync.
@@ -242,6 +251,10 @@ pub fn load(conn: &Connection, team_id: i64) -> Result<SyncStatus, SyncError> {
             last_cycle_at: None,
             last_cycle_changes: None,
             next_cycle_at: None,
+            last_cycle_mode: None,
+            last_cycle_events: None,
+            last_cycle_events_unknown: None,
+            last_cycle_note: None,
         },
         job: None,
         started_at: None,
@@ -329,7 +342,29 @@ pub fn load(conn: &Connection, team_id: i64) -> Result<SyncStatus, SyncError> {
             last_cycle_at: live.1,
             next_cycle_at: live.2,
             last_cycle_changes: live.3.map(|v| v.max(0) as u64),
+            ..st.live
         };
+        if let Some((mode, events, unknown, note)) = conn
+            .query_row(
+                "SELECT mode, events, events_unknown, note FROM sync_cycles WHERE team_id = ?1
+                 ORDER BY id DESC LIMIT 1",
+                [team_id],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, i64>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                    ))
+                },
+            )
+            .optional()?
+        {
+            st.live.last_cycle_mode = Some(mode);
+            st.live.last_cycle_events = Some(events.max(0) as u64);
+            st.live.last_cycle_events_unknown = Some(unknown.max(0) as u64);
+            st.live.last_cycle_note = note;
+        }
         st.error = error;
     }
     {
