@@ -1079,4 +1079,40 @@ fn scope_keeps_only_the_chosen_person_folder_in_the_seed_and_every_search() {
         .filter(|((o, _), r)| o == "jobs" && r.0 == 0)
         .count();
     assert_eq!(jobs, tenant.jobs.len());
+
+    // Live: a person created now (in the first person's folder, in scope or not) comes
+    // through the scoped poll only; the stream carries jobs and workflows.
+    home.ok(&["sync", "settings", TEAM, "--reconcile-every", "1000"], "");
+    let created = t
+        .sb()
+        .mutate(|tn, clock| mutate::create_person(tn, clock).unwrap());
+    let in_scope = t.sb().tenant().person(created).unwrap().folder.value == folder;
+    home.ok(
+        &[
+            "sync",
+            "start",
+            TEAM,
+            "--live-cycles",
+            "1",
+            "--live-interval",
+            "1",
+        ],
+        "",
+    );
+    let c = cycle_started_after(&home, "");
+    assert_eq!(c.mode, "stream+poll", "{c:?}");
+    assert!(
+        c.note
+            .as_deref()
+            .is_some_and(|n| n.contains("people scoped by folder")),
+        "{c:?}"
+    );
+    let stored = rows(&home.db());
+    assert_eq!(
+        stored
+            .get(&("people".to_string(), created.to_string()))
+            .is_some_and(|r| r.0 == 0),
+        in_scope,
+        "person {created} (in scope: {in_scope})"
+    );
 }

@@ -122,6 +122,7 @@ fn situation(
     read: &Read,
     poll_due: Option<&str>,
     polled: &[&str],
+    scoped: &[&str],
 ) -> (String, String, Option<String>) {
     if let Some((key, why)) = &read.fallback {
         let note = why.clone();
@@ -151,10 +152,22 @@ fn situation(
         );
     }
     let covered: Vec<&str> = read.covered.iter().copied().collect();
-    let note = format!(
-        "no Data Stream subscription says it carries {}",
-        polled.join(", ")
-    );
+    let (in_scope, uncarried): (Vec<&str>, Vec<&str>) =
+        polled.iter().partition(|o| scoped.contains(o));
+    let mut why = Vec::new();
+    if !in_scope.is_empty() {
+        why.push(format!(
+            "{} scoped by folder (polled with the scope)",
+            in_scope.join(", ")
+        ));
+    }
+    if !uncarried.is_empty() {
+        why.push(format!(
+            "no Data Stream subscription says it carries {}",
+            uncarried.join(", ")
+        ));
+    }
+    let note = why.join("; ");
     (
         format!("partial:{}", polled.join(",")),
         format!(
@@ -207,12 +220,18 @@ pub async fn cycle(ctx: &mut Ctx<'_>, source: &mut StreamSource) -> Result<(), S
         [team_id],
         |r| Ok((r.get(0)?, r.get(1)?)),
     )?;
+    // Scoped objects are polled with their scope (an event does not say the folder).
+    let scoped: Vec<&str> = OBJECTS
+        .into_iter()
+        .filter(|o| ctx.settings.scope.folders(o).is_some())
+        .collect();
     let read = source
-        .read(ctx.store, conn, ctx.team, &ctx.budget, &mut check)
+        .read(ctx.store, conn, ctx.team, &ctx.budget, &scoped, &mut check)
         .await?;
     let polled = stream::objects_to_poll(&read, poll_due.is_some());
     let mode = mode_of(&polled);
-    let (situation_key, situation_msg, note) = situation(&read, poll_due.as_deref(), &polled);
+    let (situation_key, situation_msg, note) =
+        situation(&read, poll_due.as_deref(), &polled, &scoped);
     for object in OBJECTS {
         if polled.contains(&object) {
             let mut page = |ids: &[u64]| -> Result<(), SyncError> {
@@ -351,5 +370,71 @@ pub fn refresh_stage_catalogue(ctx: &mut Ctx<'_>, options: Option<&[StatusOption
         let msg = format!("stage catalogue not refreshed: {e}");
         let _ = progress::event(ctx.conn, ctx.team.id, "cycle", &msg);
         (ctx.events)(&msg);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mode_and_situation_say_how_changes_were_found() {
+        let mut read = Read {
+            subscriptions: 3,
+            covered: ["people", "jobs", "workflows"].into_iter().collect(),
+            ..Read::default()
+        };
+        let polled = stream::objects_to_poll(&read, false);
+        assert_eq!(mode_of(&polled), "stream");
+        let (key, msg, note) = situation(&read, None, &polled, &[]);
+        assert_eq!(key, "stream");
+        assert_eq!(msg, "live cycles read Data Stream events (3 subscriptions)");
+        assert_eq!(note, None);
+
+        // A poll still owed (events not understood before a crash) polls everything.
+        let polled = stream::objects_to_poll(&read, true);
+        assert_eq!(mode_of(&polled), "poll");
+        let (key, _, note) = situation(
+            &read,
+            Some("2 Data Stream events not understood"),
+            &polled,
+            &[],
+        );
+        assert_eq!(key, "poll:due");
+        assert!(note.unwrap().contains("interrupted cycle"));
+
+        // People scoped, jobs carried by no subscription.
+        read.covered = ["workflows"].into_iter().collect();
+        let polled = stream::objects_to_poll(&read, false);
+        assert_eq!(polled, vec!["people", "jobs"]);
+        assert_eq!(mode_of(&polled), "stream+poll");
+        let (key, msg, note) = situation(&read, None, &polled, &["people"]);
+        assert_eq!(key, "partial:people,jobs");
+        assert_eq!(
+            note.as_deref(),
+            Some(
+                "people scoped by folder (polled with the scope); no Data Stream subscription says it carries jobs"
+            )
+        );
+        assert!(
+            msg.starts_with(
+                "live cycles read Data Stream events for workflows and poll people, jobs"
+            ),
+            "{msg}"
+        );
+
+        // Any fallback polls everything, whatever the subscriptions cover.
+        read.fallback = Some((
+            "no-subscription",
+            "the tenant has no Data Stream subscription".into(),
+        ));
+        let polled = stream::objects_to_poll(&read, false);
+        assert_eq!(mode_of(&polled), "poll");
+        let (key, msg, _) = situation(&read, None, &polled, &[]);
+        assert_eq!(key, "poll:no-subscription");
+        assert_eq!(
+            msg,
+            "Data Stream not used: the tenant has no Data Stream subscription; live cycles poll by updateddate"
+        );
     }
 }

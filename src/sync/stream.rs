@@ -435,11 +435,24 @@ fn save_position(
     Ok(())
 }
 
-/// Where a subscription read for the first time starts taking events: the earliest of
-/// the initial pass's start, its plan and the newest updated date it stored, less
-/// [`CATCH_UP_SLACK_MINUTES`] (events before were covered by the initial pass; those
-/// after are taken even if the initial pass saw them: a record fetched twice).
+/// Where a subscription read for the first time starts taking events, less
+/// [`CATCH_UP_SLACK_MINUTES`]: the start of the last live cycle (every cycle covers every
+/// object, by stream or poll, so older events were covered), or before any cycle the
+/// earliest of the initial pass's start, its plan and the newest updated date it stored
+/// (older events were covered by the initial pass). Events after are taken even if they
+/// were covered: a record fetched twice.
 pub fn catch_up_from(conn: &Connection, team_id: i64) -> Result<DateTime<Utc>, SyncError> {
+    let slack = chrono::Duration::minutes(CATCH_UP_SLACK_MINUTES);
+    let last_cycle: Option<String> = conn
+        .query_row(
+            "SELECT started_at FROM sync_cycles WHERE team_id = ?1 ORDER BY id DESC LIMIT 1",
+            [team_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if let Some(t) = last_cycle.as_deref().and_then(parse_when) {
+        return Ok(t - slack);
+    }
     let (started, plan, watermark): (Option<String>, Option<String>, Option<String>) = conn
         .query_row(
             "SELECT started_at, plan, watermark FROM sync_state WHERE team_id = ?1",
@@ -457,7 +470,7 @@ pub fn catch_up_from(conn: &Connection, team_id: i64) -> Result<DateTime<Utc>, S
         .filter_map(|s| parse_when(s))
         .min()
         .unwrap_or_else(Utc::now);
-    Ok(earliest - chrono::Duration::minutes(CATCH_UP_SLACK_MINUTES))
+    Ok(earliest - slack)
 }
 
 /// What a cycle's reading of the Data Stream gave.
@@ -465,8 +478,12 @@ pub fn catch_up_from(conn: &Connection, team_id: i64) -> Result<DateTime<Utc>, S
 pub struct Read {
     /// Subscriptions read.
     pub subscriptions: usize,
-    /// Objects whose changes the subscriptions carry (the others are polled).
+    /// Objects whose changes the subscriptions carry and that are taken from them (the
+    /// others are polled).
     pub covered: BTreeSet<&'static str>,
+    /// Events of objects not taken from the stream (scoped objects, polled with their
+    /// scope instead).
+    pub skipped_scoped: u64,
     /// Events read (taken), understood or not.
     pub events: u64,
     /// Events not understood.
@@ -529,15 +546,17 @@ impl StreamSource {
     }
 
     /// Reads every subscription on from its stored position, queueing the records the
-    /// events name as `changed` work. Store errors and stop requests are errors; the
-    /// stream's own failures are a [`Read::fallback`].
-    #[allow(clippy::too_many_arguments)]
+    /// events name as `changed` work, except records of the objects in `not_taken`
+    /// (scoped by folder: an event does not say the folder, so those objects are polled
+    /// with their scope). Store errors and stop requests are errors; the stream's own
+    /// failures are a [`Read::fallback`].
     pub async fn read(
         &mut self,
         store: &Store,
         conn: &Connection,
         team: &Team,
         budget: &Budget,
+        not_taken: &[&str],
         check: &mut dyn FnMut() -> Result<(), SyncError>,
     ) -> Result<Read, SyncError> {
         let mut read = Read::default();
@@ -549,7 +568,7 @@ impl StreamSource {
             }
         };
         let stats0 = client.stats();
-        let result = read_all(client, conn, team.id, budget, check, &mut read).await;
+        let result = read_all(client, conn, team.id, budget, not_taken, check, &mut read).await;
         let stats = client.stats();
         read.calls = stats.api_calls - stats0.api_calls;
         read.retries = stats.retries - stats0.retries;
@@ -617,6 +636,7 @@ async fn read_all(
     conn: &Connection,
     team_id: i64,
     budget: &Budget,
+    not_taken: &[&str],
     check: &mut dyn FnMut() -> Result<(), SyncError>,
     read: &mut Read,
 ) -> Result<(), StreamFailure> {
@@ -653,6 +673,7 @@ async fn read_all(
     for s in &subs {
         read.covered.extend(subscription_objects(&s.raw));
     }
+    read.covered.retain(|o| !not_taken.contains(o));
     let mut catch_up = None;
     for s in &subs {
         let stored = load_position(conn, team_id, &s.id)?;
@@ -723,7 +744,9 @@ async fn read_all(
             for e in fresh {
                 match interpret(e) {
                     Ok(c) => {
-                        if since.is_some_and(|s| c.at.is_some_and(|at| at < s)) {
+                        if not_taken.contains(&c.object) {
+                            read.skipped_scoped += 1;
+                        } else if since.is_some_and(|s| c.at.is_some_and(|at| at < s)) {
                             read.skipped_old += 1;
                         } else {
                             ids.entry(c.object).or_default().push(c.id);
