@@ -59,6 +59,15 @@ pub fn object_of_name(name: &str) -> Option<&'static str> {
     }
 }
 
+/// iCIMS profiles the sync does not keep: an event about one is read and passed over.
+const NOT_SYNCED: [&str; 6] = ["compan", "offer", "contact", "location", "vendor", "user"];
+
+/// The profile a type name speaks of when it is one the sync does not keep.
+fn not_synced_name(name: &str) -> Option<&'static str> {
+    let l = name.to_ascii_lowercase();
+    NOT_SYNCED.into_iter().find(|n| l.contains(n))
+}
+
 /// The object of a URL path segment (`/customers/1/people/12`).
 fn object_of_segment(seg: &str) -> Option<&'static str> {
     match seg.to_ascii_lowercase().as_str() {
@@ -163,10 +172,29 @@ fn from_url(url: &str) -> Option<(&'static str, u64)> {
         .find_map(|w| Some((object_of_segment(w[0])?, w[1].parse().ok()?)))
 }
 
+/// The profile the sync does not keep that a URL points to (`…/customers/1/companies/5`).
+fn other_of_url(url: &str) -> Option<&'static str> {
+    let path = url.split(['?', '#']).next().unwrap_or(url);
+    let segs: Vec<&str> = path.split('/').filter(|s| !s.is_empty()).collect();
+    segs.windows(2)
+        .rev()
+        .find(|w| w[1].parse::<u64>().is_ok())
+        .and_then(|w| not_synced_name(w[0]))
+}
+
+fn push_url(url: &str, f: &mut Found) {
+    match from_url(url) {
+        Some(c) => f.links.push(c),
+        None => f.other = f.other.or(other_of_url(url)),
+    }
+}
+
 /// What one event object (and the objects it wraps) says.
 #[derive(Default)]
 struct Found {
     kind: Option<(usize, &'static str)>,
+    /// A profile the sync does not keep, named by a type or a link.
+    other: Option<&'static str>,
     links: Vec<(&'static str, u64)>,
     specific: Vec<(&'static str, u64)>,
     generic: Option<u64>,
@@ -176,11 +204,12 @@ struct Found {
 fn scan(o: &Map<String, Value>, depth: usize, f: &mut Found) {
     for (k, v) in o {
         let key = norm(k);
-        if let (Some(rank), Value::String(s)) = (TYPE_KEYS.iter().position(|t| *t == key), v)
-            && let Some(obj) = object_of_name(s)
-            && f.kind.is_none_or(|(r, _)| rank < r)
-        {
-            f.kind = Some((rank, obj));
+        if let (Some(rank), Value::String(s)) = (TYPE_KEYS.iter().position(|t| *t == key), v) {
+            match object_of_name(s) {
+                Some(obj) if f.kind.is_none_or(|(r, _)| rank < r) => f.kind = Some((rank, obj)),
+                Some(_) => {}
+                None => f.other = f.other.or(not_synced_name(s)),
+            }
         }
         if let Some(obj) = specific_id_key(&key)
             && let Some(id) = id_of(v)
@@ -230,18 +259,13 @@ fn scan(o: &Map<String, Value>, depth: usize, f: &mut Found) {
 
 fn link(l: &Value, f: &mut Found) {
     match l {
-        Value::String(s) => {
-            if let Some(c) = from_url(s) {
-                f.links.push(c);
-            }
-        }
+        Value::String(s) => push_url(s, f),
         Value::Object(o) => {
             for (k, v) in o {
                 if matches!(norm(k).as_str(), "url" | "href" | "uri")
                     && let Value::String(s) = v
-                    && let Some(c) = from_url(s)
                 {
-                    f.links.push(c);
+                    push_url(s, f);
                 }
             }
         }
@@ -286,10 +310,11 @@ pub fn shape(event: &Value) -> String {
 /// ids (`personId`, `jobId`, `workflowId`…), or a generic id (`systemId`, `id`…) with
 /// the object named by a type (`profileType`, `objectType`, `eventType`…), also inside
 /// a wrapper (`data`, `payload`, `detail`…). With an object named, its own link or id
-/// wins over others the event carries (a workflow event also naming its person). An
-/// event that names no record, or several with nothing to choose between them, is not
-/// understood: the error describes its shape (keys only).
-pub fn interpret(event: &Value) -> Result<Change, String> {
+/// wins over others the event carries (a workflow event also naming its person).
+/// `Ok(None)`: the event is about a profile the sync does not keep (a company, an
+/// offer…). An event that names no record, or several with nothing to choose between
+/// them, is not understood: the error describes its shape (keys only).
+pub fn interpret(event: &Value) -> Result<Option<Change>, String> {
     let Value::Object(o) = event else {
         return Err(format!("the event is {}", shape(event)));
     };
@@ -312,9 +337,10 @@ pub fn interpret(event: &Value) -> Result<Change, String> {
             }
         }),
     };
-    match chosen {
-        Some((object, id)) => Ok(Change { object, id, at }),
-        None => Err(format!("no record could be read from {}", shape(event))),
+    match (chosen, f.other) {
+        (Some((object, id)), _) => Ok(Some(Change { object, id, at })),
+        (None, Some(_)) if f.kind.is_none() => Ok(None),
+        (None, _) => Err(format!("no record could be read from {}", shape(event))),
     }
 }
 
@@ -484,6 +510,8 @@ pub struct Read {
     /// Events of objects not taken from the stream (scoped objects, polled with their
     /// scope instead).
     pub skipped_scoped: u64,
+    /// Events about profiles the sync does not keep (companies, offers…).
+    pub not_synced: u64,
     /// Events read (taken), understood or not.
     pub events: u64,
     /// Events not understood.
@@ -743,7 +771,8 @@ async fn read_all(
             let fresh = &page.events[skip.min(page.events.len())..];
             for e in fresh {
                 match interpret(e) {
-                    Ok(c) => {
+                    Ok(None) => read.not_synced += 1,
+                    Ok(Some(c)) => {
                         if not_taken.contains(&c.object) {
                             read.skipped_scoped += 1;
                         } else if since.is_some_and(|s| c.at.is_some_and(|at| at < s)) {
@@ -761,7 +790,9 @@ async fn read_all(
                     }
                 }
             }
-            let next = match &page.next_key {
+            // The end, or a server handing back the key it was given (never loop on it).
+            let next_key = page.next_key.clone().filter(|k| key.as_ref() != Some(k));
+            let next = match &next_key {
                 Some(k) => Position {
                     start_key: Some(k.clone()),
                     consumed: 0,
@@ -800,7 +831,7 @@ async fn read_all(
             read.events += fresh.len() as u64;
             read.unknown += unknown;
             pos = next;
-            if page.next_key.is_none() {
+            if next_key.is_none() {
                 break;
             }
         }
@@ -823,7 +854,9 @@ mod tests {
     use serde_json::json;
 
     fn ok(v: Value) -> (&'static str, u64) {
-        let c = interpret(&v).unwrap_or_else(|e| panic!("{v}: {e}"));
+        let c = interpret(&v)
+            .unwrap_or_else(|e| panic!("{v}: {e}"))
+            .unwrap_or_else(|| panic!("{v}: not synced"));
         (c.object, c.id)
     }
 
@@ -834,7 +867,7 @@ mod tests {
             "systemId": "4711", "profileType": "person", "eventDate": "2026-11-20 05:41 PM",
             "links": [{"rel": "person", "title": "Person Profile", "url": "http://127.0.0.1:1/customers/1001/people/4711"}]
         });
-        let c = interpret(&e).unwrap();
+        let c = interpret(&e).unwrap().unwrap();
         assert_eq!((c.object, c.id), ("people", 4711));
         assert_eq!(
             c.at.map(|t| t.to_rfc3339()),
@@ -892,6 +925,24 @@ mod tests {
     }
 
     #[test]
+    fn events_about_profiles_not_synced_are_passed_over() {
+        for e in [
+            json!({"profileType": "company", "systemId": "5"}),
+            json!({"eventType": "OfferUpdatedEvent", "id": 9}),
+            json!({"links": [{"rel": "self", "url": "https://x/customers/1/companies/5"}]}),
+        ] {
+            assert_eq!(interpret(&e), Ok(None), "{e}");
+        }
+        // A synced object named next to another profile is still read.
+        assert_eq!(
+            ok(
+                json!({"profileType": "person", "personId": 3, "links": [{"url": "https://x/customers/1/companies/5"}]})
+            ),
+            ("people", 3)
+        );
+    }
+
+    #[test]
     fn events_naming_no_record_or_several_are_not_understood() {
         for e in [
             json!({"heartbeat": true}),
@@ -945,6 +996,7 @@ mod tests {
     fn dates_in_several_forms() {
         let at = |v: Value| {
             interpret(&json!({"personId": 1, "timestamp": v}))
+                .unwrap()
                 .unwrap()
                 .at
         };
