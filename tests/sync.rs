@@ -956,6 +956,111 @@ fn live_cycles_read_data_stream_events_and_fall_back_to_polling_when_they_cannot
 }
 
 #[test]
+fn workers_killed_during_stream_cycles_lose_no_event_and_take_none_twice() {
+    // 20 ms per call and one call at a time: cycles long enough to land kills in.
+    let t = Tenant::start(SandboxConfig {
+        latency_ms: 20,
+        ..cfg(13, 300)
+    });
+    let home = common::Sandbox::new();
+    setup(&home, &t.info());
+    home.ok(
+        &[
+            "sync",
+            "settings",
+            TEAM,
+            "--concurrency",
+            "1",
+            "--reconcile-every",
+            "1000",
+        ],
+        "",
+    );
+    start_wait(&home, &[]);
+    let searches_after_initial = t.sb().call_counts().searches;
+    // 30 changes, 5 creations, 5 deletions after the initial pass.
+    let tenant = t.sb().tenant();
+    let changed: Vec<u64> = tenant
+        .people
+        .iter()
+        .filter(|p| !p.phones.is_empty())
+        .map(|p| p.id)
+        .take(30)
+        .collect();
+    let victims: Vec<u64> = tenant
+        .people
+        .iter()
+        .rev()
+        .filter(|p| !changed.contains(&p.id) && !tenant.workflows.iter().any(|w| w.person == p.id))
+        .map(|p| p.id)
+        .take(5)
+        .collect();
+    t.sb().mutate(|tn, clock| {
+        for id in &changed {
+            assert!(mutate::change_person(tn, clock, *id));
+        }
+        for id in &victims {
+            assert!(mutate::delete_person(tn, *id));
+        }
+        for _ in 0..5 {
+            mutate::create_person(tn, clock).unwrap();
+        }
+    });
+    {
+        let store = Store::open(&home.db()).unwrap();
+        let team = store.team(TEAM).unwrap();
+        let params = serde_json::json!({"max_live_cycles": 3, "live_interval_secs": 1});
+        store.enqueue_job(&team, "sync.deep", &params).unwrap();
+    }
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(13);
+    let mut kills = 0;
+    for _ in 0..8 {
+        let mut child = home
+            .command()
+            .args(["worker", "--until-idle"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(rng.random_range(1100..1900)));
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap(); // SIGKILL
+            kills += 1;
+        }
+        child.wait().unwrap();
+    }
+    let out = home.run(&["worker", "--until-idle"], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(kills >= 4, "only {kills} kills landed inside the cycles");
+    println!("{kills} SIGKILLs landed inside the live cycles");
+    let st = status_of(&home);
+    assert_eq!(st.state, SyncState::Done, "{st:?}");
+    assert_eq!(st.live.cycles, 3, "{st:?}");
+    // Every change is in the store, found by the stream alone.
+    assert_matches_tenant(&home, t.sb(), false);
+    assert_eq!(t.sb().call_counts().searches, searches_after_initial);
+    let all_cycles = cycles(&home);
+    assert!(
+        all_cycles.iter().all(|c| c.mode == "stream"),
+        "{all_cycles:?}"
+    );
+    // Each event of every subscription was taken exactly once, across the kills.
+    let tenant = t.sb().tenant();
+    let served =
+        icims_onboard::sandbox::datastream::events(&tenant).len() + tenant.stream_log.len();
+    let store = Store::open(&home.db()).unwrap();
+    let taken: i64 = store
+        .conn()
+        .query_row("SELECT SUM(events) FROM sync_stream", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(taken as usize, served);
+}
+
+#[test]
 fn pause_resume_and_sigterm_release_the_lease_and_resume_from_the_checkpoint() {
     let t = Tenant::start(SandboxConfig {
         latency_ms: 20,
