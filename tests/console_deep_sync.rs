@@ -436,6 +436,11 @@ fn live_after_the_initial_pass() {
         "UPDATE sync_state SET phase = 'live', initial_done_at = ?2, cycles = 14, last_cycle_at = ?3, next_cycle_at = ?4, last_cycle_changes = 12 WHERE team_id = ?1",
         params![f.team.id, at(5400), at(120), at(-180)],
     );
+    f.sql(
+        "INSERT INTO sync_cycles (team_id, started_at, finished_at, mode, reconciled, changed, deleted, calls, events)
+         VALUES (?1, ?2, ?2, 'stream', 0, 10, 2, 12, 12)",
+        params![f.team.id, at(120)],
+    );
     snap_both("live", &f, true, |_| {});
 }
 

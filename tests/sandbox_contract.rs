@@ -965,6 +965,86 @@ async fn data_stream_pages_the_changes_after_the_cutoff() {
 }
 
 #[tokio::test]
+async fn data_stream_carries_edits_made_while_running_and_can_be_switched_off() {
+    use icims_onboard::sandbox::mutate;
+    let sb = start(120, 31).await;
+    let info = sb.info();
+    let c = client();
+    let ds = &info.datastream;
+    let v: Value = token(&c, &ds.token_url, &ds.client_id, &ds.client_secret)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let tok = v["access_token"].as_str().unwrap().to_string();
+    let subs_url = format!("{}/{}/subscriptions", ds.base, info.customer_id);
+    let people_sub = &ds.subscriptions[0];
+    // All events of a subscription from `key` on: (events, last key seen).
+    let read = async |key: Option<String>| -> (Vec<Value>, Option<String>) {
+        let mut key = key;
+        let mut out = Vec::new();
+        loop {
+            let mut rb = c
+                .get(format!("{subs_url}/{people_sub}/events"))
+                .bearer_auth(&tok);
+            if let Some(k) = &key {
+                rb = rb.query(&[("exclusiveStartKey", k)]);
+            }
+            let v: Value = rb.send().await.unwrap().json().await.unwrap();
+            let evs = v["events"].as_array().unwrap().clone();
+            out.extend(evs);
+            match v.get("lastEvaluatedKey").and_then(Value::as_str) {
+                Some(k) => key = Some(k.to_string()),
+                None => return (out, key),
+            }
+        }
+    };
+    let (before, _) = read(None).await;
+    let calls0 = sb.call_counts();
+    let pid = sb.tenant().people[0].id;
+    let created = sb.mutate(|t, clock| {
+        assert!(mutate::change_person(t, clock, pid));
+        mutate::log_raw_event(t, Object::Person, json!({"odd": 1}));
+        mutate::create_person(t, clock).unwrap()
+    });
+    let (after, _) = read(None).await;
+    assert_eq!(after.len(), before.len() + 3);
+    assert_eq!(&after[..before.len()], &before[..], "new events come last");
+    let new = &after[before.len()..];
+    assert_eq!(new[0]["eventType"], "PersonUpdatedEvent");
+    assert_eq!(new[0]["systemId"], json!(pid.to_string()));
+    assert_eq!(new[1], json!({"odd": 1}), "a raw event is served as is");
+    assert_eq!(new[2]["eventType"], "PersonCreatedEvent");
+    assert_eq!(new[2]["systemId"], json!(created.to_string()));
+    // Calls are counted per kind: Data Stream reads, not searches or profile GETs.
+    let calls = sb.call_counts();
+    assert!(calls.datastream > calls0.datastream);
+    assert_eq!(
+        (calls.searches, calls.profile_gets),
+        (calls0.searches, calls0.profile_gets)
+    );
+    // Switched off: no subscription listed, and its events are not found.
+    sb.mutate(|t, _| mutate::set_datastream(t, false));
+    let v: Value = c
+        .get(&subs_url)
+        .bearer_auth(&tok)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(v, json!({"subscriptions": []}));
+    let r = c
+        .get(format!("{subs_url}/{people_sub}/events"))
+        .bearer_auth(&tok)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
 async fn daily_quota_headers_429_and_reset_at_midnight() {
     let sb = Sandbox::start(SandboxConfig {
         people: 40,

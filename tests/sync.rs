@@ -684,6 +684,7 @@ fn a_live_cycle_reflects_a_change_a_creation_and_a_deletion() {
     }
     let st = status_of(&home);
     assert!(st.live.last_cycle_changes.unwrap() >= 4, "{st:?}");
+    assert_eq!(st.live.last_cycle_mode.as_deref(), Some("stream"), "{st:?}");
     assert_matches_tenant(&home, t.sb(), false);
     let r = rows(&home.db());
     assert_eq!(r[&("people".into(), victim.to_string())].0, 1);
@@ -712,6 +713,351 @@ fn a_live_cycle_reflects_a_change_a_creation_and_a_deletion() {
         "{}",
         step6.detail
     );
+}
+
+/// One row of `sync_cycles`.
+#[derive(Debug, Clone)]
+struct CycleRow {
+    id: i64,
+    started_at: String,
+    mode: String,
+    events: i64,
+    unknown: i64,
+    note: Option<String>,
+    changed: i64,
+    deleted: i64,
+}
+
+fn cycles(home: &common::Sandbox) -> Vec<CycleRow> {
+    let store = Store::open(&home.db()).unwrap();
+    let mut stmt = store
+        .conn()
+        .prepare(
+            "SELECT id, started_at, mode, events, events_unknown, note, changed, deleted
+             FROM sync_cycles ORDER BY id",
+        )
+        .unwrap();
+    stmt.query_map([], |r| {
+        Ok(CycleRow {
+            id: r.get(0)?,
+            started_at: r.get(1)?,
+            mode: r.get(2)?,
+            events: r.get(3)?,
+            unknown: r.get(4)?,
+            note: r.get(5)?,
+            changed: r.get(6)?,
+            deleted: r.get(7)?,
+        })
+    })
+    .unwrap()
+    .map(|r| r.unwrap())
+    .collect()
+}
+
+fn now_secs() -> String {
+    chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+/// The first live cycle that started after `after` (RFC 3339, whole seconds), once it
+/// has finished.
+fn cycle_started_after(home: &common::Sandbox, after: &str) -> CycleRow {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        if let Some(c) = cycles(home)
+            .into_iter()
+            .find(|c| c.started_at.as_str() > after)
+        {
+            return c;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "no live cycle started after {after}: {:?}\n{:?}",
+            cycles(home),
+            status_of(home)
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn cycle_after(home: &common::Sandbox, id: i64) -> CycleRow {
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        if let Some(c) = cycles(home).into_iter().find(|c| c.id > id) {
+            return c;
+        }
+        assert!(Instant::now() < deadline, "no live cycle after {id}");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn log_messages(home: &common::Sandbox) -> Vec<String> {
+    let store = Store::open(&home.db()).unwrap();
+    let mut stmt = store
+        .conn()
+        .prepare("SELECT message FROM sync_events ORDER BY id")
+        .unwrap();
+    stmt.query_map([], |r| r.get(0))
+        .unwrap()
+        .map(|r| r.unwrap())
+        .collect()
+}
+
+fn count_containing(messages: &[String], needle: &str) -> usize {
+    messages.iter().filter(|m| m.contains(needle)).count()
+}
+
+#[test]
+fn live_cycles_read_data_stream_events_and_fall_back_to_polling_when_they_cannot() {
+    let t = Tenant::start(cfg(11, 300));
+    let home = common::Sandbox::new();
+    setup(&home, &t.info());
+    // No id reconciliation in the cycles watched: only the stream (or the updateddate
+    // poll) can find the changes.
+    home.ok(&["sync", "settings", TEAM, "--reconcile-every", "1000"], "");
+    home.ok(
+        &[
+            "sync",
+            "start",
+            TEAM,
+            "--live-cycles",
+            "40",
+            "--live-interval",
+            "2",
+        ],
+        "",
+    );
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while status_of(&home).initial_done_at.is_none() {
+        assert!(
+            Instant::now() < deadline,
+            "initial pass did not finish: {:?}",
+            status_of(&home)
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let searches_after_initial = t.sb().call_counts().searches;
+
+    // 1. Data Stream: a change, a creation and a deletion made now reach the store in the
+    //    first cycle that starts after them, without a single search.
+    let tenant = t.sb().tenant();
+    let with_phone: Vec<u64> = tenant
+        .people
+        .iter()
+        .filter(|p| !p.phones.is_empty())
+        .map(|p| p.id)
+        .take(3)
+        .collect();
+    let victim = tenant
+        .people
+        .iter()
+        .rev()
+        .find(|p| !with_phone.contains(&p.id) && !tenant.workflows.iter().any(|w| w.person == p.id))
+        .unwrap()
+        .id;
+    let created = t.sb().mutate(|tn, clock| {
+        assert!(mutate::change_person(tn, clock, with_phone[0]));
+        assert!(mutate::delete_person(tn, victim));
+        mutate::create_person(tn, clock).unwrap()
+    });
+    let c1 = cycle_started_after(&home, &now_secs());
+    assert_eq!(c1.mode, "stream", "{c1:?}");
+    assert!(c1.events >= 3, "{c1:?}");
+    assert_eq!((c1.unknown, c1.note.as_deref()), (0, None), "{c1:?}");
+    assert!(c1.changed >= 2 && c1.deleted >= 1, "{c1:?}");
+    assert_matches_tenant(&home, t.sb(), false);
+    let r = rows(&home.db());
+    assert_eq!(r[&("people".into(), victim.to_string())].0, 1);
+    assert_eq!(r[&("people".into(), created.to_string())].5, "api");
+    assert_eq!(
+        t.sb().call_counts().searches,
+        searches_after_initial,
+        "a stream cycle needs no updateddate search"
+    );
+    let js = json_status(&home);
+    assert_eq!(js["live"]["last_cycle_mode"], "stream", "{js}");
+
+    // 2. The tenant loses its subscription: cycles poll by updateddate, say why once.
+    t.sb().mutate(|tn, clock| {
+        mutate::set_datastream(tn, false);
+        assert!(mutate::change_person(tn, clock, with_phone[1]));
+    });
+    let c2 = cycle_started_after(&home, &now_secs());
+    assert_eq!(c2.mode, "poll", "{c2:?}");
+    assert!(
+        c2.note
+            .as_deref()
+            .is_some_and(|n| n.contains("no Data Stream subscription")),
+        "{c2:?}"
+    );
+    assert!(c2.changed >= 1, "{c2:?}");
+    assert_matches_tenant(&home, t.sb(), false);
+    assert!(t.sb().call_counts().searches > searches_after_initial);
+    let c2b = cycle_after(&home, c2.id);
+    assert_eq!(c2b.mode, "poll", "{c2b:?}");
+    let log = log_messages(&home);
+    assert_eq!(
+        count_containing(
+            &log,
+            "Data Stream not used: the tenant has no Data Stream subscription"
+        ),
+        1,
+        "the fallback is logged once, not every cycle: {log:#?}"
+    );
+    assert!(
+        log.iter().any(|m| m.contains("(poll)")),
+        "each cycle is recorded with its mode: {log:#?}"
+    );
+
+    // 3. The subscription is back, but an event of a shape nobody knows arrives with a
+    //    change: that cycle polls (never missing a change) and reports the event.
+    t.sb().mutate(|tn, clock| {
+        mutate::set_datastream(tn, true);
+        mutate::log_raw_event(
+            tn,
+            Object::Person,
+            serde_json::json!({"kind": "mystery", "ref": "abc-1"}),
+        );
+        assert!(mutate::change_person(tn, clock, with_phone[2]));
+    });
+    let c3 = cycle_started_after(&home, &now_secs());
+    assert_eq!(c3.mode, "poll", "{c3:?}");
+    assert_eq!(c3.unknown, 1, "{c3:?}");
+    // The stream goes on from its stored position: the change made while it was off,
+    // the odd event and the new change; nothing read before is read again.
+    assert_eq!(c3.events, 3, "{c3:?}");
+    let note = c3.note.clone().unwrap_or_default();
+    assert!(
+        note.contains("not understood") && note.contains("kind, ref"),
+        "{c3:?}"
+    );
+    assert!(!note.contains("abc-1"), "values are not logged: {note}");
+    assert_matches_tenant(&home, t.sb(), false);
+    let log = log_messages(&home);
+    assert_eq!(
+        count_containing(&log, "1 Data Stream event was not understood"),
+        1,
+        "{log:#?}"
+    );
+
+    // 4. The next cycle reads the stream again, and says so.
+    let c4 = cycle_after(&home, c3.id);
+    assert_eq!(c4.mode, "stream", "{c4:?}");
+    assert_eq!((c4.events, c4.changed, c4.deleted), (0, 0, 0), "{c4:?}");
+    let log = log_messages(&home);
+    assert_eq!(
+        count_containing(
+            &log,
+            "live cycles read Data Stream events (3 subscriptions)"
+        ),
+        2,
+        "in use at first, and again after the fallbacks: {log:#?}"
+    );
+    home.ok(&["sync", "cancel", TEAM], "");
+}
+
+#[test]
+fn workers_killed_during_stream_cycles_lose_no_event_and_take_none_twice() {
+    // 20 ms per call and one call at a time: cycles long enough to land kills in.
+    let t = Tenant::start(SandboxConfig {
+        latency_ms: 20,
+        ..cfg(13, 300)
+    });
+    let home = common::Sandbox::new();
+    setup(&home, &t.info());
+    home.ok(
+        &[
+            "sync",
+            "settings",
+            TEAM,
+            "--concurrency",
+            "1",
+            "--reconcile-every",
+            "1000",
+        ],
+        "",
+    );
+    start_wait(&home, &[]);
+    let searches_after_initial = t.sb().call_counts().searches;
+    // 30 changes, 5 creations, 5 deletions after the initial pass.
+    let tenant = t.sb().tenant();
+    let changed: Vec<u64> = tenant
+        .people
+        .iter()
+        .filter(|p| !p.phones.is_empty())
+        .map(|p| p.id)
+        .take(30)
+        .collect();
+    let victims: Vec<u64> = tenant
+        .people
+        .iter()
+        .rev()
+        .filter(|p| !changed.contains(&p.id) && !tenant.workflows.iter().any(|w| w.person == p.id))
+        .map(|p| p.id)
+        .take(5)
+        .collect();
+    t.sb().mutate(|tn, clock| {
+        for id in &changed {
+            assert!(mutate::change_person(tn, clock, *id));
+        }
+        for id in &victims {
+            assert!(mutate::delete_person(tn, *id));
+        }
+        for _ in 0..5 {
+            mutate::create_person(tn, clock).unwrap();
+        }
+    });
+    {
+        let store = Store::open(&home.db()).unwrap();
+        let team = store.team(TEAM).unwrap();
+        let params = serde_json::json!({"max_live_cycles": 3, "live_interval_secs": 1});
+        store.enqueue_job(&team, "sync.deep", &params).unwrap();
+    }
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(13);
+    let mut kills = 0;
+    for _ in 0..8 {
+        let mut child = home
+            .command()
+            .args(["worker", "--until-idle"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(rng.random_range(1100..1900)));
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap(); // SIGKILL
+            kills += 1;
+        }
+        child.wait().unwrap();
+    }
+    let out = home.run(&["worker", "--until-idle"], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(kills >= 4, "only {kills} kills landed inside the cycles");
+    println!("{kills} SIGKILLs landed inside the live cycles");
+    let st = status_of(&home);
+    assert_eq!(st.state, SyncState::Done, "{st:?}");
+    assert_eq!(st.live.cycles, 3, "{st:?}");
+    // Every change is in the store, found by the stream alone.
+    assert_matches_tenant(&home, t.sb(), false);
+    assert_eq!(t.sb().call_counts().searches, searches_after_initial);
+    let all_cycles = cycles(&home);
+    assert!(
+        all_cycles.iter().all(|c| c.mode == "stream"),
+        "{all_cycles:?}"
+    );
+    // Each event of every subscription was taken exactly once, across the kills.
+    let tenant = t.sb().tenant();
+    let served =
+        icims_onboard::sandbox::datastream::events(&tenant).len() + tenant.stream_log.len();
+    let store = Store::open(&home.db()).unwrap();
+    let taken: i64 = store
+        .conn()
+        .query_row("SELECT SUM(events) FROM sync_stream", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(taken as usize, served);
 }
 
 #[test]
@@ -838,4 +1184,40 @@ fn scope_keeps_only_the_chosen_person_folder_in_the_seed_and_every_search() {
         .filter(|((o, _), r)| o == "jobs" && r.0 == 0)
         .count();
     assert_eq!(jobs, tenant.jobs.len());
+
+    // Live: a person created now (in the first person's folder, in scope or not) comes
+    // through the scoped poll only; the stream carries jobs and workflows.
+    home.ok(&["sync", "settings", TEAM, "--reconcile-every", "1000"], "");
+    let created = t
+        .sb()
+        .mutate(|tn, clock| mutate::create_person(tn, clock).unwrap());
+    let in_scope = t.sb().tenant().person(created).unwrap().folder.value == folder;
+    home.ok(
+        &[
+            "sync",
+            "start",
+            TEAM,
+            "--live-cycles",
+            "1",
+            "--live-interval",
+            "1",
+        ],
+        "",
+    );
+    let c = cycle_started_after(&home, "");
+    assert_eq!(c.mode, "stream+poll", "{c:?}");
+    assert!(
+        c.note
+            .as_deref()
+            .is_some_and(|n| n.contains("people scoped by folder")),
+        "{c:?}"
+    );
+    let stored = rows(&home.db());
+    assert_eq!(
+        stored
+            .get(&("people".to_string(), created.to_string()))
+            .is_some_and(|r| r.0 == 0),
+        in_scope,
+        "person {created} (in scope: {in_scope})"
+    );
 }

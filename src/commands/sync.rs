@@ -403,12 +403,20 @@ fn status_cmd(store: &Store, a: &StatusArgs) -> Result<ExitCode> {
     );
     if st.live.cycles > 0 || st.state == SyncState::Live {
         println!(
-            "  live: {} cycles, last {} ({} changes), next {}",
+            "  live: {} cycles, last {}{} ({} changes), next {}",
             st.live.cycles,
             st.live.last_cycle_at.as_deref().unwrap_or("-"),
+            match (&st.live.last_cycle_mode, st.live.last_cycle_events) {
+                (Some(m), Some(e)) if m != "poll" => format!(" by {m}, {e} Data Stream events"),
+                (Some(m), _) => format!(" by {m}"),
+                _ => String::new(),
+            },
             st.live.last_cycle_changes.unwrap_or(0),
             st.live.next_cycle_at.as_deref().unwrap_or("-")
         );
+        if let Some(note) = &st.live.last_cycle_note {
+            println!("  polled because: {}", sanitize(note));
+        }
     }
     if let Some(e) = st
         .job

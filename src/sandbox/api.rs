@@ -61,6 +61,17 @@ pub struct AppState {
     pub hits_us: AtomicU64,
     pub hits_eu: AtomicU64,
     pub served: AtomicU64,
+    /// Authenticated calls that reached an endpoint, per kind (tests: which calls a
+    /// client needed).
+    pub kinds: KindCounts,
+}
+
+/// Authenticated calls per kind of endpoint.
+#[derive(Debug, Default)]
+pub struct KindCounts {
+    pub searches: AtomicU64,
+    pub profile_gets: AtomicU64,
+    pub datastream: AtomicU64,
 }
 
 impl AppState {
@@ -107,6 +118,11 @@ fn stats(state: &AppState) -> Response {
             "requests": {"us": state.hits_us.load(Ordering::Relaxed), "eu": state.hits_eu.load(Ordering::Relaxed)},
             "quota_used_today": state.quota.used_today(),
             "faults_injected": state.fault_log.lock().map(|l| l.len()).unwrap_or(0),
+            "calls": {
+                "searches": state.kinds.searches.load(Ordering::Relaxed),
+                "profile_gets": state.kinds.profile_gets.load(Ordering::Relaxed),
+                "datastream": state.kinds.datastream.load(Ordering::Relaxed),
+            },
         }),
     )
 }
@@ -208,6 +224,7 @@ fn customers(state: &AppState, req: &Request, user: User) -> Response {
             if !get {
                 return method_not_allowed(req);
             }
+            state.kinds.profile_gets.fetch_add(1, Ordering::Relaxed);
             profiles::get(
                 t,
                 object,
@@ -221,6 +238,7 @@ fn customers(state: &AppState, req: &Request, user: User) -> Response {
             let Some(object) = Object::from_segment(seg) else {
                 return Response::not_found(&format!("Search type {seg} not found."));
             };
+            state.kinds.searches.fetch_add(1, Ordering::Relaxed);
             do_search(state, req, user, object, &customer_base)
         }
         ["v2", "lists"] if get => lists::index(),
@@ -296,6 +314,7 @@ fn do_search(
 }
 
 fn datastream_route(state: &AppState, req: &Request) -> Response {
+    state.kinds.datastream.fetch_add(1, Ordering::Relaxed);
     let tenant = state.tenant();
     let t = &tenant;
     if req.method != "GET" {

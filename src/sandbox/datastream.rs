@@ -1,7 +1,10 @@
 //! The Data Stream API (pull): `GET /datastream/v2/streams` (stream ids),
 //! `…/streams/{cid}/subscriptions` and `…/subscriptions/{id}/events` with DynamoDB-style
 //! paging (`limit`, `exclusiveStartKey` → `lastEvaluatedKey`). The events are the changes,
-//! creations and deletions after the export cut-off, oldest first.
+//! creations and deletions after the export cut-off, oldest first, then those of the edits
+//! made while the tenant runs ([`super::mutate`] logs them in `Tenant::stream_log`; a test
+//! can also log an event of a shape of its own). A tenant with `datastream_off` lists no
+//! subscription and answers 404 for their events.
 
 use super::generator::{CHANGES_END, CUTOFF};
 use super::model::*;
@@ -17,6 +20,23 @@ pub struct Event {
     pub ts: Timestamp,
     pub old_status: Option<String>,
     pub new_status: Option<String>,
+    /// Served as is instead of the usual event object (tests of odd event shapes).
+    pub raw: Option<Value>,
+}
+
+impl Event {
+    /// An event of the usual shape.
+    pub fn new(object: Object, action: &'static str, system_id: u64, ts: Timestamp) -> Event {
+        Event {
+            object,
+            action,
+            system_id,
+            ts,
+            old_status: None,
+            new_status: None,
+            raw: None,
+        }
+    }
 }
 
 pub const SUBSCRIPTIONS: [(&str, Object); 3] = [
@@ -59,6 +79,7 @@ pub fn events(t: &Tenant) -> Vec<Event> {
                 ts,
                 old_status,
                 new_status,
+                raw: None,
             });
         }
         for &id in &cs.created {
@@ -68,26 +89,12 @@ pub fn events(t: &Tenant) -> Vec<Event> {
                 Object::Workflow => t.workflow(id).map(|w| w.createddate),
             }
             .unwrap_or(CUTOFF);
-            out.push(Event {
-                object,
-                action: "Created",
-                system_id: id,
-                ts,
-                old_status: None,
-                new_status: None,
-            });
+            out.push(Event::new(object, "Created", id, ts));
         }
         for &id in &cs.deleted {
             let span = (CHANGES_END - CUTOFF) as u64;
             let ts = CUTOFF + ((id.wrapping_mul(2_654_435_761) % span) as i64 / 60) * 60;
-            out.push(Event {
-                object,
-                action: "Deleted",
-                system_id: id,
-                ts,
-                old_status: None,
-                new_status: None,
-            });
+            out.push(Event::new(object, "Deleted", id, ts));
         }
     }
     out.sort_by_key(|e| (e.ts, e.object as u8, e.system_id));
@@ -95,6 +102,9 @@ pub fn events(t: &Tenant) -> Vec<Event> {
 }
 
 fn event_json(t: &Tenant, e: &Event, seq: usize, customer_base: &str) -> Value {
+    if let Some(raw) = &e.raw {
+        return raw.clone();
+    }
     let (kind, rel, title) = match e.object {
         Object::Person => ("Person", "person", "Person Profile"),
         Object::Job => ("Job", "job", "Job Profile"),
@@ -126,6 +136,9 @@ pub fn streams(t: &Tenant) -> Response {
 }
 
 pub fn subscriptions(t: &Tenant) -> Response {
+    if t.datastream_off {
+        return Response::json(200, &json!({ "subscriptions": [] }));
+    }
     let subs: Vec<Value> = SUBSCRIPTIONS
         .iter()
         .map(|(id, o)| json!({"id": format!("{}-{id}", t.customer_id), "profileType": o.schema_type(), "status": "ACTIVE"}))
@@ -148,10 +161,11 @@ fn decode_key(key: &str) -> Option<usize> {
         .ok()
 }
 
-/// `…/subscriptions/{id}/events?limit=&exclusiveStartKey=`.
+/// `…/subscriptions/{id}/events?limit=&exclusiveStartKey=`. `generated` are the events
+/// after the cut-off, then come the tenant's `stream_log` (numbered on from them).
 pub fn events_page(
     t: &Tenant,
-    all: &[Event],
+    generated: &[Event],
     sub: &str,
     limit: Option<String>,
     start: Option<String>,
@@ -160,6 +174,7 @@ pub fn events_page(
     let Some((_, object)) = SUBSCRIPTIONS
         .iter()
         .find(|(id, _)| format!("{}-{id}", t.customer_id) == sub)
+        .filter(|_| !t.datastream_off)
     else {
         return Response::not_found(&format!("Subscription {sub} not found."));
     };
@@ -180,7 +195,8 @@ pub fn events_page(
     let mut page = Vec::new();
     let mut last = None;
     let mut more = false;
-    for (seq, e) in all.iter().enumerate().filter(|(_, e)| e.object == *object) {
+    let all = generated.iter().chain(t.stream_log.iter());
+    for (seq, e) in all.enumerate().filter(|(_, e)| e.object == *object) {
         if after.is_some_and(|a| seq <= a) {
             continue;
         }

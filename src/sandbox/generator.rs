@@ -937,6 +937,8 @@ pub fn generate(seed: u64, people: usize) -> Tenant {
         restricted_hidden: restricted_hidden(),
         unused: Vec::new(),
         export_files: Vec::new(),
+        stream_log: Vec::new(),
+        datastream_off: false,
         person_index: Default::default(),
         job_index: Default::default(),
         workflow_index: Default::default(),

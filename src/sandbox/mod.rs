@@ -181,7 +181,8 @@ pub struct SandboxInfo {
     pub datastream: DataStreamInfo,
     pub sftp: SftpInfo,
     pub export: ExportsInfo,
-    /// `GET` (no auth) → `{"requests":{"us":N,"eu":N},"quota_used_today":N,"faults_injected":N}`.
+    /// `GET` (no auth) → `{"requests":{"us":N,"eu":N},"quota_used_today":N,"faults_injected":N,
+    /// "calls":{"searches":N,"profile_gets":N,"datastream":N}}`.
     pub stats_url: String,
     pub seed: u64,
     pub people: usize,
@@ -198,6 +199,17 @@ pub struct RegionsInfo {
 pub struct RegionHits {
     pub us: u64,
     pub eu: u64,
+}
+
+/// Authenticated calls per kind of endpoint ([`Sandbox::call_counts`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct CallCounts {
+    /// `…/search/{people|jobs|applicantworkflows}` (any method).
+    pub searches: u64,
+    /// `GET …/{people|jobs|applicantworkflows}/{id}`.
+    pub profile_gets: u64,
+    /// Any Data Stream call.
+    pub datastream: u64,
 }
 
 /// A running sandbox. Dropping it (or [`Sandbox::shutdown`]) stops the servers.
@@ -291,6 +303,7 @@ impl Sandbox {
             hits_us: AtomicU64::new(0),
             hits_eu: AtomicU64::new(0),
             served: AtomicU64::new(0),
+            kinds: Default::default(),
         });
 
         let key = sftp::host_key(cfg.seed);
@@ -415,6 +428,16 @@ impl Sandbox {
         RegionHits {
             us: self.state.hits_us.load(Ordering::Relaxed),
             eu: self.state.hits_eu.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Authenticated calls that reached an endpoint so far, per kind.
+    pub fn call_counts(&self) -> CallCounts {
+        let k = &self.state.kinds;
+        CallCounts {
+            searches: k.searches.load(Ordering::Relaxed),
+            profile_gets: k.profile_gets.load(Ordering::Relaxed),
+            datastream: k.datastream.load(Ordering::Relaxed),
         }
     }
 

@@ -308,6 +308,11 @@ pub struct Tenant {
     pub field_truth: Vec<FieldTruth>,
     /// Filled by the export writer.
     pub export_files: Vec<ExportFile>,
+    /// Data Stream events of edits made while the tenant runs ([`super::mutate`]),
+    /// served after the generated after-cut-off events, oldest first.
+    pub stream_log: Vec<super::datastream::Event>,
+    /// The customer has no Data Stream subscription (the subscriptions list is empty).
+    pub datastream_off: bool,
     pub(crate) person_index: HashMap<u64, usize>,
     pub(crate) job_index: HashMap<u64, usize>,
     pub(crate) workflow_index: HashMap<u64, usize>,

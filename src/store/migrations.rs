@@ -14,6 +14,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
     ("audit_team", include_str!("migrations/0005_audit_team.sql")),
     ("stages", include_str!("migrations/0006_stages.sql")),
     ("sync", include_str!("migrations/0007_sync.sql")),
+    (
+        "sync_stream",
+        include_str!("migrations/0008_sync_stream.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.

@@ -1,9 +1,15 @@
-//! Live after the initial pass: every interval a cycle searches each object by
-//! `updateddate` from the newest updated date already stored (its whole minute again:
-//! iCIMS dates have minute precision, so the records of that minute are read once more),
-//! and every `reconcile_every` cycles also reconciles ids (new records the search cannot
-//! see, deletions) and re-reads the status catalogue. Found records go through the same
-//! work list as the initial pass; each cycle is recorded in `sync_cycles` and the log.
+//! Live after the initial pass: every interval a cycle reads the tenant's Data Stream
+//! events on from the stored position ([`super::stream`]) and queues the records they
+//! name; where the stream cannot be trusted for the cycle (no Data Stream credential, no
+//! subscription, an error, an event not understood) or a subscription does not carry an
+//! object, the cycle searches that object by `updateddate` from the newest updated date
+//! already stored (its whole minute again: iCIMS dates have minute precision, so the
+//! records of that minute are read once more). Every `reconcile_every` cycles it also
+//! reconciles ids (new records a search cannot see, deletions) and re-reads the status
+//! catalogue. Found records go through the same work list as the initial pass; each
+//! cycle is recorded in `sync_cycles` (mode `stream`, `poll` or `stream+poll`, events
+//! read and not understood, why objects were polled) and the log; a change of the Data
+//! Stream situation (in use, fallback and why) is logged once, when it changes.
 
 use std::time::{Duration, Instant};
 
@@ -15,6 +21,7 @@ use crate::store::now_text;
 use super::engine::{Ctx, control_check, run_work};
 use super::fields::Statuses;
 use super::plan::{self, SearchCost, add_work, parse_when, search_date, updated_query};
+use super::stream::{self, Read, StreamSource};
 use super::{OBJECTS, SyncError, SyncParams, progress};
 
 /// The newest updated date among a team's stored records (`YYYY-MM-DDThh:mm:ss`).
@@ -71,6 +78,7 @@ pub async fn run_cycles(ctx: &mut Ctx<'_>, params: &SyncParams) -> Result<(), Sy
         .live_interval_secs
         .unwrap_or(ctx.settings.live_interval_secs)
         .max(1);
+    let mut source = StreamSource::default();
     loop {
         let (done, _) = state_cycles(ctx.conn, ctx.team.id)?;
         if params.max_live_cycles.is_some_and(|m| done >= u64::from(m)) {
@@ -94,12 +102,89 @@ pub async fn run_cycles(ctx: &mut Ctx<'_>, params: &SyncParams) -> Result<(), Sy
             }
             tokio::time::sleep((end - Instant::now()).min(Duration::from_millis(250))).await;
         }
-        cycle(ctx).await?;
+        cycle(ctx, &mut source).await?;
     }
 }
 
+/// The cycle's mode: `stream` (nothing polled), `poll` (every object polled) or
+/// `stream+poll`.
+pub fn mode_of(polled: &[&str]) -> &'static str {
+    match polled.len() {
+        0 => "stream",
+        n if n == OBJECTS.len() => "poll",
+        _ => "stream+poll",
+    }
+}
+
+/// The Data Stream situation of a cycle: a key (logged once while it stays the same)
+/// and the message, plus the cycle's note (why objects were polled).
+fn situation(
+    read: &Read,
+    poll_due: Option<&str>,
+    polled: &[&str],
+    scoped: &[&str],
+) -> (String, String, Option<String>) {
+    if let Some((key, why)) = &read.fallback {
+        let note = why.clone();
+        return (
+            format!("poll:{key}"),
+            format!("Data Stream not used: {why}; live cycles poll by updateddate"),
+            Some(note),
+        );
+    }
+    if let Some(due) = poll_due {
+        let note = format!("{due} in an interrupted cycle");
+        return (
+            "poll:due".into(),
+            format!("Data Stream: {note}; this cycle polls by updateddate"),
+            Some(note),
+        );
+    }
+    if polled.is_empty() {
+        return (
+            "stream".into(),
+            format!(
+                "live cycles read Data Stream events ({} subscription{})",
+                read.subscriptions,
+                if read.subscriptions == 1 { "" } else { "s" }
+            ),
+            None,
+        );
+    }
+    let covered: Vec<&str> = read.covered.iter().copied().collect();
+    let (in_scope, uncarried): (Vec<&str>, Vec<&str>) =
+        polled.iter().partition(|o| scoped.contains(o));
+    let mut why = Vec::new();
+    if !in_scope.is_empty() {
+        why.push(format!(
+            "{} scoped by folder (polled with the scope)",
+            in_scope.join(", ")
+        ));
+    }
+    if !uncarried.is_empty() {
+        why.push(format!(
+            "no Data Stream subscription says it carries {}",
+            uncarried.join(", ")
+        ));
+    }
+    let note = why.join("; ");
+    (
+        format!("partial:{}", polled.join(",")),
+        format!(
+            "live cycles read Data Stream events for {} and poll {} by updateddate ({note})",
+            if covered.is_empty() {
+                "no object".to_string()
+            } else {
+                covered.join(", ")
+            },
+            polled.join(", ")
+        ),
+        Some(note),
+    )
+}
+
 /// One live cycle.
-pub async fn cycle(ctx: &mut Ctx<'_>) -> Result<(), SyncError> {
+pub async fn cycle(ctx: &mut Ctx<'_>, source: &mut StreamSource) -> Result<(), SyncError> {
     let team_id = ctx.team.id;
     let started = now_text();
     let stats0 = ctx.client.stats();
@@ -130,25 +215,44 @@ pub async fn cycle(ctx: &mut Ctx<'_>) -> Result<(), SyncError> {
             catalogue = Some(opts);
         }
     }
-    for object in OBJECTS {
-        let mut page = |ids: &[u64]| -> Result<(), SyncError> {
-            let tx = super::progress::begin(conn)?;
-            add_work(&tx, team_id, object, ids, "changed")?;
-            tx.commit()?;
-            Ok(())
-        };
-        plan::search_ids(
-            conn,
-            team_id,
-            &ctx.client,
-            &ctx.budget,
-            object,
-            updated_query(&ctx.settings.scope, object, &from_text),
-            &mut cost,
-            &mut check,
-            &mut page,
-        )
+    let (poll_due, stream_note): (Option<String>, Option<String>) = conn.query_row(
+        "SELECT poll_due, stream_note FROM sync_state WHERE team_id = ?1",
+        [team_id],
+        |r| Ok((r.get(0)?, r.get(1)?)),
+    )?;
+    // Scoped objects are polled with their scope (an event does not say the folder).
+    let scoped: Vec<&str> = OBJECTS
+        .into_iter()
+        .filter(|o| ctx.settings.scope.folders(o).is_some())
+        .collect();
+    let read = source
+        .read(ctx.store, conn, ctx.team, &ctx.budget, &scoped, &mut check)
         .await?;
+    let polled = stream::objects_to_poll(&read, poll_due.is_some());
+    let mode = mode_of(&polled);
+    let (situation_key, situation_msg, note) =
+        situation(&read, poll_due.as_deref(), &polled, &scoped);
+    for object in OBJECTS {
+        if polled.contains(&object) {
+            let mut page = |ids: &[u64]| -> Result<(), SyncError> {
+                let tx = super::progress::begin(conn)?;
+                add_work(&tx, team_id, object, ids, "changed")?;
+                tx.commit()?;
+                Ok(())
+            };
+            plan::search_ids(
+                conn,
+                team_id,
+                &ctx.client,
+                &ctx.budget,
+                object,
+                updated_query(&ctx.settings.scope, object, &from_text),
+                &mut cost,
+                &mut check,
+                &mut page,
+            )
+            .await?;
+        }
         if reconcile {
             plan::reconcile(
                 conn,
@@ -172,7 +276,7 @@ pub async fn cycle(ctx: &mut Ctx<'_>) -> Result<(), SyncError> {
     }
     run_work(ctx).await?;
     let stats = ctx.client.stats();
-    let calls = stats.api_calls - stats0.api_calls;
+    let calls = stats.api_calls - stats0.api_calls + read.calls;
     let fetched = ctx.report.fetched - fetched0;
     let deleted = ctx.report.deleted - deleted0;
     let newest = newest_of_cycle(conn, team_id)?;
@@ -187,15 +291,43 @@ pub async fn cycle(ctx: &mut Ctx<'_>) -> Result<(), SyncError> {
     progress::add_calls(
         &tx,
         team_id,
-        stats.api_calls.saturating_sub(c0),
-        stats.retries.saturating_sub(r0),
+        stats.api_calls.saturating_sub(c0) + read.calls,
+        stats.retries.saturating_sub(r0) + read.retries,
     )?;
     let finished = now_text();
     tx.execute(
-        "INSERT INTO sync_cycles (team_id, started_at, finished_at, mode, reconciled, changed, deleted, calls)
-         VALUES (?1, ?2, ?3, 'poll', ?4, ?5, ?6, ?7)",
-        params![team_id, started, finished, reconcile as i64, fetched as i64, deleted as i64, calls as i64],
+        "INSERT INTO sync_cycles (team_id, started_at, finished_at, mode, reconciled, changed, deleted, calls,
+             events, events_unknown, note)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![
+            team_id,
+            started,
+            finished,
+            mode,
+            reconcile as i64,
+            fetched as i64,
+            deleted as i64,
+            calls as i64,
+            read.events as i64,
+            read.unknown as i64,
+            note
+        ],
     )?;
+    // Every object polled: a poll still due (events not understood) is done.
+    if polled.len() == OBJECTS.len() {
+        tx.execute(
+            "UPDATE sync_state SET poll_due = NULL WHERE team_id = ?1",
+            [team_id],
+        )?;
+    }
+    // The Data Stream situation is logged when it changes, not every cycle.
+    if stream_note.as_deref() != Some(situation_key.as_str()) {
+        tx.execute(
+            "UPDATE sync_state SET stream_note = ?2 WHERE team_id = ?1",
+            params![team_id, situation_key],
+        )?;
+        progress::event(&tx, team_id, "cycle", &situation_msg)?;
+    }
     tx.execute(
         "UPDATE sync_state SET cycles = cycles + 1, last_cycle_at = ?2, last_cycle_changes = ?3, watermark = ?4,
              next_cycle_at = NULL WHERE team_id = ?1",
@@ -204,8 +336,13 @@ pub async fn cycle(ctx: &mut Ctx<'_>) -> Result<(), SyncError> {
     let (limit, remaining, reset) = ctx.budget.seen();
     progress::set_quota(&tx, team_id, limit, remaining, reset.as_deref())?;
     progress::heartbeat(&tx, team_id, std::process::id())?;
+    let source_text = match (mode, read.events, read.unknown) {
+        ("poll", 0, _) => "poll".to_string(),
+        (m, e, 0) => format!("{m}, {e} event{}", if e == 1 { "" } else { "s" }),
+        (m, e, u) => format!("{m}, {e} events, {u} not understood"),
+    };
     let msg = format!(
-        "live cycle {number}: {fetched} new or changed, {deleted} deleted, {calls} calls{}",
+        "live cycle {number} ({source_text}): {fetched} new or changed, {deleted} deleted, {calls} calls{}",
         if reconcile { " (ids reconciled)" } else { "" }
     );
     progress::event(&tx, team_id, "cycle", &msg)?;
@@ -233,5 +370,71 @@ pub fn refresh_stage_catalogue(ctx: &mut Ctx<'_>, options: Option<&[StatusOption
         let msg = format!("stage catalogue not refreshed: {e}");
         let _ = progress::event(ctx.conn, ctx.team.id, "cycle", &msg);
         (ctx.events)(&msg);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn mode_and_situation_say_how_changes_were_found() {
+        let mut read = Read {
+            subscriptions: 3,
+            covered: ["people", "jobs", "workflows"].into_iter().collect(),
+            ..Read::default()
+        };
+        let polled = stream::objects_to_poll(&read, false);
+        assert_eq!(mode_of(&polled), "stream");
+        let (key, msg, note) = situation(&read, None, &polled, &[]);
+        assert_eq!(key, "stream");
+        assert_eq!(msg, "live cycles read Data Stream events (3 subscriptions)");
+        assert_eq!(note, None);
+
+        // A poll still owed (events not understood before a crash) polls everything.
+        let polled = stream::objects_to_poll(&read, true);
+        assert_eq!(mode_of(&polled), "poll");
+        let (key, _, note) = situation(
+            &read,
+            Some("2 Data Stream events not understood"),
+            &polled,
+            &[],
+        );
+        assert_eq!(key, "poll:due");
+        assert!(note.unwrap().contains("interrupted cycle"));
+
+        // People scoped, jobs carried by no subscription.
+        read.covered = ["workflows"].into_iter().collect();
+        let polled = stream::objects_to_poll(&read, false);
+        assert_eq!(polled, vec!["people", "jobs"]);
+        assert_eq!(mode_of(&polled), "stream+poll");
+        let (key, msg, note) = situation(&read, None, &polled, &["people"]);
+        assert_eq!(key, "partial:people,jobs");
+        assert_eq!(
+            note.as_deref(),
+            Some(
+                "people scoped by folder (polled with the scope); no Data Stream subscription says it carries jobs"
+            )
+        );
+        assert!(
+            msg.starts_with(
+                "live cycles read Data Stream events for workflows and poll people, jobs"
+            ),
+            "{msg}"
+        );
+
+        // Any fallback polls everything, whatever the subscriptions cover.
+        read.fallback = Some((
+            "no-subscription",
+            "the tenant has no Data Stream subscription".into(),
+        ));
+        let polled = stream::objects_to_poll(&read, false);
+        assert_eq!(mode_of(&polled), "poll");
+        let (key, msg, _) = situation(&read, None, &polled, &[]);
+        assert_eq!(key, "poll:no-subscription");
+        assert_eq!(
+            msg,
+            "Data Stream not used: the tenant has no Data Stream subscription; live cycles poll by updateddate"
+        );
     }
 }

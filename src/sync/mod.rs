@@ -1,14 +1,16 @@
 //! Step 5, the deep sync: seed the team's records from the staged export through the
 //! approved field mapping, plan what changed since the export's cut-off (quota-aware,
 //! with a day-by-day ETA), fetch it by id with bounded concurrency under a call budget
-//! that follows `x-ratelimit-*`, then stay live (updated-date polling plus periodic id
-//! reconciliation). Everything a monitor needs is written to the store as it happens;
-//! [`status::load`] reads it back for any process.
+//! that follows `x-ratelimit-*`, then stay live (Data Stream events, or updated-date
+//! polling where the stream cannot be used, plus periodic id reconciliation).
+//! Everything a monitor needs is written to the store as it happens; [`status::load`]
+//! reads it back for any process.
 //!
 //! Modules: [`settings`] (per-team share, concurrency, scope), [`fields`] (mapping →
 //! what to read and how values are normalised), [`seed`], [`plan`], [`budget`],
-//! [`engine`] (the job on the worker), [`live`], [`progress`] (writes), [`status`]
-//! (the read-only API) and [`control`] (start, pause, resume, cancel).
+//! [`engine`] (the job on the worker), [`live`], [`stream`] (Data Stream events for
+//! live cycles), [`progress`] (writes), [`status`] (the read-only API) and [`control`]
+//! (start, pause, resume, cancel).
 
 pub mod browse;
 pub mod budget;
@@ -21,6 +23,7 @@ pub mod progress;
 pub mod seed;
 pub mod settings;
 pub mod status;
+pub mod stream;
 
 use serde::{Deserialize, Serialize};
 

@@ -129,6 +129,15 @@ pub struct LiveView {
     /// Records changed, created or deleted found by the last cycle.
     pub last_cycle_changes: Option<u64>,
     pub next_cycle_at: Option<String>,
+    /// How the last cycle found changes: `stream` (Data Stream events), `poll`
+    /// (`updateddate` searches) or `stream+poll` (some objects polled).
+    pub last_cycle_mode: Option<String>,
+    /// Data Stream events the last cycle read, and how many of them were not understood.
+    pub last_cycle_events: Option<u64>,
+    pub last_cycle_events_unknown: Option<u64>,
+    /// Why the last cycle polled (no Data Stream credential or subscription, an error,
+    /// events not understood, objects no subscription carries).
+    pub last_cycle_note: Option<String>,
 }
 
 /// The job behind the sync.
@@ -205,8 +214,25 @@ fn table_exists(conn: &Connection, name: &str) -> rusqlite::Result<bool> {
     .map(|n| n > 0)
 }
 
-/// Reads a team's sync status from the store.
+/// Reads a team's sync status from the store, all of it from one snapshot: outside a
+/// transaction the reads run in one (deferred, read-only) transaction, so a worker
+/// committing in between (initial pass marked done, then its job marked done) is never
+/// seen half-way — "job done, initial pass not done" reads as failed, and made
+/// `sync start --wait` exit 1 now and then on a loaded machine. Inside the caller's
+/// transaction it reads that transaction's view.
 pub fn load(conn: &Connection, team_id: i64) -> Result<SyncStatus, SyncError> {
+    if conn.is_autocommit() {
+        // Deferred, not the store's default IMMEDIATE: a read must not take the write lock.
+        let tx =
+            rusqlite::Transaction::new_unchecked(conn, rusqlite::TransactionBehavior::Deferred)?;
+        let st = load_in(&tx, team_id)?;
+        tx.rollback()?;
+        return Ok(st);
+    }
+    load_in(conn, team_id)
+}
+
+fn load_in(conn: &Connection, team_id: i64) -> Result<SyncStatus, SyncError> {
     let mut st = SyncStatus {
         team_id,
         state: SyncState::NotStarted,
@@ -242,6 +268,10 @@ pub fn load(conn: &Connection, team_id: i64) -> Result<SyncStatus, SyncError> {
             last_cycle_at: None,
             last_cycle_changes: None,
             next_cycle_at: None,
+            last_cycle_mode: None,
+            last_cycle_events: None,
+            last_cycle_events_unknown: None,
+            last_cycle_note: None,
         },
         job: None,
         started_at: None,
@@ -329,7 +359,29 @@ pub fn load(conn: &Connection, team_id: i64) -> Result<SyncStatus, SyncError> {
             last_cycle_at: live.1,
             next_cycle_at: live.2,
             last_cycle_changes: live.3.map(|v| v.max(0) as u64),
+            ..st.live
         };
+        if let Some((mode, events, unknown, note)) = conn
+            .query_row(
+                "SELECT mode, events, events_unknown, note FROM sync_cycles WHERE team_id = ?1
+                 ORDER BY id DESC LIMIT 1",
+                [team_id],
+                |r| {
+                    Ok((
+                        r.get::<_, String>(0)?,
+                        r.get::<_, i64>(1)?,
+                        r.get::<_, i64>(2)?,
+                        r.get::<_, Option<String>>(3)?,
+                    ))
+                },
+            )
+            .optional()?
+        {
+            st.live.last_cycle_mode = Some(mode);
+            st.live.last_cycle_events = Some(events.max(0) as u64);
+            st.live.last_cycle_events_unknown = Some(unknown.max(0) as u64);
+            st.live.last_cycle_note = note;
+        }
         st.error = error;
     }
     {
@@ -597,4 +649,97 @@ pub fn events_page(
         )?
         .collect::<rusqlite::Result<Vec<_>>>()?;
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{Actor, NewTeam, Store};
+
+    /// `sync start --wait` follows `load`: a worker finishing the initial pass (initial
+    /// pass marked done, then the job marked done, in two commits) must never be seen
+    /// half-way as "job done, initial pass not done" = failed. `load` reads one snapshot.
+    #[test]
+    fn a_load_racing_the_end_of_the_initial_pass_never_sees_a_failure() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("t.db");
+        let store = Store::open(&db).unwrap();
+        let team = store
+            .add_team(
+                &NewTeam {
+                    name: "Acme".into(),
+                    customer_id: 1,
+                    ..Default::default()
+                },
+                &Actor::named("t"),
+            )
+            .unwrap();
+        let job = store
+            .enqueue_job(&team, SYNC_JOB, &serde_json::json!({}))
+            .unwrap();
+        super::super::progress::ensure_state(store.conn(), team.id).unwrap();
+        // Many records make a load take a while (the window of the race).
+        {
+            let tx = store.conn().unchecked_transaction().unwrap();
+            for i in 0..3000 {
+                tx.execute(
+                    "INSERT INTO sync_records (team_id, object, icims_id, fields, raw, source) VALUES (?1, 'people', ?2, '{}', '{}', 'api')",
+                    params![team.id, i.to_string()],
+                )
+                .unwrap();
+            }
+            tx.commit().unwrap();
+        }
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let writer = {
+            let db = db.clone();
+            let stop = stop.clone();
+            let team_id = team.id;
+            std::thread::spawn(move || {
+                let w = Store::open(&db).unwrap();
+                let c = w.conn();
+                let mut rounds = 0u64;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    c.execute_batch(&format!(
+                        "BEGIN IMMEDIATE;
+                         UPDATE sync_state SET initial_done_at = NULL WHERE team_id = {team_id};
+                         UPDATE jobs SET state = 'running' WHERE id = {job};
+                         COMMIT;"
+                    ))
+                    .unwrap();
+                    c.execute(
+                        "UPDATE sync_state SET initial_done_at = '2026-12-02T00:00:00Z' WHERE team_id = ?1",
+                        [team_id],
+                    )
+                    .unwrap();
+                    c.execute("UPDATE jobs SET state = 'done' WHERE id = ?1", [job])
+                        .unwrap();
+                    rounds += 1;
+                }
+                rounds
+            })
+        };
+        let started = std::time::Instant::now();
+        let mut loads = 0;
+        while started.elapsed() < std::time::Duration::from_secs(3) {
+            let st = load(store.conn(), team.id).unwrap();
+            assert!(
+                matches!(
+                    st.state,
+                    SyncState::Running | SyncState::Live | SyncState::Done
+                ),
+                "load {loads}: {:?} (initial_done_at {:?}, job {:?})",
+                st.state,
+                st.initial_done_at,
+                st.job
+            );
+            loads += 1;
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let rounds = writer.join().unwrap();
+        assert!(
+            rounds > 10 && loads > 10,
+            "{rounds} writer rounds, {loads} loads"
+        );
+    }
 }

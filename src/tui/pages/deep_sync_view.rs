@@ -532,11 +532,17 @@ fn live_line(st: &SyncStatus, now: DateTime<Utc>, theme: &Theme) -> Line<'static
             }
         })
         .unwrap_or_default();
+    let mode = match st.live.last_cycle_mode.as_deref() {
+        Some("stream") => " · stream",
+        Some("poll") => " · polling",
+        Some(_) => " · stream+poll",
+        None => "",
+    };
     Line::from(vec![
         Span::styled(" Live ", theme.ok),
         Span::styled(
             format!(
-                "{last}{changes}{next} · {} cycles",
+                "{last}{changes}{next} · {} cycles{mode}",
                 thousands(st.live.cycles)
             ),
             theme.text,
