@@ -673,8 +673,27 @@ fn an_unchanged_read_does_not_redraw_and_a_gone_worker_is_replaced_once() {
     assert_eq!(outs, vec![PageOut::Unchanged]);
     // 30 s later it asks again (the worker did not come).
     snapshot.now = now() + chrono::Duration::seconds(31);
-    let outs = page.on_reply(DeepSyncReply::Loaded(Ok(Box::new(snapshot))));
+    let outs = page.on_reply(DeepSyncReply::Loaded(Ok(Box::new(snapshot.clone()))));
     assert!(works(&outs).contains(&DeepSyncWork::Revive { team_id: f.team.id }));
+    // A dead worker changes nothing in the store, so the next polls answer "same"
+    // (the fingerprint is unchanged): those ask again every 30 s too, never in between.
+    let heartbeat_at = snapshot.status.worker.heartbeat_at.clone();
+    let same = |secs: i64| DeepSyncReply::Same {
+        now: now() + chrono::Duration::seconds(secs),
+        heartbeat_at: heartbeat_at.clone(),
+    };
+    for secs in [32, 45, 60] {
+        let outs = page.on_reply(same(secs));
+        assert!(
+            works(&outs).is_empty(),
+            "asked again after {secs} s: {outs:?}"
+        );
+    }
+    let outs = page.on_reply(same(61));
+    assert_eq!(
+        works(&outs),
+        vec![DeepSyncWork::Revive { team_id: f.team.id }]
+    );
 }
 
 #[test]
