@@ -35,7 +35,8 @@ pub struct DemoArgs {
           value_parser = clap::value_parser!(u64).range(0..=MAX_LATENCY_MS))]
     pub latency_ms: u64,
     /// Set up the team and keep the sandbox serving without opening the console
-    /// (prints the team name; stops on SIGINT/SIGTERM).
+    /// (prints the team name, then the API and SFTP addresses and the SFTP host key;
+    /// stops on SIGINT/SIGTERM).
     #[arg(long)]
     pub no_console: bool,
 }
