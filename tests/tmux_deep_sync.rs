@@ -1,8 +1,9 @@
 //! The step 5 walkthrough on `demo`, in tmux, as an engineer would do it. `icims-onboard
 //! demo --no-console --latency-ms 20` serves a 20,000-person sandbox tenant (20 ms per
 //! API call, so the sync lasts long enough to watch) and prepares the team it prints,
-//! "Demo (sandbox)"; steps 2–4 are done through the CLI (the SFTP host key pinned with
-//! `export fetch --accept-host-key`, the key demo printed). Then the console: open step 5,
+//! "Demo (sandbox)"; steps 1–4 are done through the CLI (the SFTP host key pinned with
+//! `export fetch --accept-host-key`, the key demo printed) but for step 1's *Sync
+//! enabled* switch, which only the console has. Then the console: that switch, step 5,
 //! plan, start (confirmed), watch the gauges move, pause and resume (each confirmed),
 //! quit mid-sync; the sync goes on without a console (the CLI sees it advance); a new
 //! console shows it running on the home screen and further along on step 5; its worker is
@@ -41,7 +42,8 @@ fn approve_steps(home: &common::Sandbox, demo: &DemoTenant) {
     home.ok(&["sync", "settings", team, "--concurrency", "2"], "");
     let show: serde_json::Value =
         serde_json::from_str(&home.ok(&["team", "show", team, "--json"], "")).unwrap();
-    // Step 5's gates: steps 2–4 done (step 1 also needs "Sync enabled", a console switch).
+    // Step 5's gates: steps 2–4 done (step 1 also needs "Sync enabled", a console switch
+    // the walkthrough flips on step 1's page).
     for step in &show["steps"].as_array().unwrap()[1..4] {
         assert_eq!(step["state"], "done", "{step}");
     }
@@ -158,6 +160,18 @@ fn on_demo_plan_start_watch_pause_resume_quit_worker_gone_reopen_then_live() {
 
     // First console: plan, start, watch the gauges move, pause, resume, quit mid-sync.
     let tmux = console(&home, "deep1");
+    // Step 1's last switch is on its page: Sync enabled (its test passed through `check`).
+    tmux.wait_text(&team);
+    tmux.keys(&["Enter"]);
+    tmux.wait_text("Basic sync");
+    tmux.keys(&["k", "k", "k", "k", "k", "Enter"]);
+    tmux.wait_text("1. Basic sync");
+    // Focus: customer id → region → username → password → Save → Test → Sync enabled.
+    tmux.keys(&["Tab", "Tab", "Tab", "Tab", "Tab", "Tab", "Enter"]);
+    tmux.wait_text("Sync enabled: on");
+    tmux.keys(&["Escape"]);
+    tmux.wait_text("6 Stage mapping");
+    tmux.keys(&["Escape"]);
     let page = open_step5(&tmux, &team);
     assert!(page.contains("No plan yet"), "{page}");
     tmux.keys(&["p"]);
@@ -282,8 +296,8 @@ fn on_demo_plan_start_watch_pause_resume_quit_worker_gone_reopen_then_live() {
         home_row(s, &team).is_some_and(|r| r.contains("live ·"))
     });
     let row = home_row(&home_screen, &team).unwrap();
-    // Steps 2–5 done (step 1 waits for its "Sync enabled" switch, step 6 is next).
-    assert!(row.contains("◐ ✓ ✓ ✓ ✓ ·"), "{home_screen}");
+    // Steps 1–5 done, step 6 next.
+    assert!(row.contains("✓ ✓ ✓ ✓ ✓ ·"), "{home_screen}");
     assert!(!row.contains('⚠'), "{home_screen}");
 
     // Idle CPU of the console watching the live sync on step 5 (printed, not asserted).

@@ -155,6 +155,7 @@ fn walk(width: u16, height: u16) {
     let live = wait_long(&t, "live", 120, |s| s.contains("— live"));
     assert!(live.contains("Initial pass complete"), "{live}");
     assert!(live.contains("100%"), "{live}");
+    assert!(live.contains("Worker pid"), "{live}");
     back_with_step_done(&t, 5);
 
     // Step 6: read the statuses (the tenant's schema, the export, the synced workflows).

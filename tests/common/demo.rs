@@ -59,8 +59,16 @@ impl DemoTenant {
 
 impl Drop for DemoTenant {
     fn drop(&mut self) {
-        // SIGTERM: demo shuts its sandbox down and exits 0.
+        // SIGTERM: demo shuts its sandbox down and exits 0 (SIGKILL if it hangs).
         unsafe { libc::kill(self.child.id() as i32, libc::SIGTERM) };
+        let start = std::time::Instant::now();
+        while matches!(self.child.try_wait(), Ok(None)) {
+            if start.elapsed() > std::time::Duration::from_secs(10) {
+                let _ = self.child.kill();
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
         let _ = self.child.wait();
     }
 }
