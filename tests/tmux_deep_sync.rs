@@ -148,6 +148,8 @@ fn console_pid(tmux: &Tmux) -> u32 {
 
 #[test]
 fn on_demo_plan_start_watch_pause_resume_quit_worker_gone_reopen_then_live() {
+    // Fails at once, loudly (in CI too), when tmux is missing.
+    common::require_tool("tmux");
     let home = common::Sandbox::new();
     let demo = DemoTenant::start(
         &home,

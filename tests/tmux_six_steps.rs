@@ -80,6 +80,8 @@ impl Drop for Stop<'_> {
 }
 
 fn walk(width: u16, height: u16) {
+    // Fails at once, loudly (in CI too), when tmux is missing.
+    common::require_tool("tmux");
     let home = Sandbox::new();
     let t = Tmux::start(
         &format!("six{width}"),
@@ -118,7 +120,10 @@ fn walk(width: u16, height: u16) {
     let confirm = t.wait_text("y pins it");
     assert!(confirm.contains("SHA256:"), "{confirm}");
     t.keys(&["y"]);
-    t.wait_text("Files (3 fetched)");
+    // The files are listed while the fetch job is still closing; i waits for it to end.
+    t.wait_for("the fetch done", |s| {
+        s.contains("Files (3 fetched)") && s.contains("Fetch      done")
+    });
     t.keys(&["i"]);
     t.wait_text("Cut-off");
     back_with_step_done(&t, 3);

@@ -92,10 +92,38 @@ pub fn console_line(home: &Sandbox, args: &str) -> String {
     )
 }
 
-/// Cancels `team`'s deep sync and stops the detached worker the console started for it.
+/// Cancels `team`'s deep sync and stops the detached workers running it: the one holding
+/// the worker lock and any holding the sync job's lease (a worker that started while
+/// another held the lock runs without it). Waits (up to 10 s) for them to exit.
 pub fn stop_sync(home: &Sandbox, team: &str) {
+    let mut pids: Vec<i32> = rusqlite::Connection::open(home.db())
+        .and_then(|c| {
+            let mut stmt = c.prepare(
+                "SELECT lease_owner FROM jobs WHERE kind = 'sync.deep' AND lease_owner IS NOT NULL",
+            )?;
+            let owners = stmt
+                .query_map([], |r| r.get::<_, String>(0))?
+                .collect::<rusqlite::Result<Vec<_>>>()?;
+            Ok(owners)
+        })
+        .unwrap_or_default()
+        .iter()
+        .filter_map(|owner| owner.rsplit(':').nth(1)?.parse().ok())
+        .collect();
     let _ = home.run(&["sync", "cancel", team], "");
     if let Ok(Some(pid)) = icims_onboard::worker::live_worker_pid(&home.db()) {
-        unsafe { libc::kill(pid as i32, libc::SIGTERM) };
+        pids.push(pid as i32);
+    }
+    pids.retain(|&p| p > 0 && p != std::process::id() as i32);
+    for &pid in &pids {
+        unsafe { libc::kill(pid, libc::SIGTERM) };
+    }
+    let start = std::time::Instant::now();
+    while pids
+        .iter()
+        .any(|p| Path::new(&format!("/proc/{p}")).exists())
+        && start.elapsed() < std::time::Duration::from_secs(10)
+    {
+        std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
