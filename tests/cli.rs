@@ -378,6 +378,11 @@ fn bad_input_to_sandbox_demo_worker_export_and_check() {
     );
     one_line_error(&sb.run(&["sandbox", "--people", "many"], ""), 2, "many");
     one_line_error(&sb.run(&["demo", "--team", " "], ""), 2, "team name");
+    // A tenant slower than the client waits for is refused before anything starts.
+    let slow = sb.run(&["demo", "--latency-ms", "9000"], "");
+    one_line_error(&slow, 2, "--latency-ms");
+    one_line_error(&slow, 2, "0..=5000");
+    one_line_error(&sb.run(&["demo", "--latency-ms", "slow"], ""), 2, "slow");
     one_line_error(&sb.run(&["check", "Nope"], ""), 1, "no team named");
     let missing = sb.dir.path().join("missing.csv");
     one_line_error(

@@ -454,6 +454,36 @@ fn worker_gone() {
 }
 
 #[test]
+fn a_worker_running_the_sync_without_the_lock_file_is_not_gone() {
+    let mut f = Fixture::new();
+    f.running(JobState::Running, false);
+    // A second worker took the job while another still held the lock file: it holds the
+    // job's lease (a live process, unexpired) but not the lock.
+    let job = f.store.latest_job(&f.team, SYNC_JOB).unwrap().unwrap();
+    let lease = |expires: i64| {
+        f.store
+            .conn()
+            .execute(
+                "UPDATE jobs SET lease_owner = ?2, lease_expires_at = ?3 WHERE id = ?1",
+                params![job.id, icims_onboard::worker::owner_id(), expires],
+            )
+            .unwrap();
+    };
+    let unix = chrono::Utc::now().timestamp();
+    lease(unix + 30);
+    let st = icims_onboard::sync::status::load(f.store.conn(), f.team.id).unwrap();
+    assert!(st.worker.alive && !st.worker.gone, "{:?}", st.worker);
+    let probe = || icims_onboard::sync::browse::probe(f.store.conn(), &f.db, f.team.id).unwrap();
+    let held = probe();
+    // The lease runs out (its worker stopped renewing it): gone, and the fingerprint
+    // the page polls changes with it.
+    lease(unix - 1);
+    let st = icims_onboard::sync::status::load(f.store.conn(), f.team.id).unwrap();
+    assert!(!st.worker.alive && st.worker.gone, "{:?}", st.worker);
+    assert_ne!(probe(), held);
+}
+
+#[test]
 fn quarantine_browser() {
     let mut f = Fixture::new();
     f.running(JobState::Running, true);
@@ -678,8 +708,27 @@ fn an_unchanged_read_does_not_redraw_and_a_gone_worker_is_replaced_once() {
     assert_eq!(outs, vec![PageOut::Unchanged]);
     // 30 s later it asks again (the worker did not come).
     snapshot.now = now() + chrono::Duration::seconds(31);
-    let outs = page.on_reply(DeepSyncReply::Loaded(Ok(Box::new(snapshot))));
+    let outs = page.on_reply(DeepSyncReply::Loaded(Ok(Box::new(snapshot.clone()))));
     assert!(works(&outs).contains(&DeepSyncWork::Revive { team_id: f.team.id }));
+    // A dead worker changes nothing in the store, so the next polls answer "same"
+    // (the fingerprint is unchanged): those ask again every 30 s too, never in between.
+    let heartbeat_at = snapshot.status.worker.heartbeat_at.clone();
+    let same = |secs: i64| DeepSyncReply::Same {
+        now: now() + chrono::Duration::seconds(secs),
+        heartbeat_at: heartbeat_at.clone(),
+    };
+    for secs in [32, 45, 60] {
+        let outs = page.on_reply(same(secs));
+        assert!(
+            works(&outs).is_empty(),
+            "asked again after {secs} s: {outs:?}"
+        );
+    }
+    let outs = page.on_reply(same(61));
+    assert_eq!(
+        works(&outs),
+        vec![DeepSyncWork::Revive { team_id: f.team.id }]
+    );
 }
 
 #[test]

@@ -103,6 +103,15 @@ fn man_page_documents_every_subcommand_and_renders() {
         assert!(roff.contains(section), "man page lacks {section}");
     }
     assert!(roff.contains("concurrency"));
+    // demo's options, the slow tenant's among them.
+    assert!(
+        roff.contains(".SH \"ICIMS\\-ONBOARD DEMO\""),
+        "man page lacks demo"
+    );
+    assert!(
+        roff.contains("\\fB\\-\\-latency\\-ms\\fR \\fI<MS>\\fR"),
+        "man page lacks demo --latency-ms <MS>"
+    );
     // man renders it without complaint.
     match check_with("man", &["-l", "-"], &out.stdout) {
         Some(rendered) => {

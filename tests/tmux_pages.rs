@@ -70,7 +70,10 @@ fn walk(width: u16, height: u16) {
     t.keys(&["f"]);
     t.wait_text("y pins it");
     t.keys(&["y"]);
-    t.wait_text("Files (3 fetched)");
+    // The files are listed while the fetch job is still closing; i waits for it to end.
+    t.wait_for("the fetch done", |s| {
+        s.contains("Files (3 fetched)") && s.contains("Fetch      done")
+    });
     t.keys(&["i"]);
     let imported = t.wait_text("Cut-off");
     let footer = imported.lines().last().unwrap_or_default().to_string();

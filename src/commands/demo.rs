@@ -15,6 +15,9 @@ use crate::store::{
     Actor, CredentialKind, CredentialParams, NewTeam, Region, Store, StoreError, Team,
 };
 
+/// The slowest tenant `demo --latency-ms` serves (the client gives up on a call after 30 s).
+pub const MAX_LATENCY_MS: u64 = 5_000;
+
 #[derive(Debug, Clone, clap::Args)]
 pub struct DemoArgs {
     /// Name of the demo team (created or re-pointed at the sandbox).
@@ -26,10 +29,28 @@ pub struct DemoArgs {
     /// Number of people in the sandbox tenant.
     #[arg(long, default_value_t = 1000)]
     pub people: usize,
+    /// Latency the tenant adds to every API call, in milliseconds (0–5000): a slow tenant,
+    /// so a deep sync lasts long enough to be watched.
+    #[arg(long, value_name = "MS", default_value_t = 0,
+          value_parser = clap::value_parser!(u64).range(0..=MAX_LATENCY_MS))]
+    pub latency_ms: u64,
     /// Set up the team and keep the sandbox serving without opening the console
-    /// (prints the team name; stops on SIGINT/SIGTERM).
+    /// (prints the team name, then the API and SFTP addresses and the SFTP host key;
+    /// stops on SIGINT/SIGTERM).
     #[arg(long)]
     pub no_console: bool,
+}
+
+impl DemoArgs {
+    /// The tenant these options describe (addresses chosen at start).
+    pub fn sandbox_config(&self) -> SandboxConfig {
+        SandboxConfig {
+            seed: self.seed,
+            people: self.people,
+            latency_ms: self.latency_ms,
+            ..SandboxConfig::default()
+        }
+    }
 }
 
 /// Stores a credential unless the very same one (parameters and secret) is stored
@@ -206,11 +227,7 @@ pub fn run(db: Option<&Path>, args: &DemoArgs) -> Result<ExitCode> {
         .worker_threads(2)
         .enable_all()
         .build()?;
-    let config = SandboxConfig {
-        seed: args.seed,
-        people: args.people,
-        ..SandboxConfig::default()
-    };
+    let config = args.sandbox_config();
     // The same addresses as the team's last demo run when they are free: the same seed
     // on the same ports is the same tenant, so nothing the engineer tested or pinned
     // stops counting. Otherwise new ports (and the tests say "test again").
@@ -238,8 +255,12 @@ pub fn run(db: Option<&Path>, args: &DemoArgs) -> Result<ExitCode> {
     let code = if args.no_console {
         println!("{}", team.name);
         println!(
-            "sandbox API {} (customer {}), SFTP {}:{}",
-            info.api_base, info.customer_id, info.sftp.host, info.sftp.port
+            "sandbox API {} (customer {}), SFTP {}:{} (host key {})",
+            info.api_base,
+            info.customer_id,
+            info.sftp.host,
+            info.sftp.port,
+            info.sftp.host_key_sha256
         );
         runtime.block_on(wait_for_signal())?;
         ExitCode::SUCCESS
@@ -258,4 +279,43 @@ async fn wait_for_signal() -> Result<()> {
         _ = term.recv() => {}
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    use crate::cli::{Cli, Command};
+
+    fn demo_args(args: &[&str]) -> Result<super::DemoArgs, clap::Error> {
+        let cli = Cli::try_parse_from(["icims-onboard", "demo"].iter().chain(args))?;
+        match cli.command {
+            Some(Command::Demo(a)) => Ok(a),
+            other => panic!("not the demo command: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn demo_latency_reaches_the_sandbox_config() {
+        let args = demo_args(&["--latency-ms", "25", "--people", "300", "--seed", "9"]).unwrap();
+        let cfg = args.sandbox_config();
+        assert_eq!(cfg.latency_ms, 25);
+        assert_eq!(cfg.people, 300);
+        assert_eq!(cfg.seed, 9);
+        assert_eq!(demo_args(&[]).unwrap().sandbox_config().latency_ms, 0);
+        assert_eq!(
+            demo_args(&["--latency-ms", "5000"]).unwrap().latency_ms,
+            super::MAX_LATENCY_MS
+        );
+    }
+
+    #[test]
+    fn demo_latency_out_of_range_or_not_a_number_is_a_usage_error() {
+        for bad in ["5001", "-1", "slow", ""] {
+            let err = demo_args(&[&format!("--latency-ms={bad}")]).unwrap_err();
+            assert_eq!(err.exit_code(), 2, "{bad:?}");
+            let text = err.to_string();
+            assert!(text.contains("--latency-ms"), "{bad:?}: {text}");
+        }
+    }
 }

@@ -50,7 +50,7 @@ pub fn probe(conn: &Connection, db: &Path, team_id: i64) -> Result<String, SyncE
              || '#' || COALESCE((SELECT quota_share FROM sync_settings WHERE team_id = ?1), '')",
     )?;
     let row: String = stmt.query_row(params![team_id, super::SYNC_JOB], |r| r.get(0))?;
-    let alive = crate::worker::live_worker_pid(db).ok().flatten().is_some();
+    let alive = super::status::worker_alive(conn, Some(db), team_id)?;
     Ok(format!("{row}#{alive}"))
 }
 

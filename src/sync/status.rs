@@ -466,11 +466,8 @@ fn load_in(conn: &Connection, team_id: i64) -> Result<SyncStatus, SyncError> {
             state: parse_job_state(&state),
             error,
         });
-    st.worker.alive = conn
-        .path()
-        .filter(|p| !p.is_empty())
-        .and_then(|p| crate::worker::live_worker_pid(Path::new(p)).ok().flatten())
-        .is_some();
+    let db = conn.path().filter(|p| !p.is_empty()).map(Path::new);
+    st.worker.alive = worker_alive(conn, db, team_id)?;
     st.state = derive_state(&st);
     st.worker.gone = matches!(
         st.state,
@@ -489,6 +486,28 @@ fn parse_job_state(s: &str) -> JobState {
         "cancelled" => JobState::Cancelled,
         _ => JobState::Queued,
     }
+}
+
+/// Whether a worker is running the team's sync: one holds the worker lock next to the
+/// database at `db`, or the sync job's lease is held by a live process (a worker that started
+/// while another held the lock runs jobs without it).
+pub fn worker_alive(conn: &Connection, db: Option<&Path>, team_id: i64) -> Result<bool, SyncError> {
+    let locked = db
+        .and_then(|p| crate::worker::live_worker_pid(p).ok().flatten())
+        .is_some();
+    if locked {
+        return Ok(true);
+    }
+    let lease: Option<(Option<String>, Option<i64>)> = conn
+        .query_row(
+            "SELECT lease_owner, lease_expires_at FROM jobs WHERE team_id = ?1 AND kind = ?2
+             AND state = 'running' ORDER BY id DESC LIMIT 1",
+            params![team_id, SYNC_JOB],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?;
+    Ok(matches!(lease, Some((Some(owner), Some(expires)))
+        if crate::worker::lease_alive(&owner, expires)))
 }
 
 fn derive_state(st: &SyncStatus) -> SyncState {

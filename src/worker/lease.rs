@@ -43,7 +43,29 @@ fn owner_is_dead(owner: &str) -> bool {
     }
     // Signal 0 checks existence; ESRCH means the process is gone.
     let rc = unsafe { libc::kill(pid, 0) };
-    rc != 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH)
+    if rc != 0 {
+        return std::io::Error::last_os_error().raw_os_error() == Some(libc::ESRCH);
+    }
+    is_zombie(pid)
+}
+
+/// A process that exited but was not reaped yet (its parent quit, and init reaps it
+/// when it gets to it): it runs nothing any more.
+fn is_zombie(pid: i32) -> bool {
+    std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .ok()
+        .and_then(|stat| {
+            let after = stat.rfind(')')?;
+            stat.get(after + 2..)?.chars().next()
+        })
+        == Some('Z')
+}
+
+/// Whether a lease (owner, expiry in unix seconds) still stands for a live process: not
+/// expired, and its owner, if on this host, still running. A worker that runs a job
+/// without holding the lock file (it started while another held it) is alive by this.
+pub fn lease_alive(owner: &str, expires_at: i64) -> bool {
+    expires_at >= now_unix() && !owner_is_dead(owner)
 }
 
 /// Expires the leases of running jobs whose owner process died on this host, so they
@@ -160,5 +182,32 @@ mod tests {
         assert!(owner_is_dead(&gone));
         assert!(!owner_is_dead("otherhost:99999999:0000"));
         assert!(!owner_is_dead("garbage"));
+    }
+
+    #[test]
+    fn an_exited_unreaped_process_is_dead() {
+        let mut child = std::process::Command::new("true").spawn().unwrap();
+        let pid = child.id() as i32;
+        let start = std::time::Instant::now();
+        while !is_zombie(pid) {
+            assert!(start.elapsed() < Duration::from_secs(10), "never exited");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        // Not reaped yet: kill(pid, 0) still succeeds, yet it is dead.
+        assert_eq!(unsafe { libc::kill(pid, 0) }, 0);
+        assert!(owner_is_dead(&format!("{}:{pid}:0000", hostname())));
+        child.wait().unwrap();
+        assert!(!is_zombie(std::process::id() as i32));
+    }
+
+    #[test]
+    fn a_lease_is_alive_while_unexpired_and_its_owner_runs() {
+        let me = owner_id();
+        assert!(lease_alive(&me, now_unix() + 30));
+        assert!(!lease_alive(&me, now_unix() - 1));
+        let gone = format!("{}:{}:0000", hostname(), 99_999_999);
+        assert!(!lease_alive(&gone, now_unix() + 30));
+        // Another host's worker: its unexpired lease is all there is to go by.
+        assert!(lease_alive("otherhost:1:0000", now_unix() + 30));
     }
 }

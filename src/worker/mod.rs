@@ -24,7 +24,7 @@ use serde_json::json;
 pub use handle::JobHandle;
 use kind::Ending;
 pub use kind::{JobError, JobKind};
-pub use lease::{claim_job_by_id, owner_id, reap_dead_leases};
+pub use lease::{claim_job_by_id, lease_alive, owner_id, reap_dead_leases};
 pub use lock::{WorkerLock, WorkerStatus, ensure_worker, live_worker_pid, lock_path};
 
 use crate::export::{self, ExportError, FetchParams, ImportOptions, ImportParams};

@@ -50,9 +50,16 @@ impl Tmux {
     }
 
     /// Sends tmux key names (Enter, Tab, Escape, or single characters).
+    ///
+    /// An Escape followed at once by another key reaches the console as one read,
+    /// `ESC /`, which a terminal means as Alt-/; a person never types that fast, so a
+    /// pause after Escape keeps the two keys apart.
     pub fn keys(&self, keys: &[&str]) {
-        for k in keys {
+        for (i, k) in keys.iter().enumerate() {
             self.tmux(&["send-keys", "-t", &self.target, k]);
+            if matches!(*k, "Escape" | "Esc") && i + 1 < keys.len() {
+                std::thread::sleep(Duration::from_millis(150));
+            }
         }
     }
 

@@ -7,7 +7,7 @@
 //! quarantine browser (`b`, CSV with `c`) and the full event log (`e`). The page state
 //! and keys live here; drawing in `deep_sync_view.rs`, work in `drivers/deep_sync.rs`.
 
-use chrono::Timelike;
+use chrono::{DateTime, Timelike, Utc};
 use crossterm::event::KeyEvent;
 use ratatui::Frame;
 use ratatui::layout::Rect;
@@ -30,6 +30,19 @@ const REVIVE_SECS: i64 = 30;
 const PAGE_MIN: u64 = 5;
 
 impl DeepSyncPage {
+    /// Whether to ask for a new worker now: the sync's worker is gone and the last ask
+    /// (if any) was at least `REVIVE_SECS` ago. Records the ask.
+    fn revive_due(&mut self, gone: bool, now: DateTime<Utc>) -> bool {
+        let due = gone
+            && self
+                .revived_at
+                .is_none_or(|t| (now - t).num_seconds() >= REVIVE_SECS);
+        if due {
+            self.revived_at = Some(now);
+        }
+        due
+    }
+
     pub fn new(row: &TeamRow) -> DeepSyncPage {
         DeepSyncPage {
             row: row.clone(),
@@ -377,13 +390,7 @@ impl Page for DeepSyncPage {
                 self.selected = self
                     .selected
                     .min(snapshot.status.quarantined.saturating_sub(1));
-                let revive = snapshot.status.worker.gone
-                    && self
-                        .revived_at
-                        .is_none_or(|t| (snapshot.now - t).num_seconds() >= REVIVE_SECS);
-                if revive {
-                    self.revived_at = Some(snapshot.now);
-                }
+                let revive = self.revive_due(snapshot.status.worker.gone, snapshot.now);
                 self.snapshot = Some(*snapshot);
                 let mut outs = if changed {
                     Vec::new()
@@ -412,12 +419,21 @@ impl Page for DeepSyncPage {
                 fresh.now = now;
                 fresh.status.worker.heartbeat_at = heartbeat_at;
                 let changed = self.differs(&fresh);
+                // A dead worker changes nothing in the store: the probe answers "same"
+                // from then on, and the page must still ask again for a new worker.
+                let revive = self.revive_due(fresh.status.worker.gone, now);
                 self.snapshot = Some(fresh);
-                if changed {
+                let mut outs = if changed {
                     Vec::new()
                 } else {
                     vec![PageOut::Unchanged]
+                };
+                if revive {
+                    outs.push(PageOut::Work(DeepSyncWork::Revive {
+                        team_id: self.team_id(),
+                    }));
                 }
+                outs
             }
             DeepSyncReply::Planning => Vec::new(),
             DeepSyncReply::Done(result) => {

@@ -353,7 +353,17 @@ pub fn update(page: &mut StageMappingPage, reply: StageMappingReply) -> Vec<Stag
         }
         StageMappingReply::SchemaRead(result) => {
             let options = match result {
-                Ok(options) => Some(options),
+                Ok(options) => {
+                    // Replaces "reading the statuses…", which would otherwise stay.
+                    page.message = Some((
+                        true,
+                        format!(
+                            "{} status option(s) read from the tenant; catalogue rebuilt",
+                            options.len()
+                        ),
+                    ));
+                    Some(options)
+                }
                 Err(why) => {
                     page.message = Some((
                         false,
@@ -1141,6 +1151,34 @@ mod tests {
             vec![PageOut::Work(StageMappingWork::Discover {
                 team: "acme".into()
             })]
+        );
+        assert_eq!(p.message, Some((true, "reading the statuses…".to_string())));
+        // A successful read says so (the "reading" line does not stay).
+        let option = crate::icims::schema::StatusOption {
+            id: "C1".into(),
+            value: "On Hold".into(),
+            bin: Some("Parked".into()),
+            rejection: false,
+        };
+        let outs = Page::on_reply(&mut p, StageMappingReply::SchemaRead(Ok(vec![option])));
+        assert_eq!(
+            outs,
+            vec![PageOut::Work(StageMappingWork::Catalogue {
+                team: "acme".into(),
+                options: Some(vec![crate::icims::schema::StatusOption {
+                    id: "C1".into(),
+                    value: "On Hold".into(),
+                    bin: Some("Parked".into()),
+                    rejection: false,
+                }])
+            })]
+        );
+        assert_eq!(
+            p.message,
+            Some((
+                true,
+                "1 status option(s) read from the tenant; catalogue rebuilt".to_string()
+            ))
         );
     }
 
