@@ -6,10 +6,12 @@
 //! - SFTP download vs OpenSSH's `sftp` client from the same private sshd (key auth): a
 //!   200 MiB file on loopback (goal ≥ 1.0) and a 50 MiB file through a TCP proxy adding
 //!   25 ms each way, i.e. 50 ms round trip (goal ≥ 1.5); ours over 4 sessions (the
-//!   default) and over 1, interleaved, medians of 5. Needs root and /usr/sbin/sshd;
-//!   skipped with a note otherwise.
+//!   default), 2 and 1, interleaved, medians of 5. Needs root and /usr/sbin/sshd;
+//!   skipped with a note otherwise. With `EXPORT_BENCH_SFTP_CIPHERS=1`, also libssh2
+//!   alone (to memory, no SHA-256) with each strong cipher it offers, on loopback.
 //!
-//! Run: `cargo bench --bench export` (release). `EXPORT_BENCH_ROWS` changes the row count.
+//! Run: `cargo bench --bench export` (release; `-- sftp` or `-- import` for one part).
+//! `EXPORT_BENCH_ROWS` changes the row count.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
 #[path = "../tests/support/sshd.rs"]
@@ -379,6 +381,58 @@ fn ours_once(
     t
 }
 
+/// libssh2 alone (through `ssh2`, as our client uses it): one session, key auth, the
+/// file read with `READ_CHUNK` buffers into memory and dropped (no SHA-256, no disk), with
+/// only `cipher` (and `mac`, for a cipher without its own) offered. Shows each cipher's
+/// ceiling on this machine (`EXPORT_BENCH_SFTP_CIPHERS=1`).
+fn libssh2_once(
+    server: &sshd::Sshd,
+    port: u16,
+    remote: &str,
+    cipher: &str,
+    mac: Option<&str>,
+) -> Duration {
+    let start = Instant::now();
+    let tcp = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    tcp.set_nodelay(true).unwrap();
+    let mut session = ssh2::Session::new().unwrap();
+    for m in [ssh2::MethodType::CryptCs, ssh2::MethodType::CryptSc] {
+        session.method_pref(m, cipher).unwrap();
+    }
+    if let Some(mac) = mac {
+        for m in [ssh2::MethodType::MacCs, ssh2::MethodType::MacSc] {
+            session.method_pref(m, mac).unwrap();
+        }
+    }
+    session.set_tcp_stream(tcp);
+    session.handshake().unwrap();
+    assert_eq!(
+        session.methods(ssh2::MethodType::CryptSc),
+        Some(cipher),
+        "negotiated cipher"
+    );
+    session
+        .userauth_pubkey_file(sshd::USER, None, &server.client_key, None)
+        .unwrap();
+    let sftp = session.sftp().unwrap();
+    let mut file = sftp.open(Path::new(remote)).unwrap();
+    let mut buf = vec![0u8; sftp::READ_CHUNK];
+    let mut total = 0u64;
+    loop {
+        let n = file.read(&mut buf).unwrap();
+        if n == 0 {
+            break;
+        }
+        total += n as u64;
+    }
+    drop(file);
+    drop(sftp);
+    let _ = session.disconnect(None, "done", None);
+    let t = start.elapsed();
+    assert!(total > 0);
+    t
+}
+
 /// OpenSSH's `sftp -b`: connect (key auth), `get`.
 fn openssh_once(server: &sshd::Sshd, port: u16, remote: &str, local: &Path) -> Duration {
     let _ = std::fs::remove_file(local);
@@ -455,11 +509,12 @@ fn bench_sftp(dir: &Path, smoke: bool) {
         };
         let local: PathBuf = dir.join("ours.bin");
         let theirs: PathBuf = dir.join("theirs.bin");
-        let (mut ranged, mut single, mut openssh) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut ranged, mut two, mut single, mut openssh) =
+            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
         for round in 0..rounds {
             // Interleaved; the order rotates so no side always runs first.
-            for k in 0..3 {
-                match (round + k) % 3 {
+            for k in 0..4 {
+                match (round + k) % 4 {
                     0 => ranged.push(ours_once(
                         &server,
                         port,
@@ -467,25 +522,78 @@ fn bench_sftp(dir: &Path, smoke: bool) {
                         &local,
                         sftp::DEFAULT_SESSIONS,
                     )),
-                    1 => single.push(ours_once(&server, port, &remote, &local, 1)),
+                    1 => two.push(ours_once(&server, port, &remote, &local, 2)),
+                    2 => single.push(ours_once(&server, port, &remote, &local, 1)),
                     _ => openssh.push(openssh_once(&server, port, &remote, &theirs)),
                 }
             }
         }
-        let (r, o1, t) = (median(ranged), median(single), median(openssh));
+        let (r, o2, o1, t) = (median(ranged), median(two), median(single), median(openssh));
         let rate = |d: Duration| size_mib as f64 / d.as_secs_f64();
+        let ratio = |d: Duration| t.as_secs_f64() / d.as_secs_f64();
         println!(
-            "sftp: {what}, {size_mib} MiB: OpenSSH sftp {t:.2?} ({:.0} MiB/s) | icims-onboard {} sessions {r:.2?} ({:.0} MiB/s), 1 session {o1:.2?} ({:.0} MiB/s) | ratio {:.2}x, 1 session {:.2}x (goal >= {goal}); medians of {rounds}, each incl. connect; ours incl. SHA-256 and fsync",
+            "sftp: {what}, {size_mib} MiB: OpenSSH sftp {t:.2?} ({:.0} MiB/s) | icims-onboard {} sessions {r:.2?} ({:.0} MiB/s), 2 sessions {o2:.2?} ({:.0} MiB/s), 1 session {o1:.2?} ({:.0} MiB/s) | ratio {:.2}x, 2 sessions {:.2}x, 1 session {:.2}x (goal >= {goal}); medians of {rounds}, each incl. connect; ours incl. SHA-256 and fsync",
             rate(t),
             sftp::DEFAULT_SESSIONS,
             rate(r),
+            rate(o2),
             rate(o1),
-            t.as_secs_f64() / r.as_secs_f64(),
-            t.as_secs_f64() / o1.as_secs_f64(),
+            ratio(r),
+            ratio(o2),
+            ratio(o1),
         );
+        if one_way.is_zero() && std::env::var_os("EXPORT_BENCH_SFTP_CIPHERS").is_some() {
+            cipher_probe(&server, port, &remote, &theirs, size_mib, rounds);
+        }
         let _ = std::fs::remove_file(&local);
         let _ = std::fs::remove_file(&theirs);
         let _ = std::fs::remove_file(&remote);
+    }
+}
+
+/// Each cipher libssh2 offers (strong ones only), read by libssh2 alone against OpenSSH's
+/// `sftp` in the same rounds.
+fn cipher_probe(
+    server: &sshd::Sshd,
+    port: u16,
+    remote: &str,
+    theirs: &Path,
+    size_mib: usize,
+    rounds: usize,
+) {
+    let variants: [(&str, Option<&str>); 5] = [
+        ("aes128-gcm@openssh.com", None),
+        ("aes256-gcm@openssh.com", None),
+        ("chacha20-poly1305@openssh.com", None),
+        ("aes128-ctr", Some("hmac-sha2-256-etm@openssh.com")),
+        ("aes128-ctr", Some("hmac-sha2-256")),
+    ];
+    let mut times: Vec<Vec<Duration>> = vec![Vec::new(); variants.len() + 1];
+    for round in 0..rounds {
+        for k in 0..=variants.len() {
+            let i = (round + k) % (variants.len() + 1);
+            if i == variants.len() {
+                times[i].push(openssh_once(server, port, remote, theirs));
+            } else {
+                let (cipher, mac) = variants[i];
+                times[i].push(libssh2_once(server, port, remote, cipher, mac));
+            }
+        }
+    }
+    let openssh = median(times[variants.len()].clone());
+    let rate = |d: Duration| size_mib as f64 / d.as_secs_f64();
+    println!(
+        "sftp ciphers: OpenSSH sftp {openssh:.2?} ({:.0} MiB/s), its defaults, to disk",
+        rate(openssh)
+    );
+    for (i, (cipher, mac)) in variants.iter().enumerate() {
+        let t = median(times[i].clone());
+        println!(
+            "sftp ciphers: libssh2 alone, {cipher}{} {t:.2?} ({:.0} MiB/s), {:.2}x OpenSSH; to memory, no SHA-256",
+            mac.map(|m| format!(" + {m}")).unwrap_or_default(),
+            rate(t),
+            openssh.as_secs_f64() / t.as_secs_f64()
+        );
     }
 }
 

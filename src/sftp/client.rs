@@ -93,11 +93,13 @@ fn open_session(opts: &ConnectOptions) -> Result<Handshaken, SftpError> {
         reason: e.message().to_string(),
     })?;
     session.set_timeout(clamp_ms(opts.stall_timeout));
-    // AES-GCM runs on AES-NI through OpenSSL; libssh2's own ChaCha20-Poly1305 (its first
-    // choice) is several times slower on large downloads. Servers without GCM still
-    // negotiate one of the others.
+    // Strong ciphers and MACs only, fastest first (see `CIPHERS`); a server that shares
+    // none of them fails the handshake (`SftpError::Handshake`).
     for method in [ssh2::MethodType::CryptCs, ssh2::MethodType::CryptSc] {
         let _ = session.method_pref(method, CIPHERS);
+    }
+    for method in [ssh2::MethodType::MacCs, ssh2::MethodType::MacSc] {
+        let _ = session.method_pref(method, MACS);
     }
     session.set_tcp_stream(stream);
     session
@@ -124,8 +126,15 @@ fn open_session(opts: &ConnectOptions) -> Result<Handshaken, SftpError> {
     Ok(Handshaken { session, host_key })
 }
 
-/// Cipher preference, fastest first on hardware with AES instructions.
-const CIPHERS: &str = "aes128-gcm@openssh.com,aes256-gcm@openssh.com,chacha20-poly1305@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr";
+/// Cipher preference, fastest first as measured with libssh2 itself (`cargo bench --bench
+/// export` with `EXPORT_BENCH_SFTP_CIPHERS=1`; README, Benchmarks). libssh2 feeds AES-GCM
+/// and AES-CTR to OpenSSL 16 bytes per call, so despite AES-NI they run at 0.6–0.9 × the
+/// speed of its own ChaCha20-Poly1305, which works on whole packets. No CBC, no 3DES.
+const CIPHERS: &str = "chacha20-poly1305@openssh.com,aes128-gcm@openssh.com,aes256-gcm@openssh.com,aes128-ctr,aes192-ctr,aes256-ctr";
+
+/// MACs, for the CTR ciphers only (the AEAD ciphers above carry their own):
+/// encrypt-then-MAC first, SHA-2 before SHA-1; no MD5, RIPEMD or truncated MACs.
+const MACS: &str = "hmac-sha2-256-etm@openssh.com,hmac-sha2-512-etm@openssh.com,hmac-sha2-256,hmac-sha2-512,hmac-sha1-etm@openssh.com,hmac-sha1";
 
 fn clamp_ms(d: Duration) -> u32 {
     d.as_millis().min(u32::MAX as u128) as u32
@@ -284,6 +293,14 @@ impl SftpClient {
     /// The server's host key (as checked at connect).
     pub fn host_key(&self) -> &HostKey {
         &self.host_key
+    }
+
+    /// The cipher negotiated for data from the server (e.g.
+    /// `chacha20-poly1305@openssh.com`).
+    pub fn cipher(&self) -> Option<String> {
+        self.session
+            .methods(ssh2::MethodType::CryptSc)
+            .map(str::to_string)
     }
 
     pub(crate) fn err(&self, e: ssh2::Error, path: &str, what: &str) -> SftpError {
