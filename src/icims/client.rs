@@ -166,6 +166,16 @@ impl IcimsClient {
         reply.into_json()
     }
 
+    /// GET returning JSON and the body's text as received (for callers that keep it).
+    pub async fn get_json_and_text(&self, url: Url) -> Result<(Value, String), IcimsError> {
+        let mut reply = self.send(Method::GET, url, None, Target::Api).await?;
+        let body = std::mem::take(&mut reply.body);
+        let json = reply.into_json()?;
+        let text = String::from_utf8(body)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+        Ok((json, text))
+    }
+
     /// POST a JSON body, returning JSON.
     pub async fn post_json(&self, url: Url, body: &Value) -> Result<Value, IcimsError> {
         let bytes = serde_json::to_vec(body).map_err(|e| IcimsError::Config {

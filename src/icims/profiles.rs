@@ -66,17 +66,39 @@ impl IcimsClient {
         id: Id,
         fields: &[&str],
     ) -> Result<Profile, IcimsError> {
-        let mut url = self
-            .endpoints()
-            .api_url(&format!("{}/{}", kind.segment(), id.0));
-        if !fields.is_empty() {
-            url.query_pairs_mut()
-                .append_pair("fields", &fields.join(","));
-        }
-        let body = self.get_json(url).await?;
-        Profile::from_json(body).ok_or_else(|| IcimsError::Malformed {
-            what: format!("{} {} profile", kind.object(), id),
-            reason: "not a JSON object".into(),
-        })
+        let body = self.get_json(profile_url(self, kind, id, fields)).await?;
+        profile_of(kind, id, body)
     }
+
+    /// [`IcimsClient::get_profile`], also giving the body's text as received (what the
+    /// deep sync keeps as a record's raw values, without encoding it again).
+    pub async fn get_profile_and_text(
+        &self,
+        kind: ProfileType,
+        id: Id,
+        fields: &[&str],
+    ) -> Result<(Profile, String), IcimsError> {
+        let (body, text) = self
+            .get_json_and_text(profile_url(self, kind, id, fields))
+            .await?;
+        Ok((profile_of(kind, id, body)?, text))
+    }
+}
+
+fn profile_url(client: &IcimsClient, kind: ProfileType, id: Id, fields: &[&str]) -> url::Url {
+    let mut url = client
+        .endpoints()
+        .api_url(&format!("{}/{}", kind.segment(), id.0));
+    if !fields.is_empty() {
+        url.query_pairs_mut()
+            .append_pair("fields", &fields.join(","));
+    }
+    url
+}
+
+fn profile_of(kind: ProfileType, id: Id, body: serde_json::Value) -> Result<Profile, IcimsError> {
+    Profile::from_json(body).ok_or_else(|| IcimsError::Malformed {
+        what: format!("{} {} profile", kind.object(), id),
+        reason: "not a JSON object".into(),
+    })
 }

@@ -19,7 +19,7 @@ use crate::store::{CredentialKind, Store, Team, jobs::write_checkpoint, now_text
 use crate::worker::JobHandle;
 
 use super::budget::{Budget, Decision};
-use super::fields::{FieldPlan, ObjectFields, Statuses, SyncedRecord};
+use super::fields::{FieldPlan, ObjectFields, Statuses};
 use super::plan::{self, human_secs};
 use super::settings::{self, SyncSettings};
 use super::{OBJECTS, SyncError, SyncParams, live, profile_type, progress, seed};
@@ -396,7 +396,8 @@ fn finish_initial(ctx: &mut Ctx<'_>) -> Result<(), SyncError> {
 
 /// One record's fetch.
 enum Outcome {
-    Record(Box<SyncedRecord>),
+    /// Read and encoded (on the fetching thread), ready to write.
+    Record(Box<progress::RecordRow>),
     /// 404: deleted since it was listed.
     Gone,
     /// Transient failure (after the client's own retries).
@@ -461,16 +462,14 @@ impl Fetcher {
         }
         let r = self
             .client
-            .get_profile(profile_type(&item.object), Id(num), &wanted)
+            .get_profile_and_text(profile_type(&item.object), Id(num), &wanted)
             .await;
         self.budget.release(self.client.quota());
         match r {
-            Ok(p) => Outcome::Record(Box::new(of.from_api_owned(
-                &item.object,
-                &item.id,
-                p.fields,
-                &self.statuses,
-            ))),
+            Ok((p, text)) => {
+                let rec = of.from_api_owned(&item.object, &item.id, p.fields, &self.statuses);
+                Outcome::Record(Box::new(progress::RecordRow::of(rec, Some(text))))
+            }
             Err(IcimsError::NotFound { .. }) => Outcome::Gone,
             Err(IcimsError::QuotaExhausted { reset_secs, .. }) => {
                 self.budget.exhausted(reset_secs);
@@ -575,7 +574,7 @@ pub async fn run_work(ctx: &mut Ctx<'_>) -> Result<(), SyncError> {
     });
     let halt = fetcher.clone();
     let (item_tx, mut item_rx) = tokio::sync::mpsc::channel::<Item>(window);
-    let (out_tx, mut out_rx) = tokio::sync::mpsc::channel::<(Item, Outcome)>(window);
+    let (out_tx, mut out_rx) = tokio::sync::mpsc::channel::<Vec<(Item, Outcome)>>(window);
     let _task = AbortOnDrop(tokio::spawn(async move {
         futures::stream::poll_fn(move |cx| item_rx.poll_recv(cx))
             .map(move |item| {
@@ -586,6 +585,8 @@ pub async fn run_work(ctx: &mut Ctx<'_>) -> Result<(), SyncError> {
                 }
             })
             .buffer_unordered(concurrency)
+            // What finished together goes over in one message (fewer wake-ups).
+            .ready_chunks(64)
             .for_each(move |r| {
                 let out_tx = out_tx.clone();
                 async move {
@@ -670,7 +671,7 @@ pub async fn run_work(ctx: &mut Ctx<'_>) -> Result<(), SyncError> {
                 }
             };
             match next {
-                Some(r) => outcomes.push(r),
+                Some(r) => outcomes.extend(r),
                 None => return Err(SyncError::Runtime("the fetching task ended".into())),
             }
         }
@@ -738,7 +739,7 @@ fn write_batch(ctx: &mut Ctx<'_>, outcomes: Vec<(Item, Outcome)>) -> Result<Writ
         };
         match out {
             Outcome::Record(rec) => {
-                progress::upsert_record(&tx, team_id, &object, &rec, "api")?;
+                progress::upsert_row(&tx, team_id, &object, &rec, "api")?;
                 progress::unquarantine(&tx, team_id, &object, &id)?;
                 finish(&tx, false)?;
                 count(&object, false);

@@ -82,9 +82,48 @@ pub fn search_date(t: chrono::DateTime<chrono::Utc>) -> String {
     t.format("%Y-%m-%d %I:%M %p").to_string()
 }
 
+/// The common zone-less shapes read without chrono's format parser (it dominated the
+/// end of a big initial pass): `YYYY-MM-DD`, then `[T ]hh:mm`, `:ss`, ` AM`/` PM`.
+fn parse_when_fast(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+    let b = s.as_bytes();
+    let num = |from: usize, len: usize| -> Option<u32> {
+        let part = b.get(from..from + len)?;
+        part.iter().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    if b.get(4) != Some(&b'-') || b.get(7) != Some(&b'-') {
+        return None;
+    }
+    let date = chrono::NaiveDate::from_ymd_opt(num(0, 4)? as i32, num(5, 2)?, num(8, 2)?)?;
+    if b.len() == 10 {
+        return date.and_hms_opt(0, 0, 0).map(|d| d.and_utc());
+    }
+    if !matches!(b.get(10), Some(b'T' | b' ')) || b.get(13) != Some(&b':') {
+        return None;
+    }
+    let (mut hour, minute) = (num(11, 2)?, num(14, 2)?);
+    let mut rest = &s[16..];
+    let mut second = 0;
+    if let Some(r) = rest.strip_prefix(':') {
+        second = num(17, 2)?;
+        rest = &r[2..];
+    }
+    match rest {
+        "" if b[10] == b'T' || b.len() == 19 => {}
+        " AM" | " am" if (1..=12).contains(&hour) => hour %= 12,
+        " PM" | " pm" if (1..=12).contains(&hour) => hour = hour % 12 + 12,
+        _ => return None,
+    }
+    date.and_hms_opt(hour, minute, second).map(|d| d.and_utc())
+}
+
 /// Reads a cut-off or updated date in the formats the export and API use.
 pub fn parse_when(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
     let s = s.trim();
+    if let Some(t) = parse_when_fast(s) {
+        return Some(t);
+    }
     if let Ok(t) = chrono::DateTime::parse_from_rfc3339(s) {
         return Some(t.to_utc());
     }
@@ -578,6 +617,55 @@ pub async fn make(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The formats chrono reads for [`parse_when`] (what the fast path must agree with).
+    fn parse_when_chrono(s: &str) -> Option<chrono::DateTime<chrono::Utc>> {
+        for f in [
+            "%Y-%m-%dT%H:%M:%S",
+            "%Y-%m-%d %H:%M:%S",
+            "%Y-%m-%d %I:%M %p",
+            "%Y-%m-%dT%H:%M",
+        ] {
+            if let Ok(t) = chrono::NaiveDateTime::parse_from_str(s, f) {
+                return Some(t.and_utc());
+            }
+        }
+        chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+            .ok()
+            .and_then(|d| d.and_hms_opt(0, 0, 0))
+            .map(|d| d.and_utc())
+    }
+
+    #[test]
+    fn fast_dates_read_like_chrono() {
+        for s in [
+            "2026-11-30",
+            "2026-11-30T08:05:09",
+            "2026-11-30 23:59:59",
+            "2026-11-30 12:00 AM",
+            "2026-11-30 12:30 PM",
+            "2026-11-30 01:07 pm",
+            "2026-11-30 11:59 PM",
+            "2026-11-30T07:45",
+            "2026-02-29",
+            "2026-13-01",
+            "2026-11-30 13:00 PM",
+            "2026-11-30 00:10 AM",
+            "2026-11-30T24:00:00",
+            "2026-11-30T10:00:00Z",
+            "2026-11-30T10:00:00+02:00",
+            "2026-11-30 10:00",
+            "30/11/2026",
+            "2026-11-3",
+            "",
+        ] {
+            let want = chrono::DateTime::parse_from_rfc3339(s)
+                .ok()
+                .map(|t| t.to_utc())
+                .or_else(|| parse_when_chrono(s));
+            assert_eq!(parse_when(s), want, "{s:?}");
+        }
+    }
 
     #[test]
     fn schedule_spans_resets_and_leaves_the_reserve() {

@@ -23,7 +23,39 @@ pub fn ensure_state(conn: &Connection, team_id: i64) -> rusqlite::Result<()> {
     Ok(())
 }
 
-/// Inserts or replaces a record (keeps `deleted` = 0: it was just seen).
+/// A record ready to be written: its JSON columns already encoded (the deep sync does
+/// that on its fetching threads, not on the thread that holds the write transaction).
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecordRow {
+    pub icims_id: String,
+    pub status_id: Option<String>,
+    pub status_name: Option<String>,
+    /// JSON object: standard field id → value.
+    pub fields: String,
+    /// JSON object: customer field → value, as read.
+    pub raw: String,
+    pub updated_at: Option<String>,
+}
+
+impl RecordRow {
+    /// Encodes a record; `raw_text` (the body as received) is kept instead of encoding
+    /// `rec.raw` again when given.
+    pub fn of(rec: SyncedRecord, raw_text: Option<String>) -> RecordRow {
+        let fields = serde_json::to_string(&rec.fields).unwrap_or_else(|_| "{}".into());
+        let raw = raw_text
+            .unwrap_or_else(|| serde_json::to_string(&rec.raw).unwrap_or_else(|_| "{}".into()));
+        RecordRow {
+            icims_id: rec.icims_id,
+            status_id: rec.status_id,
+            status_name: rec.status_name,
+            fields,
+            raw,
+            updated_at: rec.updated_at,
+        }
+    }
+}
+
+/// Inserts or replaces a synced record (and revives it if it was marked deleted).
 pub fn upsert_record(
     conn: &Connection,
     team_id: i64,
@@ -31,8 +63,23 @@ pub fn upsert_record(
     rec: &SyncedRecord,
     source: &str,
 ) -> rusqlite::Result<()> {
-    let fields = serde_json::to_string(&rec.fields).unwrap_or_else(|_| "{}".into());
-    let raw = serde_json::to_string(&rec.raw).unwrap_or_else(|_| "{}".into());
+    upsert_row(
+        conn,
+        team_id,
+        object,
+        &RecordRow::of(rec.clone(), None),
+        source,
+    )
+}
+
+/// [`upsert_record`] for a record already encoded.
+pub fn upsert_row(
+    conn: &Connection,
+    team_id: i64,
+    object: &str,
+    row: &RecordRow,
+    source: &str,
+) -> rusqlite::Result<()> {
     conn.prepare_cached(
         "INSERT INTO sync_records (team_id, object, icims_id, deleted, status_id, status_name, fields, raw, source, updated_at)
          VALUES (?1, ?2, ?3, 0, ?4, ?5, ?6, ?7, ?8, ?9)
@@ -43,13 +90,13 @@ pub fn upsert_record(
     .execute(params![
         team_id,
         object,
-        rec.icims_id,
-        rec.status_id,
-        rec.status_name,
-        fields,
-        raw,
+        row.icims_id,
+        row.status_id,
+        row.status_name,
+        row.fields,
+        row.raw,
         source,
-        rec.updated_at
+        row.updated_at
     ])?;
     Ok(())
 }

@@ -103,7 +103,13 @@ pub fn seed(
                         continue;
                     }
                 }
-                progress::upsert_record(&tx, team_id, object, &rec, "export")?;
+                progress::upsert_row(
+                    &tx,
+                    team_id,
+                    object,
+                    &progress::RecordRow::of(rec, None),
+                    "export",
+                )?;
                 n += 1;
             }
             tx.commit()?;
