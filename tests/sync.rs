@@ -458,34 +458,12 @@ fn sigkill_at_twenty_random_points_ends_row_for_row_like_an_uninterrupted_run() 
     setup(&home, &t.info());
     home.ok(&["sync", "settings", TEAM, "--concurrency", "1"], "");
     // Queue without a worker; then run workers that are killed at random instants.
-    {
-        let store = Store::open(&home.db()).unwrap();
-        let team = store.team(TEAM).unwrap();
-        let params = serde_json::json!({"max_live_cycles": 0});
-        store.enqueue_job(&team, "sync.deep", &params).unwrap();
-    }
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(20);
-    let mut kills = 0;
-    for _ in 0..20 {
-        let mut child = home
-            .command()
-            .args(["worker", "--until-idle"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(rng.random_range(20..260)));
-        if child.try_wait().unwrap().is_none() {
-            child.kill().unwrap(); // SIGKILL
-            kills += 1;
-        }
-        child.wait().unwrap();
-    }
-    let out = home.run(&["worker", "--until-idle"], "");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let kills = sigkill_workers(
+        &home,
+        serde_json::json!({"max_live_cycles": 0}),
+        20,
+        20,
+        20..260,
     );
     assert!(kills >= 15, "only {kills} kills landed inside the run");
     println!("{kills} SIGKILLs landed inside the sync");
@@ -1006,34 +984,12 @@ fn workers_killed_during_stream_cycles_lose_no_event_and_take_none_twice() {
             mutate::create_person(tn, clock).unwrap();
         }
     });
-    {
-        let store = Store::open(&home.db()).unwrap();
-        let team = store.team(TEAM).unwrap();
-        let params = serde_json::json!({"max_live_cycles": 3, "live_interval_secs": 1});
-        store.enqueue_job(&team, "sync.deep", &params).unwrap();
-    }
-    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(13);
-    let mut kills = 0;
-    for _ in 0..8 {
-        let mut child = home
-            .command()
-            .args(["worker", "--until-idle"])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(rng.random_range(1100..1900)));
-        if child.try_wait().unwrap().is_none() {
-            child.kill().unwrap(); // SIGKILL
-            kills += 1;
-        }
-        child.wait().unwrap();
-    }
-    let out = home.run(&["worker", "--until-idle"], "");
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
+    let kills = sigkill_workers(
+        &home,
+        serde_json::json!({"max_live_cycles": 3, "live_interval_secs": 1}),
+        13,
+        8,
+        1100..1900,
     );
     assert!(kills >= 4, "only {kills} kills landed inside the cycles");
     println!("{kills} SIGKILLs landed inside the live cycles");
@@ -1220,4 +1176,45 @@ fn scope_keeps_only_the_chosen_person_folder_in_the_seed_and_every_search() {
         in_scope,
         "person {created} (in scope: {in_scope})"
     );
+}
+
+/// Queues a sync with `params`, then starts `rounds` workers, each SIGKILLed after a random
+/// delay from `delays_ms` (seeded by `seed`) unless it ended first; then one worker runs
+/// to idle and must succeed. Returns how many kills landed in a running worker.
+fn sigkill_workers(
+    home: &common::Sandbox,
+    params: serde_json::Value,
+    seed: u64,
+    rounds: usize,
+    delays_ms: std::ops::Range<u64>,
+) -> u32 {
+    {
+        let store = Store::open(&home.db()).unwrap();
+        let team = store.team(TEAM).unwrap();
+        store.enqueue_job(&team, "sync.deep", &params).unwrap();
+    }
+    let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(seed);
+    let mut kills = 0;
+    for _ in 0..rounds {
+        let mut child = home
+            .command()
+            .args(["worker", "--until-idle"])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        std::thread::sleep(Duration::from_millis(rng.random_range(delays_ms.clone())));
+        if child.try_wait().unwrap().is_none() {
+            child.kill().unwrap(); // SIGKILL
+            kills += 1;
+        }
+        child.wait().unwrap();
+    }
+    let out = home.run(&["worker", "--until-idle"], "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    kills
 }

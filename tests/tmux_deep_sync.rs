@@ -96,22 +96,6 @@ fn worker_pid(screen: &str) -> Option<u32> {
         .ok()
 }
 
-/// Waits (up to `secs`) for `pred`, polling the screen.
-fn wait_long(tmux: &Tmux, what: &str, secs: u64, pred: impl Fn(&str) -> bool) -> String {
-    let start = Instant::now();
-    loop {
-        let screen = tmux.screen();
-        if pred(&screen) {
-            return screen;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(secs),
-            "timed out waiting for {what}; screen:\n{screen}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 /// Records fetched or marked so far, from `sync status --json`.
 fn synced(home: &common::Sandbox, team: &str) -> (String, u64) {
     let st: serde_json::Value =
@@ -177,20 +161,18 @@ fn on_demo_plan_start_watch_pause_resume_quit_worker_gone_reopen_then_live() {
     let page = open_step5(&tmux, &team);
     assert!(page.contains("No plan yet"), "{page}");
     tmux.keys(&["p"]);
-    let plan = wait_long(&tmux, "the plan", 60, |s| {
-        s.contains("Start (asks to confirm)")
-    });
+    let plan = tmux.wait_long("the plan", 60, |s| s.contains("Start (asks to confirm)"));
     assert!(plan.contains("Day by day"), "{plan}");
     assert!(plan.contains("GETs"), "{plan}");
     tmux.keys(&["s"]);
     tmux.wait_text("Start the deep sync now?");
     tmux.keys(&["y"]);
-    let first = wait_long(&tmux, "the gauges to start", 60, |s| {
+    let first = tmux.wait_long("the gauges to start", 60, |s| {
         percent(s).is_some_and(|p| (1..100).contains(&p))
     });
     assert!(first.contains("Worker pid"), "{first}");
     let p1 = percent(&first).unwrap();
-    let moved = wait_long(&tmux, "the gauges to move", 60, |s| {
+    let moved = tmux.wait_long("the gauges to move", 60, |s| {
         s.contains("Running ·") && percent(s).is_some_and(|p| p > p1 && p < 100)
     });
     let p2 = percent(&moved).unwrap();
@@ -199,7 +181,7 @@ fn on_demo_plan_start_watch_pause_resume_quit_worker_gone_reopen_then_live() {
     tmux.keys(&["Space"]);
     tmux.wait_text("Pause the deep sync?");
     tmux.keys(&["y"]);
-    let paused = wait_long(&tmux, "paused", 30, |s| s.contains("Paused ·"));
+    let paused = tmux.wait_long("paused", 30, |s| s.contains("Paused ·"));
     assert!(paused.contains("Space resumes"), "{paused}");
     // The worker stops after its current batch; then nothing moves.
     let (state, _) = synced(&home, &team);
@@ -216,7 +198,7 @@ fn on_demo_plan_start_watch_pause_resume_quit_worker_gone_reopen_then_live() {
     tmux.keys(&["Space"]);
     tmux.wait_text("Resume the deep sync?");
     tmux.keys(&["y"]);
-    let resumed = wait_long(&tmux, "running again and moving", 60, |s| {
+    let resumed = tmux.wait_long("running again and moving", 60, |s| {
         s.contains("Running ·") && percent(s).is_some_and(|p| p > p_paused && p < 100)
     });
     let p3 = percent(&resumed).unwrap();
@@ -236,7 +218,7 @@ fn on_demo_plan_start_watch_pause_resume_quit_worker_gone_reopen_then_live() {
     // Second console: the home screen shows the sync running; step 5 finds the same
     // sync further along.
     let tmux = console(&home, "deep2");
-    let running = wait_long(&tmux, "the team's sync on the home screen", 30, |s| {
+    let running = tmux.wait_long("the team's sync on the home screen", 30, |s| {
         home_row(s, &team).is_some_and(|r| r.contains("% · ETA"))
     });
     assert!(
@@ -244,7 +226,7 @@ fn on_demo_plan_start_watch_pause_resume_quit_worker_gone_reopen_then_live() {
         "{running}"
     );
     open_step5(&tmux, &team);
-    let again = wait_long(&tmux, "the sync further along", 60, |s| {
+    let again = tmux.wait_long("the sync further along", 60, |s| {
         s.contains("Running ·") && percent(s).is_some_and(|p| p > p3 && p < 100)
     });
     assert!(!again.contains("No plan yet"), "{again}");
@@ -265,7 +247,7 @@ fn on_demo_plan_start_watch_pause_resume_quit_worker_gone_reopen_then_live() {
         Some(dead)
     );
     unsafe { libc::kill(dead as i32, libc::SIGKILL) };
-    let alert = wait_long(&tmux, "the worker-gone alert", 30, |s| {
+    let alert = tmux.wait_long("the worker-gone alert", 30, |s| {
         home_row(s, &team).is_some_and(|r| r.contains("worker gone"))
     });
     let row = home_row(&alert, &team).unwrap();
@@ -281,10 +263,10 @@ fn on_demo_plan_start_watch_pause_resume_quit_worker_gone_reopen_then_live() {
     // that resumes from the checkpoint; then live.
     tmux.keys(&["a"]);
     tmux.wait_text("Step 5 · Deep sync");
-    wait_long(&tmux, "a new worker", 30, |s| {
+    tmux.wait_long("a new worker", 30, |s| {
         worker_pid(s).is_some_and(|pid| pid != dead) || s.contains("— live")
     });
-    let live = wait_long(&tmux, "live", 180, |s| s.contains("— live"));
+    let live = tmux.wait_long("live", 180, |s| s.contains("— live"));
     assert!(live.contains("Initial pass complete"), "{live}");
     assert!(live.contains("100%"), "{live}");
     let (state, _) = synced(&home, &team);
@@ -294,7 +276,7 @@ fn on_demo_plan_start_watch_pause_resume_quit_worker_gone_reopen_then_live() {
     tmux.keys(&["Escape"]);
     tmux.wait_text("Stage mapping");
     tmux.keys(&["Escape"]);
-    let home_screen = wait_long(&tmux, "home with the team live", 30, |s| {
+    let home_screen = tmux.wait_long("home with the team live", 30, |s| {
         home_row(s, &team).is_some_and(|r| r.contains("live ·"))
     });
     let row = home_row(&home_screen, &team).unwrap();
@@ -304,7 +286,7 @@ fn on_demo_plan_start_watch_pause_resume_quit_worker_gone_reopen_then_live() {
 
     // Idle CPU of the console watching the live sync on step 5 (printed, not asserted).
     open_step5(&tmux, &team);
-    wait_long(&tmux, "step 5 live", 30, |s| s.contains("— live"));
+    tmux.wait_long("step 5 live", 30, |s| s.contains("— live"));
     std::thread::sleep(Duration::from_secs(3));
     let pid = console_pid(&tmux);
     let (t0, c0) = (Instant::now(), cpu_secs(pid));

@@ -8,8 +8,6 @@
 
 mod common;
 
-use std::time::{Duration, Instant};
-
 use common::Sandbox;
 use common::demo::{console_line, stop_sync};
 use common::tmux::Tmux;
@@ -42,26 +40,10 @@ fn step_states(screen: &str) -> Vec<String> {
         .collect()
 }
 
-/// Waits (up to `secs`) for `pred`, polling the screen.
-fn wait_long(tmux: &Tmux, what: &str, secs: u64, pred: impl Fn(&str) -> bool) -> String {
-    let start = Instant::now();
-    loop {
-        let screen = tmux.screen();
-        if pred(&screen) {
-            return screen;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(secs),
-            "timed out waiting for {what}; screen:\n{screen}"
-        );
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 /// Back on the team screen with step `n` shown done.
 fn back_with_step_done(t: &Tmux, n: usize) {
     t.keys(&["Escape"]);
-    let team = wait_long(t, &format!("step {n} done"), 30, |s| {
+    let team = t.wait_long(&format!("step {n} done"), 30, |s| {
         s.contains("6 Stage mapping") && step_states(s)[n - 1] == "✓ done"
     });
     assert!(
@@ -150,14 +132,12 @@ fn walk(width: u16, height: u16) {
     let page = t.wait_text("Step 5 · Deep sync");
     assert!(page.contains("No plan yet"), "{page}");
     t.keys(&["p"]);
-    let plan = wait_long(&t, "the plan", 60, |s| {
-        s.contains("Start (asks to confirm)")
-    });
+    let plan = t.wait_long("the plan", 60, |s| s.contains("Start (asks to confirm)"));
     assert!(plan.contains("Day by day"), "{plan}");
     t.keys(&["s"]);
     t.wait_text("Start the deep sync now?");
     t.keys(&["y"]);
-    let live = wait_long(&t, "live", 120, |s| s.contains("— live"));
+    let live = t.wait_long("live", 120, |s| s.contains("— live"));
     assert!(live.contains("Initial pass complete"), "{live}");
     assert!(live.contains("100%"), "{live}");
     assert!(live.contains("Worker pid"), "{live}");
@@ -206,7 +186,7 @@ fn walk(width: u16, height: u16) {
     t.keys(&["Escape"]);
     let row = |s: &str| s.lines().find(|l| l.contains(TEAM)).map(str::to_string);
     // The sync column is read in the background: "—" until its first read.
-    let home_screen = wait_long(&t, "the home screen with the sync live", 30, |s| {
+    let home_screen = t.wait_long("the home screen with the sync live", 30, |s| {
         row(s).is_some_and(|r| r.contains("live ·"))
     });
     if row(&home_screen).is_some_and(|r| r.contains('⚠')) {

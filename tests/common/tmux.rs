@@ -80,13 +80,18 @@ impl Tmux {
 
     /// Polls the screen until `pred` holds (or panics with the last screen after 30 s).
     pub fn wait_for(&self, what: &str, pred: impl Fn(&str) -> bool) -> String {
+        self.wait_long(what, 30, pred)
+    }
+
+    /// Polls the screen until `pred` holds (or panics with the last screen after `secs`).
+    pub fn wait_long(&self, what: &str, secs: u64, pred: impl Fn(&str) -> bool) -> String {
         let start = Instant::now();
         loop {
             let screen = self.screen();
             if pred(&screen) {
                 return screen;
             }
-            if start.elapsed() > Duration::from_secs(30) {
+            if start.elapsed() > Duration::from_secs(secs) {
                 panic!("timed out waiting for {what}; screen:\n{screen}");
             }
             std::thread::sleep(Duration::from_millis(50));
