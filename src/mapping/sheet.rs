@@ -126,14 +126,17 @@ pub struct Import {
 /// Errors beyond this many are counted, not listed.
 const MAX_ERRORS: usize = 50;
 
-/// Parses an edited CSV against the current mapping. On any error nothing is returned but
-/// the errors (with lines); otherwise the new entries (current ones with the file's
-/// decisions applied) and the changes. Rows absent from the file keep their decision.
-pub fn read_csv(
-    bytes: &[u8],
-    current: &[MappingEntry],
-    catalogue: &Catalogue,
-) -> Result<Import, Vec<SheetError>> {
+/// A sheet opened for import: the reader at its first data row, and the header's names.
+pub(crate) type OpenSheet<'a> = (csv::Reader<&'a [u8]>, Vec<String>);
+
+/// Opens a sheet for import: UTF-8 text (a BOM is dropped), not empty, a readable header
+/// holding every `required` column. Gives the reader (at the first data row) and the
+/// header's names, trimmed and lower-cased; any problem is one error naming line 1 (or
+/// the line of the first byte that is not UTF-8).
+pub(crate) fn open_sheet<'a>(
+    bytes: &'a [u8],
+    required: &[&str],
+) -> Result<OpenSheet<'a>, Vec<SheetError>> {
     let err = |line: u64, message: String| SheetError { line, message };
     let text = match std::str::from_utf8(bytes) {
         Ok(t) => t,
@@ -162,11 +165,10 @@ pub fn read_csv(
         Ok(h) => h.iter().map(|s| s.trim().to_ascii_lowercase()).collect(),
         Err(e) => return Err(vec![err(1, format!("unreadable header: {e}"))]),
     };
-    let col = |name: &str| headers.iter().position(|h| h == name);
-    let missing: Vec<&str> = REQUIRED_COLUMNS
+    let missing: Vec<&str> = required
         .iter()
         .copied()
-        .filter(|c| col(c).is_none())
+        .filter(|c| !headers.iter().any(|h| h == c))
         .collect();
     if !missing.is_empty() {
         return Err(vec![err(
@@ -174,10 +176,24 @@ pub fn read_csv(
             format!(
                 "missing column(s) {}; the header must include {}",
                 missing.join(", "),
-                REQUIRED_COLUMNS.join(", ")
+                required.join(", ")
             ),
         )]);
     }
+    Ok((reader, headers))
+}
+
+/// Parses an edited CSV against the current mapping. On any error nothing is returned but
+/// the errors (with lines); otherwise the new entries (current ones with the file's
+/// decisions applied) and the changes. Rows absent from the file keep their decision.
+pub fn read_csv(
+    bytes: &[u8],
+    current: &[MappingEntry],
+    catalogue: &Catalogue,
+) -> Result<Import, Vec<SheetError>> {
+    let err = |line: u64, message: String| SheetError { line, message };
+    let (mut reader, headers) = open_sheet(bytes, &REQUIRED_COLUMNS)?;
+    let col = |name: &str| headers.iter().position(|h| h == name);
     let (c_obj, c_src, c_name, c_target, c_state) = (
         col("object").unwrap_or(0),
         col("source").unwrap_or(0),

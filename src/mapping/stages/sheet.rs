@@ -18,6 +18,7 @@ use super::model::{REJECTED, RowState, StatusRow};
 use super::pipeline;
 use super::rules::Stage;
 pub use crate::mapping::sheet::SheetError;
+use crate::mapping::sheet::open_sheet;
 use crate::safe_text::{neutralize_cell, restore_cell};
 
 /// Column headers, in order.
@@ -153,49 +154,8 @@ pub fn read_csv(
     stages: &[Stage],
 ) -> Result<StageImport, Vec<SheetError>> {
     let err = |line: u64, message: String| SheetError { line, message };
-    let text = match std::str::from_utf8(bytes) {
-        Ok(t) => t,
-        Err(e) => {
-            let line = 1 + bytes[..e.valid_up_to()]
-                .iter()
-                .filter(|&&b| b == b'\n')
-                .count();
-            return Err(vec![err(
-                line as u64,
-                "not UTF-8 text; save the sheet as CSV UTF-8".into(),
-            )]);
-        }
-    };
-    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-    if text.trim().is_empty() {
-        return Err(vec![err(
-            1,
-            "the file is empty; expected a header row".into(),
-        )]);
-    }
-    let mut reader = csv::ReaderBuilder::new()
-        .flexible(false)
-        .from_reader(text.as_bytes());
-    let headers: Vec<String> = match reader.headers() {
-        Ok(h) => h.iter().map(|s| s.trim().to_ascii_lowercase()).collect(),
-        Err(e) => return Err(vec![err(1, format!("unreadable header: {e}"))]),
-    };
+    let (mut reader, headers) = open_sheet(bytes, &REQUIRED_COLUMNS)?;
     let col = |name: &str| headers.iter().position(|h| h == name);
-    let missing: Vec<&str> = REQUIRED_COLUMNS
-        .iter()
-        .copied()
-        .filter(|c| col(c).is_none())
-        .collect();
-    if !missing.is_empty() {
-        return Err(vec![err(
-            1,
-            format!(
-                "missing column(s) {}; the header must include {}",
-                missing.join(", "),
-                REQUIRED_COLUMNS.join(", ")
-            ),
-        )]);
-    }
     let c_id = col("status_id").unwrap_or(0);
     let c_stage = col("stage").unwrap_or(0);
     let c_rej = col("rejection");
