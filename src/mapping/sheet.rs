@@ -126,6 +126,35 @@ pub struct Import {
 /// Errors beyond this many are counted, not listed.
 const MAX_ERRORS: usize = 50;
 
+/// The next row of a sheet that is not blank, with its physical line; `None` at the end.
+/// A CSV-level error (a broken quote swallows the rest, so callers stop there) names its
+/// line.
+pub(crate) fn next_row(
+    reader: &mut csv::Reader<&[u8]>,
+    record: &mut csv::StringRecord,
+) -> Result<Option<u64>, SheetError> {
+    loop {
+        let line_before = reader.position().line();
+        match reader.read_record(record) {
+            Ok(false) => return Ok(None),
+            Ok(true) => {}
+            Err(e) => {
+                let line = e.position().map_or(line_before, |p| p.line());
+                let message = match e.kind() {
+                    csv::ErrorKind::UnequalLengths {
+                        expected_len, len, ..
+                    } => format!("{len} fields, the header has {expected_len}"),
+                    _ => format!("malformed CSV: {e}"),
+                };
+                return Err(SheetError { line, message });
+            }
+        }
+        if !record.iter().all(|f| f.trim().is_empty()) {
+            return Ok(Some(record.position().map_or(line_before, |p| p.line())));
+        }
+    }
+}
+
 /// A sheet opened for import: the reader at its first data row, and the header's names.
 pub(crate) type OpenSheet<'a> = (csv::Reader<&'a [u8]>, Vec<String>);
 
@@ -217,27 +246,15 @@ pub fn read_csv(
     let mut changes = Vec::new();
     let mut record = csv::StringRecord::new();
     loop {
-        let line_before = reader.position().line();
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
+        let line = match next_row(&mut reader, &mut record) {
+            Ok(Some(line)) => line,
+            Ok(None) => break,
             Err(e) => {
-                let line = e.position().map_or(line_before, |p| p.line());
-                let message = match e.kind() {
-                    csv::ErrorKind::UnequalLengths {
-                        expected_len, len, ..
-                    } => format!("{len} fields, the header has {expected_len}"),
-                    _ => format!("malformed CSV: {e}"),
-                };
-                push(&mut errors, err(line, message));
                 // A broken quote swallows the rest; stop at the first CSV-level error.
+                push(&mut errors, e);
                 break;
             }
-        }
-        let line = record.position().map_or(line_before, |p| p.line());
-        if record.iter().all(|f| f.trim().is_empty()) {
-            continue;
-        }
+        };
         let get = |i: usize| restore_cell(record.get(i).unwrap_or("").trim()).into_owned();
         let Some(object) = Object::parse(&get(c_obj)) else {
             push(

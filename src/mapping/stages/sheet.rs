@@ -18,7 +18,7 @@ use super::model::{REJECTED, RowState, StatusRow};
 use super::pipeline;
 use super::rules::Stage;
 pub use crate::mapping::sheet::SheetError;
-use crate::mapping::sheet::open_sheet;
+use crate::mapping::sheet::{next_row, open_sheet};
 use crate::safe_text::{neutralize_cell, restore_cell};
 
 /// Column headers, in order.
@@ -175,26 +175,15 @@ pub fn read_csv(
     let mut changes = Vec::new();
     let mut record = csv::StringRecord::new();
     loop {
-        let line_before = reader.position().line();
-        match reader.read_record(&mut record) {
-            Ok(false) => break,
-            Ok(true) => {}
+        let line = match next_row(&mut reader, &mut record) {
+            Ok(Some(line)) => line,
+            Ok(None) => break,
             Err(e) => {
-                let line = e.position().map_or(line_before, |p| p.line());
-                let message = match e.kind() {
-                    csv::ErrorKind::UnequalLengths {
-                        expected_len, len, ..
-                    } => format!("{len} fields, the header has {expected_len}"),
-                    _ => format!("malformed CSV: {e}"),
-                };
-                push(&mut errors, err(line, message));
+                // A broken quote swallows the rest; stop at the first CSV-level error.
+                push(&mut errors, e);
                 break;
             }
-        }
-        let line = record.position().map_or(line_before, |p| p.line());
-        if record.iter().all(|f| f.trim().is_empty()) {
-            continue;
-        }
+        };
         let get = |i: usize| {
             restore_cell(record.get(i).unwrap_or("").trim())
                 .trim()
