@@ -572,7 +572,7 @@ pub async fn run_work(ctx: &mut Ctx<'_>) -> Result<(), SyncError> {
             .collect(),
         halt: AtomicBool::new(false),
     });
-    let halt = fetcher.clone();
+    let shared = fetcher.clone();
     let (item_tx, mut item_rx) = tokio::sync::mpsc::channel::<Item>(window);
     let (out_tx, mut out_rx) = tokio::sync::mpsc::channel::<Vec<(Item, Outcome)>>(window);
     let _task = AbortOnDrop(tokio::spawn(async move {
@@ -628,7 +628,7 @@ pub async fn run_work(ctx: &mut Ctx<'_>) -> Result<(), SyncError> {
             }
         }
         if stop.is_some() || wait.is_some() || fatal.is_some() {
-            halt.halt.store(true, Ordering::Relaxed);
+            shared.halt.store(true, Ordering::Relaxed);
         }
         if in_flight == 0 {
             if let Some(e) = fatal {
@@ -645,7 +645,7 @@ pub async fn run_work(ctx: &mut Ctx<'_>) -> Result<(), SyncError> {
                     control_check(conn, handle)
                 })
                 .await?;
-                halt.halt.store(false, Ordering::Relaxed);
+                shared.halt.store(false, Ordering::Relaxed);
                 (cursor, scan_done, pass_fed) = (None, false, 0);
                 continue;
             }
