@@ -18,6 +18,10 @@ pub const MIGRATIONS: &[(&str, &str)] = &[
         "sync_stream",
         include_str!("migrations/0008_sync_stream.sql"),
     ),
+    (
+        "sync_record_counts",
+        include_str!("migrations/0009_sync_record_counts.sql"),
+    ),
 ];
 
 /// The schema version this binary writes.

@@ -24,7 +24,7 @@ pub fn ensure_state(conn: &Connection, team_id: i64) -> rusqlite::Result<()> {
 }
 
 /// A record ready to be written: its JSON columns already encoded (the deep sync does
-/// that on its fetching threads, not on the thread that holds the write transaction).
+/// that as each record arrives, not while it holds the write transaction).
 #[derive(Debug, Clone, PartialEq)]
 pub struct RecordRow {
     pub icims_id: String,

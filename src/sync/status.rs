@@ -406,7 +406,8 @@ fn load_in(conn: &Connection, team_id: i64) -> Result<SyncStatus, SyncError> {
     }
     {
         let mut stmt = conn.prepare(
-            "SELECT object, deleted, COUNT(*) FROM sync_records WHERE team_id = ?1 GROUP BY object, deleted",
+            // Kept by triggers on sync_records (migration 9): a few rows, not a scan.
+            "SELECT object, deleted, n FROM sync_record_counts WHERE team_id = ?1",
         )?;
         let rows = stmt.query_map([team_id], |r| {
             Ok((
@@ -760,5 +761,135 @@ mod tests {
             rounds > 10 && loads > 10,
             "{rounds} writer rounds, {loads} loads"
         );
+    }
+
+    fn team(store: &Store, name: &str) -> crate::store::Team {
+        store
+            .add_team(
+                &NewTeam {
+                    name: name.into(),
+                    customer_id: 1,
+                    ..Default::default()
+                },
+                &Actor::named("t"),
+            )
+            .unwrap()
+    }
+
+    /// (team, object, deleted, count) rows.
+    type Counts = Vec<(i64, String, i64, i64)>;
+
+    /// The counts the triggers keep, and the counts of the rows themselves.
+    fn counts_both_ways(conn: &Connection) -> (Counts, Counts) {
+        let read = |sql: &str| {
+            conn.prepare(sql)
+                .unwrap()
+                .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                .unwrap()
+                .collect::<rusqlite::Result<Vec<_>>>()
+                .unwrap()
+        };
+        (
+            read(
+                "SELECT team_id, object, deleted, n FROM sync_record_counts WHERE n != 0 ORDER BY 1, 2, 3",
+            ),
+            read(
+                "SELECT team_id, object, deleted != 0, COUNT(*) FROM sync_records GROUP BY 1, 2, 3 ORDER BY 1, 2, 3",
+            ),
+        )
+    }
+
+    /// `load` reads counts kept by triggers; every kind of write to the records must keep
+    /// them equal to the rows: inserts, upserts that update (and revive), deletion marks,
+    /// row deletes, a changed object, and a team's removal (cascade).
+    #[test]
+    fn record_counts_follow_every_write_to_the_records() {
+        use crate::sync::fields::SyncedRecord;
+        use crate::sync::progress::{mark_deleted, upsert_record};
+        let dir = tempfile::tempdir().unwrap();
+        let store = Store::open(&dir.path().join("t.db")).unwrap();
+        let (a, b) = (team(&store, "A"), team(&store, "B"));
+        let conn = store.conn();
+        let rec = |id: &str| SyncedRecord {
+            icims_id: id.into(),
+            fields: Default::default(),
+            raw: Default::default(),
+            status_id: None,
+            status_name: None,
+            updated_at: None,
+        };
+        for t in [&a, &b] {
+            for i in 0..50 {
+                let object = ["people", "jobs", "workflows"][i % 3];
+                upsert_record(conn, t.id, object, &rec(&i.to_string()), "export").unwrap();
+            }
+        }
+        // Upserts that find their row (some revive a deleted one), deletion marks (some
+        // of rows already deleted, one of a row that does not exist), row deletes.
+        for i in 0..20 {
+            mark_deleted(conn, a.id, "people", &(i * 3).to_string()).unwrap();
+        }
+        mark_deleted(conn, a.id, "people", "nope").unwrap();
+        for i in 0..10 {
+            upsert_record(conn, a.id, "people", &rec(&(i * 3).to_string()), "api").unwrap();
+            mark_deleted(conn, a.id, "people", &(i * 3).to_string()).unwrap();
+            mark_deleted(conn, a.id, "people", &(i * 3).to_string()).unwrap();
+        }
+        for i in 0..5 {
+            upsert_record(conn, a.id, "people", &rec(&(i * 3).to_string()), "api").unwrap();
+        }
+        conn.execute(
+            "DELETE FROM sync_records WHERE team_id = ?1 AND object = 'jobs' AND CAST(icims_id AS INTEGER) < 20",
+            [a.id],
+        )
+        .unwrap();
+        conn.execute(
+            "UPDATE sync_records SET object = 'workflows', deleted = 1 WHERE team_id = ?1 AND icims_id = '49'",
+            [a.id],
+        )
+        .unwrap();
+        let (kept, rows) = counts_both_ways(conn);
+        assert_eq!(kept, rows);
+        let st = load(conn, a.id).unwrap();
+        assert_eq!(st.deleted.people, 12, "{st:?}");
+        assert_eq!(st.records.people + st.deleted.people, 17);
+
+        conn.execute("DELETE FROM teams WHERE id = ?1", [b.id])
+            .unwrap();
+        let (kept, rows) = counts_both_ways(conn);
+        assert_eq!(kept, rows);
+        assert!(rows.iter().all(|r| r.0 == a.id), "{rows:?}");
+        let st = load(conn, b.id).unwrap();
+        assert_eq!((st.records.people, st.deleted.people), (0, 0));
+    }
+
+    /// A store made before the counts existed gets them from its rows when it opens.
+    #[test]
+    fn a_store_from_before_the_counts_gets_them_when_it_opens() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = dir.path().join("t.db");
+        {
+            let store = Store::open(&db).unwrap();
+            let a = team(&store, "A");
+            store
+                .conn()
+                .execute_batch(&format!(
+                    "DROP TRIGGER sync_records_counted_insert;
+                     DROP TRIGGER sync_records_counted_delete;
+                     DROP TRIGGER sync_records_counted_update;
+                     DROP TABLE sync_record_counts;
+                     INSERT INTO sync_records (team_id, object, icims_id, deleted, fields, raw, source) VALUES
+                        ({0}, 'people', '1', 0, '{{}}', '{{}}', 'api'),
+                        ({0}, 'people', '2', 1, '{{}}', '{{}}', 'api'),
+                        ({0}, 'jobs', '1', 0, '{{}}', '{{}}', 'api');
+                     PRAGMA user_version = 8;",
+                    a.id
+                ))
+                .unwrap();
+        }
+        let store = Store::open(&db).unwrap();
+        let (kept, rows) = counts_both_ways(store.conn());
+        assert_eq!(kept.len(), 3);
+        assert_eq!(kept, rows);
     }
 }
