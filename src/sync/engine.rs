@@ -709,6 +709,12 @@ fn write_batch(ctx: &mut Ctx<'_>, outcomes: Vec<(Item, Outcome)>) -> Result<Writ
     let retries = stats.retries.saturating_sub(ctx.counted.1);
     let tx = super::progress::begin(ctx.conn)?;
     let team_id = ctx.team.id;
+    // Quarantined ids are rare: look each record up only when the team has some.
+    let any_quarantined: bool = tx.query_row(
+        "SELECT EXISTS (SELECT 1 FROM sync_quarantine WHERE team_id = ?1)",
+        [team_id],
+        |r| r.get(0),
+    )?;
     // Per object: (done, failed) to add to its counters.
     let mut counts: Vec<(String, i64, i64)> = Vec::new();
     let mut count = |object: &str, failed: bool| {
@@ -742,7 +748,9 @@ fn write_batch(ctx: &mut Ctx<'_>, outcomes: Vec<(Item, Outcome)>) -> Result<Writ
         match out {
             Outcome::Record(rec) => {
                 progress::upsert_row(&tx, team_id, &object, &rec, "api")?;
-                progress::unquarantine(&tx, team_id, &object, &id)?;
+                if any_quarantined {
+                    progress::unquarantine(&tx, team_id, &object, &id)?;
+                }
                 finish(&tx, false)?;
                 count(&object, false);
                 ctx.report.fetched += 1;
