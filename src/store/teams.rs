@@ -438,3 +438,19 @@ impl Store {
             .ok_or_else(|| StoreError::NoSuchTeam(format!("#{id}")))
     }
 }
+
+#[cfg(test)]
+impl Store {
+    /// Adds a team named `name` (customer 1) as actor "t": the unit tests' one-line team.
+    pub(crate) fn add_test_team(&self, name: &str) -> Team {
+        self.add_team(
+            &NewTeam {
+                name: name.into(),
+                customer_id: 1,
+                ..Default::default()
+            },
+            &Actor::named("t"),
+        )
+        .unwrap()
+    }
+}

@@ -674,7 +674,7 @@ pub fn events_page(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{Actor, NewTeam, Store};
+    use crate::store::Store;
 
     /// `sync start --wait` follows `load`: a worker finishing the initial pass (initial
     /// pass marked done, then the job marked done, in two commits) must never be seen
@@ -684,16 +684,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let db = dir.path().join("t.db");
         let store = Store::open(&db).unwrap();
-        let team = store
-            .add_team(
-                &NewTeam {
-                    name: "Acme".into(),
-                    customer_id: 1,
-                    ..Default::default()
-                },
-                &Actor::named("t"),
-            )
-            .unwrap();
+        let team = store.add_test_team("Acme");
         let job = store
             .enqueue_job(&team, SYNC_JOB, &serde_json::json!({}))
             .unwrap();
@@ -763,19 +754,6 @@ mod tests {
         );
     }
 
-    fn team(store: &Store, name: &str) -> crate::store::Team {
-        store
-            .add_team(
-                &NewTeam {
-                    name: name.into(),
-                    customer_id: 1,
-                    ..Default::default()
-                },
-                &Actor::named("t"),
-            )
-            .unwrap()
-    }
-
     /// (team, object, deleted, count) rows.
     type Counts = Vec<(i64, String, i64, i64)>;
 
@@ -808,7 +786,7 @@ mod tests {
         use crate::sync::progress::{mark_deleted, upsert_record};
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("t.db")).unwrap();
-        let (a, b) = (team(&store, "A"), team(&store, "B"));
+        let (a, b) = (store.add_test_team("A"), store.add_test_team("B"));
         let conn = store.conn();
         let rec = |id: &str| SyncedRecord {
             icims_id: id.into(),
@@ -870,7 +848,7 @@ mod tests {
         let db = dir.path().join("t.db");
         {
             let store = Store::open(&db).unwrap();
-            let a = team(&store, "A");
+            let a = store.add_test_team("A");
             store
                 .conn()
                 .execute_batch(&format!(

@@ -429,27 +429,14 @@ fn delete_rows(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{JobState, KeyRing, NewTeam};
+    use crate::store::{JobState, KeyRing};
 
     fn store() -> (tempfile::TempDir, Store, Team, Team) {
         let dir = tempfile::tempdir().unwrap();
         let store = Store::open(&dir.path().join("r.db"))
             .unwrap()
             .with_keyring(KeyRing::from_bytes(&[7; 32]));
-        let actor = Actor::named("t");
-        let add = |name: &str| {
-            store
-                .add_team(
-                    &NewTeam {
-                        name: name.into(),
-                        customer_id: 1,
-                        ..Default::default()
-                    },
-                    &actor,
-                )
-                .unwrap()
-        };
-        let (a, b) = (add("Acme"), add("Globex"));
+        let (a, b) = (store.add_test_team("Acme"), store.add_test_team("Globex"));
         (dir, store, a, b)
     }
 
