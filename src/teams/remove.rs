@@ -92,12 +92,13 @@ impl RemovalPlan {
         self.tables.get(table).copied().unwrap_or(0)
     }
 
-    /// One line of counts: non-empty tables, staged rows, files. Never a value.
+    /// One line of counts: non-empty tables, staged rows, files. Never a value. Tables
+    /// that only tally another table's rows (kept by triggers) are not listed.
     pub fn counts_line(&self) -> String {
         let mut parts: Vec<String> = self
             .tables
             .iter()
-            .filter(|(t, n)| **n > 0 && t.as_str() != "audit")
+            .filter(|(t, n)| **n > 0 && !["audit", "sync_record_counts"].contains(&t.as_str()))
             .map(|(t, n)| format!("{t} {n}"))
             .collect();
         if self.staged_tables > 0 {
@@ -493,8 +494,33 @@ mod tests {
         let other = store
             .enqueue_job(&globex, "export.import", &serde_json::json!({}))
             .unwrap();
+        for (team, id) in [(&acme, "1"), (&acme, "2"), (&globex, "1")] {
+            store
+                .conn()
+                .execute(
+                    "INSERT INTO sync_records (team_id, object, icims_id, fields, raw, source) VALUES (?1, 'people', ?2, '{}', '{}', 'api')",
+                    params![team.id, id],
+                )
+                .unwrap();
+        }
         let report = remove_team(&store, &acme, &Actor::named("t"), &fast(), &mut |_| {}).unwrap();
         assert_eq!(report.jobs_cancelled, 2);
+        // The counts the triggers keep are removed too, but not listed as data removed;
+        // the other team's still match its rows.
+        let line = report.plan.counts_line();
+        assert!(
+            line.contains("sync_records 2") && !line.contains("sync_record_counts"),
+            "{line}"
+        );
+        let globex_count: i64 = store
+            .conn()
+            .query_row(
+                "SELECT n FROM sync_record_counts WHERE team_id = ?1 AND object = 'people' AND deleted = 0",
+                [globex.id],
+                |r| r.get(0),
+            )
+            .unwrap();
+        assert_eq!(globex_count, 1);
         assert_eq!(report.plan.rows("jobs"), 2);
         assert!(store.team("Acme").is_err());
         assert_eq!(
