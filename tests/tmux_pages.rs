@@ -67,35 +67,14 @@ fn walk(width: u16, height: u16) {
     t.wait_text("not pinned yet");
     t.keys(&["i"]);
     t.wait_text("nothing fetched yet");
-    t.keys(&["f"]);
-    t.wait_text("y pins it");
-    t.keys(&["y"]);
-    // The files are listed while the fetch job is still closing; i waits for it to end.
-    t.wait_for("the fetch done", |s| {
-        s.contains("Files (3 fetched)") && s.contains("Fetch      done")
-    });
-    t.keys(&["i"]);
-    let imported = t.wait_text("Cut-off");
+    let (_, imported) = t.fetch_and_import_export();
     let footer = imported.lines().last().unwrap_or_default().to_string();
     assert!(footer.contains("? F1 help"), "{footer}");
     t.keys(&["Escape"]);
     t.wait_text("Stage mapping");
 
     // Step 4: discover, accept all ≥ 90 %, approve (confirming if rows are only suggested).
-    t.keys(&["j", "Enter"]);
-    t.wait_text("press d to discover");
-    t.keys(&["d"]);
-    t.wait_text("Customer fields (");
-    t.keys(&["A", "Enter"]);
-    t.wait_text("at or above 90%");
-    t.keys(&["p"]);
-    let asked = t.wait_for("approved or asked", |s| {
-        s.contains("only suggested") || s.contains("✓ approved by")
-    });
-    if asked.contains("only suggested") {
-        t.keys(&["y"]);
-    }
-    t.wait_text("✓ approved by");
+    t.approve_field_mapping();
     t.keys(&["Escape"]);
     t.wait_text("Stage mapping");
     t.keys(&["q"]);

@@ -98,33 +98,12 @@ fn walk(width: u16, height: u16) {
     // Step 3: fetch; the first connection shows the host key and y pins it; import.
     t.keys(&["j", "Enter"]);
     t.wait_text("not pinned yet");
-    t.keys(&["f"]);
-    let confirm = t.wait_text("y pins it");
+    let (confirm, _) = t.fetch_and_import_export();
     assert!(confirm.contains("SHA256:"), "{confirm}");
-    t.keys(&["y"]);
-    // The files are listed while the fetch job is still closing; i waits for it to end.
-    t.wait_for("the fetch done", |s| {
-        s.contains("Files (3 fetched)") && s.contains("Fetch      done")
-    });
-    t.keys(&["i"]);
-    t.wait_text("Cut-off");
     back_with_step_done(&t, 3);
 
     // Step 4: discover, accept all ≥ 90 %, approve (confirming if rows are only suggested).
-    t.keys(&["j", "Enter"]);
-    t.wait_text("press d to discover");
-    t.keys(&["d"]);
-    t.wait_text("Customer fields (");
-    t.keys(&["A", "Enter"]);
-    t.wait_text("at or above 90%");
-    t.keys(&["p"]);
-    let asked = t.wait_for("approved or asked", |s| {
-        s.contains("only suggested") || s.contains("✓ approved by")
-    });
-    if asked.contains("only suggested") {
-        t.keys(&["y"]);
-    }
-    t.wait_text("✓ approved by");
+    t.approve_field_mapping();
     back_with_step_done(&t, 4);
 
     // Step 5: plan, start (confirmed), watch it until the initial pass is done and live.

@@ -101,6 +101,40 @@ impl Tmux {
     pub fn wait_text(&self, text: &str) -> String {
         self.wait_for(text, |s| s.contains(text))
     }
+
+    /// On step 3's page with the host key not pinned yet: `f` fetches, `y` pins the key
+    /// it shows, `i` imports once the fetch job has ended. Returns the host-key prompt
+    /// and the screen with the import's cut-off.
+    pub fn fetch_and_import_export(&self) -> (String, String) {
+        self.keys(&["f"]);
+        let confirm = self.wait_text("y pins it");
+        self.keys(&["y"]);
+        // The files are listed while the fetch job is still closing; i waits for it to end.
+        self.wait_for("the fetch done", |s| {
+            s.contains("Files (3 fetched)") && s.contains("Fetch      done")
+        });
+        self.keys(&["i"]);
+        (confirm, self.wait_text("Cut-off"))
+    }
+
+    /// From home with step 3 selected: opens step 4, discovers, accepts all ≥ 90 % and
+    /// approves (confirming when rows are only suggested); stays on the page.
+    pub fn approve_field_mapping(&self) {
+        self.keys(&["j", "Enter"]);
+        self.wait_text("press d to discover");
+        self.keys(&["d"]);
+        self.wait_text("Customer fields (");
+        self.keys(&["A", "Enter"]);
+        self.wait_text("at or above 90%");
+        self.keys(&["p"]);
+        let asked = self.wait_for("approved or asked", |s| {
+            s.contains("only suggested") || s.contains("✓ approved by")
+        });
+        if asked.contains("only suggested") {
+            self.keys(&["y"]);
+        }
+        self.wait_text("✓ approved by");
+    }
 }
 
 impl Drop for Tmux {
