@@ -321,6 +321,12 @@ async fn token(c: &Client, url: &str, id: &str, secret: &str) -> reqwest::Respon
         .unwrap()
 }
 
+/// A token issued to `id`, which must be granted.
+async fn access_token(c: &Client, url: &str, id: &str, secret: &str) -> String {
+    let v: Value = token(c, url, id, secret).await.json().await.unwrap();
+    v["access_token"].as_str().unwrap().to_string()
+}
+
 #[tokio::test]
 async fn oauth_tokens_issue_expire_and_reject_bad_clients() {
     let sb = Sandbox::start(SandboxConfig {
@@ -870,30 +876,17 @@ async fn data_stream_pages_the_changes_after_the_cutoff() {
     let t = sb.tenant();
     let c = client();
     let ds = &info.datastream;
-    let v: Value = token(&c, &ds.token_url, &ds.client_id, &ds.client_secret)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let tok = v["access_token"].as_str().unwrap().to_string();
+    let tok = access_token(&c, &ds.token_url, &ds.client_id, &ds.client_secret).await;
     // The REST API token does not open the Data Stream, and vice versa.
-    let api: Value = token(
+    let api = access_token(
         &c,
         &info.token_url,
         &info.oauth.client_id,
         &info.oauth.client_secret,
     )
-    .await
-    .json()
-    .await
-    .unwrap();
+    .await;
     let subs_url = format!("{}/{}/subscriptions", ds.base, info.customer_id);
-    let r = c
-        .get(&subs_url)
-        .bearer_auth(api["access_token"].as_str().unwrap())
-        .send()
-        .await
-        .unwrap();
+    let r = c.get(&subs_url).bearer_auth(&api).send().await.unwrap();
     assert_eq!(r.status(), 401);
     let r = c
         .get(format!("{}/people/{}", cust(&info), t.people[0].id))
@@ -971,12 +964,7 @@ async fn data_stream_carries_edits_made_while_running_and_can_be_switched_off() 
     let info = sb.info();
     let c = client();
     let ds = &info.datastream;
-    let v: Value = token(&c, &ds.token_url, &ds.client_id, &ds.client_secret)
-        .await
-        .json()
-        .await
-        .unwrap();
-    let tok = v["access_token"].as_str().unwrap().to_string();
+    let tok = access_token(&c, &ds.token_url, &ds.client_id, &ds.client_secret).await;
     let subs_url = format!("{}/{}/subscriptions", ds.base, info.customer_id);
     let people_sub = &ds.subscriptions[0];
     // All events of a subscription from `key` on: (events, last key seen).

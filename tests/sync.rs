@@ -16,7 +16,9 @@ use std::time::{Duration, Instant};
 use icims_onboard::icims::schema::StatusOption;
 use icims_onboard::mapping::storage;
 use icims_onboard::sandbox::profiles::{Urls, fields_of};
-use icims_onboard::sandbox::{FaultKind, Object, Sandbox, SandboxConfig, SandboxInfo, mutate};
+use icims_onboard::sandbox::{
+    FaultKind, Object, Sandbox, SandboxConfig, SandboxInfo, Tenant as TenantData, mutate,
+};
 use icims_onboard::store::Store;
 use icims_onboard::sync::fields::{FieldPlan, Statuses};
 use icims_onboard::sync::status::{self, SyncState, SyncStatus};
@@ -634,20 +636,8 @@ fn a_live_cycle_reflects_a_change_a_creation_and_a_deletion() {
         let step6 = onboarding::derive_step(Step::StageMapping, &facts);
         assert_eq!(step6.state, StepState::Done, "{}", step6.detail);
     }
-    let tenant = t.sb().tenant();
-    let changed = tenant
-        .people
-        .iter()
-        .find(|p| !p.phones.is_empty())
-        .unwrap()
-        .id;
-    let victim = tenant
-        .people
-        .iter()
-        .rev()
-        .find(|p| p.id != changed && !tenant.workflows.iter().any(|w| w.person == p.id))
-        .unwrap()
-        .id;
+    let (changed, victims) = people_to_change_and_delete(&t.sb().tenant(), 1, 1);
+    let (changed, victim) = (changed[0], victims[0]);
     let (created, new_status) = t.sb().mutate(|tn, clock| {
         assert!(mutate::change_person(tn, clock, changed));
         assert!(mutate::delete_person(tn, victim));
@@ -784,6 +774,33 @@ fn count_containing(messages: &[String], needle: &str) -> usize {
     messages.iter().filter(|m| m.contains(needle)).count()
 }
 
+/// `change` people `mutate::change_person` can change (they have a phone to edit), and
+/// `delete` others, from the end of the list, that can be deleted without orphaning a
+/// workflow.
+fn people_to_change_and_delete(
+    tenant: &TenantData,
+    change: usize,
+    delete: usize,
+) -> (Vec<u64>, Vec<u64>) {
+    let changed: Vec<u64> = tenant
+        .people
+        .iter()
+        .filter(|p| !p.phones.is_empty())
+        .map(|p| p.id)
+        .take(change)
+        .collect();
+    let deleted: Vec<u64> = tenant
+        .people
+        .iter()
+        .rev()
+        .filter(|p| !changed.contains(&p.id) && !tenant.workflows.iter().any(|w| w.person == p.id))
+        .map(|p| p.id)
+        .take(delete)
+        .collect();
+    assert_eq!((changed.len(), deleted.len()), (change, delete));
+    (changed, deleted)
+}
+
 #[test]
 fn live_cycles_read_data_stream_events_and_fall_back_to_polling_when_they_cannot() {
     let t = Tenant::start(cfg(11, 300));
@@ -817,21 +834,8 @@ fn live_cycles_read_data_stream_events_and_fall_back_to_polling_when_they_cannot
 
     // 1. Data Stream: a change, a creation and a deletion made now reach the store in the
     //    first cycle that starts after them, without a single search.
-    let tenant = t.sb().tenant();
-    let with_phone: Vec<u64> = tenant
-        .people
-        .iter()
-        .filter(|p| !p.phones.is_empty())
-        .map(|p| p.id)
-        .take(3)
-        .collect();
-    let victim = tenant
-        .people
-        .iter()
-        .rev()
-        .find(|p| !with_phone.contains(&p.id) && !tenant.workflows.iter().any(|w| w.person == p.id))
-        .unwrap()
-        .id;
+    let (with_phone, victims) = people_to_change_and_delete(&t.sb().tenant(), 3, 1);
+    let victim = victims[0];
     let created = t.sb().mutate(|tn, clock| {
         assert!(mutate::change_person(tn, clock, with_phone[0]));
         assert!(mutate::delete_person(tn, victim));
@@ -957,22 +961,7 @@ fn workers_killed_during_stream_cycles_lose_no_event_and_take_none_twice() {
     start_wait(&home, &[]);
     let searches_after_initial = t.sb().call_counts().searches;
     // 30 changes, 5 creations, 5 deletions after the initial pass.
-    let tenant = t.sb().tenant();
-    let changed: Vec<u64> = tenant
-        .people
-        .iter()
-        .filter(|p| !p.phones.is_empty())
-        .map(|p| p.id)
-        .take(30)
-        .collect();
-    let victims: Vec<u64> = tenant
-        .people
-        .iter()
-        .rev()
-        .filter(|p| !changed.contains(&p.id) && !tenant.workflows.iter().any(|w| w.person == p.id))
-        .map(|p| p.id)
-        .take(5)
-        .collect();
+    let (changed, victims) = people_to_change_and_delete(&t.sb().tenant(), 30, 5);
     t.sb().mutate(|tn, clock| {
         for id in &changed {
             assert!(mutate::change_person(tn, clock, *id));
